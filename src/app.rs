@@ -1,0 +1,248 @@
+//! Builds the application from settings: the database, the routes, the mail worker and the
+//! scheduler; runs them until SIGTERM or Ctrl-C and shuts down gracefully.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use poem::http::StatusCode;
+use poem::listener::{Acceptor, Listener, TcpListener};
+use poem::web::RemoteAddr;
+use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
+use poem_openapi::{OpenApiService, Tags};
+use tokio::sync::watch;
+use tracing::Instrument as _;
+
+use crate::auth::api::AuthApi;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::{Result, problem_from_poem, problem_response};
+use crate::households::api::HouseholdsApi;
+use crate::mail::Templates;
+use crate::mail::worker::Worker;
+use crate::members::api::MembersApi;
+use crate::values::EmailAddress;
+
+/// Request bodies above this are answered 413.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// Everything a request handler or job needs; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub templates: Arc<Templates>,
+}
+
+impl App {
+    /// Connects and migrates; nothing is served yet.
+    pub async fn new(config: Config) -> anyhow::Result<Self> {
+        let templates = Templates::load(config.email_templates_dir.as_deref())?;
+        let db = Db::connect(&config.database_url).await?;
+        db.migrate().await?;
+        Ok(App {
+            config: Arc::new(config),
+            db,
+            templates: Arc::new(templates),
+        })
+    }
+}
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Sign-up, profiles, privacy rights, the member register
+    Members,
+    /// A member's household: partner and dependents
+    Households,
+    /// Sign-in by magic link
+    SignIn,
+}
+
+pub fn api_service(app: &App) -> OpenApiService<(MembersApi, HouseholdsApi, AuthApi), ()> {
+    OpenApiService::new(
+        (
+            MembersApi { app: app.clone() },
+            HouseholdsApi { app: app.clone() },
+            AuthApi { app: app.clone() },
+        ),
+        "Limburgers Worldwide",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "The community of Expat Centre Limburg: members and households, events, newsletter, \
+         mentor programmes. Every error is application/problem+json.",
+    )
+    .server(app.config.base_url.as_str().trim_end_matches('/'))
+}
+
+/// The whole HTTP application.
+pub fn routes(app: &App) -> impl Endpoint + 'static {
+    let api = api_service(app);
+    let spec = api.spec_endpoint();
+    let docs = api.swagger_ui();
+    Route::new()
+        .nest("/", api)
+        .at("/openapi.json", spec)
+        .nest("/docs", docs)
+        .at("/health", get(health))
+        .at("/ready", get(ready))
+        .at("/verify", get(crate::pages::verify))
+        .at("/sign-in", get(crate::pages::sign_in))
+        .at("/invitation", get(crate::pages::invitation))
+        .data(app.clone())
+        .around(limit_body)
+        .catch_all_error(|e| async move { problem_from_poem(e) })
+        .around(request_span)
+}
+
+/// Liveness: the process answers.
+#[handler]
+fn health() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers.
+#[handler]
+async fn ready(app: poem::web::Data<&App>) -> Response {
+    if app.db.ping().await {
+        "ready".into_response()
+    } else {
+        problem_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the database does not answer",
+        )
+    }
+}
+
+/// Answers 413 for bodies over [`MAX_BODY`], whether announced by Content-Length or streamed.
+async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
+    let declared = req
+        .headers()
+        .get(poem::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        poem::Error::from_string(
+            "the request body is larger than 1 MiB",
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+    };
+    match declared {
+        Some(n) if n > MAX_BODY as u64 => return Err(too_large()),
+        Some(_) => {}
+        None => {
+            let body = req.take_body();
+            let bytes = body
+                .into_bytes_limit(MAX_BODY)
+                .await
+                .map_err(|_| too_large())?;
+            req.set_body(bytes);
+        }
+    }
+    next.call(req).await.map(IntoResponse::into_response)
+}
+
+/// A span per request with its id (from `X-Request-Id` or new), echoed in the response.
+async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .map(str::to_owned)
+        .unwrap_or_else(crate::db::new_id);
+    let span =
+        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    async move {
+        let started = std::time::Instant::now();
+        let result = next.call(req).await;
+        let mut resp = match result {
+            Ok(r) => r.into_response(),
+            Err(e) => problem_from_poem(e),
+        };
+        if let Ok(v) = id.parse() {
+            resp.headers_mut().insert("x-request-id", v);
+        }
+        tracing::info!(
+            status = resp.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+        Ok(resp)
+    }
+    .instrument(span)
+    .await
+}
+
+/// Requests that send mail to an address are limited per address and per client, so nobody can
+/// use the service to flood a mailbox.
+pub async fn limit_mail_requests(
+    app: &App,
+    remote: &RemoteAddr,
+    email: &EmailAddress,
+) -> Result<()> {
+    let client = remote
+        .as_socket_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    crate::auth::rate_limit(&app.db, &format!("mail:client:{client}"), 30, 900).await?;
+    let address = crate::auth::hash_secret(&email.key());
+    crate::auth::rate_limit(&app.db, &format!("mail:address:{address}"), 5, 900).await
+}
+
+/// Runs the server, the mail worker and the scheduler until a shutdown signal.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = App::new(config).await?;
+    let listener = TcpListener::bind(app.config.listen)
+        .into_acceptor()
+        .await
+        .with_context(|| format!("listening on {}", app.config.listen))?;
+    let local = listener.local_addr();
+    tracing::info!(address = ?local, docs = %app.config.link("/docs"), "serving");
+    run(app, listener, shutdown_signal()).await
+}
+
+/// Serves on `acceptor` until `stop` resolves; in-flight requests and the mail in hand finish.
+pub async fn run(
+    app: App,
+    acceptor: impl Acceptor + 'static,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let worker = Worker::new(app.db.clone(), &app.config)?;
+    let worker = tokio::spawn(worker.run(stop_rx.clone()));
+    let scheduler = crate::jobs::start(app.clone()).await?;
+    let result = poem::Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(routes(&app), stop, Some(Duration::from_secs(30)))
+        .await;
+    let _ = stop_tx.send(true);
+    crate::jobs::stop(scheduler).await;
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "mail worker ended abnormally");
+    }
+    app.db.close().await;
+    tracing::info!("stopped");
+    result.context("HTTP server")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down");
+}

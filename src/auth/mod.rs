@@ -1,0 +1,319 @@
+//! Secrets and who is calling. Tokens are 256 random bits, shown once, stored only as SHA-256
+//! hashes (a high-entropy token needs no slow hash). The [`Auth`] extractor turns a bearer token
+//! into a [`Caller`] and is the one place that decides whether a request is signed in.
+
+pub mod api;
+
+use base64::Engine as _;
+use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+use rand::RngCore as _;
+use sha2::{Digest, Sha256};
+
+use crate::app::App;
+use crate::audit;
+use crate::db::{Db, Tx, now_ms};
+use crate::error::{ApiError, Error, Result};
+use crate::mail::{self, Mail};
+use crate::members;
+use crate::values::{AccountStatus, EmailAddress, Language, Role};
+use serde_json::json;
+
+pub const SESSION_DAYS: i64 = 30;
+pub const MAGIC_LINK_MINUTES: i64 = 15;
+pub const VERIFY_HOURS: i64 = 48;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Verify,
+    MagicLink,
+    Session,
+    Api,
+    Calendar,
+    Unsubscribe,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Verify => "verify",
+            TokenKind::MagicLink => "magic_link",
+            TokenKind::Session => "session",
+            TokenKind::Api => "api",
+            TokenKind::Calendar => "calendar",
+            TokenKind::Unsubscribe => "unsubscribe",
+        }
+    }
+}
+
+/// A fresh secret (URL-safe) and the hash under which it is stored.
+pub fn new_secret() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let hash = hash_secret(&secret);
+    (secret, hash)
+}
+
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.trim().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Issues a token of `kind` for `account_id`, valid for `valid_ms` (None: until revoked).
+pub async fn issue(
+    tx: &mut Tx,
+    account_id: &str,
+    kind: TokenKind,
+    valid_ms: Option<i64>,
+) -> Result<(String, Option<i64>)> {
+    let (secret, hash) = new_secret();
+    let now = now_ms();
+    let expires_at = valid_ms.map(|v| now + v);
+    sqlx::query(
+        "INSERT INTO tokens (hash, account_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&hash)
+    .bind(account_id)
+    .bind(kind.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(tx.conn())
+    .await?;
+    Ok((secret, expires_at))
+}
+
+/// Uses a single-use token: answers its account, or `Gone` when unknown, used or expired.
+pub async fn redeem(tx: &mut Tx, secret: &str, kind: TokenKind) -> Result<String> {
+    let now = now_ms();
+    let account: Option<(String,)> = sqlx::query_as(
+        "UPDATE tokens SET used_at = $3 WHERE hash = $1 AND kind = $2 AND used_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $3) RETURNING account_id",
+    )
+    .bind(hash_secret(secret))
+    .bind(kind.as_str())
+    .bind(now)
+    .fetch_optional(tx.conn())
+    .await?;
+    account
+        .map(|(a,)| a)
+        .ok_or_else(|| Error::Gone("this link is unknown, already used or expired".into()))
+}
+
+pub async fn session(tx: &mut Tx, account_id: &str) -> Result<(String, i64)> {
+    let (secret, expires) = issue(
+        tx,
+        account_id,
+        TokenKind::Session,
+        Some(SESSION_DAYS * 24 * 3600 * 1000),
+    )
+    .await?;
+    Ok((secret, expires.unwrap_or_default()))
+}
+
+/// Revokes every token of an account (sign-out everywhere, erasure).
+pub async fn revoke_all(tx: &mut Tx, account_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM tokens WHERE account_id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Who is calling, as established from their bearer token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub account_id: String,
+    pub household_id: String,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub language: Language,
+    /// Hash of the presented token, so sign-out can revoke exactly this one.
+    pub token_hash: String,
+}
+
+impl Caller {
+    pub fn require_staff(&self) -> Result<()> {
+        if self.role.is_staff() {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "only the centre's staff may do this".into(),
+            ))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("only an admin may do this".into()))
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct CallerRow {
+    account_id: String,
+    household_id: String,
+    role: String,
+    status: String,
+    language: String,
+}
+
+pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller>> {
+    let hash = hash_secret(secret);
+    let row: Option<CallerRow> = sqlx::query_as(
+        "SELECT a.person_id AS account_id, p.household_id, a.role, a.status, a.language \
+         FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+         JOIN people p ON p.id = a.person_id \
+         WHERE t.hash = $1 AND t.kind IN ('session', 'api') AND t.used_at IS NULL \
+         AND (t.expires_at IS NULL OR t.expires_at > $2) AND a.status IN ('active', 'alumni')",
+    )
+    .bind(&hash)
+    .bind(now_ms())
+    .fetch_optional(&app.db.read)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let parse = |what: &str, e| Error::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"));
+    Ok(Some(Caller {
+        account_id: r.account_id,
+        household_id: r.household_id,
+        role: r.role.parse().map_err(|e| parse("role", e))?,
+        status: r.status.parse().map_err(|e| parse("status", e))?,
+        language: r.language.parse().map_err(|e| parse("language", e))?,
+        token_hash: hash,
+    }))
+}
+
+/// A signed-in member, staff member or admin (`Authorization: Bearer <token>`): a session token
+/// from sign-in, or an API token from `limburgers-worldwide admin create`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", checker = "check_bearer")]
+pub struct Auth(pub Caller);
+
+async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    let app = req.data::<App>().ok_or_else(|| {
+        poem::Error::from_string("app missing", poem::http::StatusCode::INTERNAL_SERVER_ERROR)
+    })?;
+    match caller_from_secret(app, &bearer.token).await {
+        Ok(Some(caller)) => Ok(caller),
+        Ok(None) => Err(ApiError::from(Error::Unauthenticated).into()),
+        Err(e) => Err(ApiError::from(e).into()),
+    }
+}
+
+/// Counts a hit against `key` in the current fixed window of `window_secs`; refuses with
+/// `TooManyRequests` past `limit`. Shared by all server instances through the database.
+/// Commits on its own, so a refused request still counts.
+pub async fn rate_limit(db: &Db, key: &str, limit: i64, window_secs: i64) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let now = now_ms();
+    let window_ms = window_secs * 1000;
+    let window_start = now - now.rem_euclid(window_ms);
+    let (hits,): (i64,) = sqlx::query_as(
+        "INSERT INTO rate_limits (key, window_start, hits) VALUES ($1, $2, 1) \
+         ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limits.hits + 1 RETURNING hits",
+    )
+    .bind(key)
+    .bind(window_start)
+    .fetch_one(tx.conn())
+    .await?;
+    tx.commit().await?;
+    if hits > limit {
+        let retry_after_secs =
+            u64::try_from((window_start + window_ms - now + 999) / 1000).unwrap_or(1);
+        return Err(Error::TooManyRequests { retry_after_secs });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_hashed() {
+        let (a, ha) = new_secret();
+        let (b, _) = new_secret();
+        assert_ne!(a, b);
+        assert!(a.len() >= 43, "256 bits in base64url");
+        assert_eq!(ha, hash_secret(&a));
+        assert_eq!(ha.len(), 64);
+        assert!(!ha.contains(&a));
+    }
+}
+
+/// Mails a sign-in link to an active member or alumnus; a pending account gets a fresh
+/// confirmation link instead; anybody else nothing (the caller cannot tell the difference).
+pub async fn send_magic_link(app: &App, email: &EmailAddress) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    if let Some(m) = members::find_by_email(tx.conn(), email).await? {
+        let first_name = m.first_name.clone().unwrap_or_default();
+        match m.status.parse::<AccountStatus>() {
+            Ok(AccountStatus::Active | AccountStatus::Alumni) => {
+                let (secret, _) = issue(
+                    &mut tx,
+                    &m.id,
+                    TokenKind::MagicLink,
+                    Some(MAGIC_LINK_MINUTES * 60 * 1000),
+                )
+                .await?;
+                mail::enqueue(
+                    &mut tx,
+                    &app.templates,
+                    &app.config,
+                    Mail {
+                        kind: "magic_link",
+                        to: email,
+                        language: m.language(),
+                        account_id: Some(&m.id),
+                        context: json!({
+                            "first_name": first_name,
+                            "link": app.config.link(&format!("/sign-in?token={secret}")),
+                            "valid_minutes": MAGIC_LINK_MINUTES,
+                        }),
+                        idempotency_key: format!("magic_link:{}", hash_secret(&secret)),
+                    },
+                )
+                .await?;
+            }
+            Ok(AccountStatus::Pending) => {
+                members::send_verification(app, &mut tx, &m.id, email, m.language(), &first_name)
+                    .await?;
+            }
+            _ => {}
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Exchanges a sign-in link's token (once) for a session.
+pub async fn sign_in(app: &App, secret: &str) -> Result<(String, i64)> {
+    let mut tx = app.db.begin().await?;
+    let account_id = redeem(&mut tx, secret, TokenKind::MagicLink).await?;
+    let session = session(&mut tx, &account_id).await?;
+    audit::record(
+        &mut tx,
+        &account_id,
+        "auth.signed_in",
+        Some(&account_id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Ends the session the caller presented.
+pub async fn sign_out(app: &App, caller: &Caller) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    sqlx::query("DELETE FROM tokens WHERE hash = $1 AND kind = 'session'")
+        .bind(&caller.token_hash)
+        .execute(tx.conn())
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,237 @@
+//! Settings, read once from the environment (and a `.env` file if present) and validated before
+//! anything starts. Every setting is documented in the README's table.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use url::Url;
+
+use crate::values::EmailAddress;
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub listen: SocketAddr,
+    pub base_url: Url,
+    pub smtp_url: Option<Url>,
+    pub mail_from: EmailAddress,
+    pub data_dir: PathBuf,
+    pub timezone: Tz,
+    /// First retry delay of a mail after a temporary failure; it doubles with every attempt.
+    pub mail_retry_base: Duration,
+    /// Where the mail worker looks for due mail when nobody woke it.
+    pub mail_poll_interval: Duration,
+    /// Override the built-in e-mail templates with files from this folder.
+    pub email_templates_dir: Option<PathBuf>,
+}
+
+/// A setting that stops the start, named so the operator knows what to fix.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}: {reason}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+fn bad(name: &'static str, reason: impl fmt::Display) -> ConfigError {
+    ConfigError {
+        name,
+        reason: reason.to_string(),
+    }
+}
+
+impl Config {
+    /// Reads the process environment, after loading `.env` if there is one.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        // A missing .env is normal; a broken one is reported by the values it leaves unset.
+        let _ = dotenvy::dotenv();
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the settings from any source of `NAME → value`, so tests need no process env.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+
+        let data_dir = PathBuf::from(get("DATA_DIR").unwrap_or_else(|| "data".into()));
+        let database_url = get("DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}/limburgers.db", data_dir.display()));
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(bad(
+                "DATABASE_URL",
+                "must start with sqlite:, postgres:// or postgresql://",
+            ));
+        }
+
+        let listen: SocketAddr = get("LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:8080".into())
+            .parse()
+            .map_err(|e| {
+                bad(
+                    "LISTEN",
+                    format!("{e} (expected host:port, e.g. 127.0.0.1:8080)"),
+                )
+            })?;
+
+        let base_url = match get("BASE_URL") {
+            Some(raw) => Url::parse(&raw).map_err(|e| bad("BASE_URL", e))?,
+            None => {
+                let host = if listen.ip().is_unspecified() {
+                    "localhost".to_owned()
+                } else {
+                    listen.ip().to_string()
+                };
+                Url::parse(&format!("http://{host}:{}", listen.port()))
+                    .map_err(|e| bad("LISTEN", e))?
+            }
+        };
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
+            return Err(bad("BASE_URL", "must be an absolute http(s) URL"));
+        }
+
+        let smtp_url = match get("SMTP_URL") {
+            Some(raw) => {
+                let url = Url::parse(&raw).map_err(|e| bad("SMTP_URL", e))?;
+                if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+                    return Err(bad(
+                        "SMTP_URL",
+                        "must look like smtp://host:port or smtps://user:pass@host",
+                    ));
+                }
+                Some(url)
+            }
+            None => None,
+        };
+
+        let mail_from = EmailAddress::parse(
+            &get("MAIL_FROM").unwrap_or_else(|| "community@expatcentre-limburg.invalid".into()),
+        )
+        .map_err(|e| bad("MAIL_FROM", e))?;
+
+        let timezone: Tz = get("TIMEZONE")
+            .unwrap_or_else(|| "Europe/Brussels".into())
+            .parse()
+            .map_err(|_| {
+                bad(
+                    "TIMEZONE",
+                    "must be an IANA time zone such as Europe/Brussels",
+                )
+            })?;
+
+        let millis = |name: &'static str, default: u64| -> Result<Duration, ConfigError> {
+            match get(name) {
+                None => Ok(Duration::from_millis(default)),
+                Some(raw) => match raw.parse::<u64>() {
+                    Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+                    _ => Err(bad(name, "must be a positive number of milliseconds")),
+                },
+            }
+        };
+
+        Ok(Self {
+            database_url,
+            listen,
+            base_url,
+            smtp_url,
+            mail_from,
+            data_dir,
+            timezone,
+            mail_retry_base: millis("MAIL_RETRY_BASE_MS", 5_000)?,
+            mail_poll_interval: millis("MAIL_POLL_MS", 1_000)?,
+            email_templates_dir: get("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
+        })
+    }
+
+    /// An absolute link for mail, e.g. `link("/verify", token)`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
+}
+
+/// Passwords in URLs never reach a log line.
+fn redact(url: &str) -> String {
+    match Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact(&self.database_url))
+            .field("listen", &self.listen)
+            .field("base_url", &self.base_url.as_str())
+            .field(
+                "smtp_url",
+                &self.smtp_url.as_ref().map(|u| redact(u.as_str())),
+            )
+            .field("mail_from", &self.mail_from.as_str())
+            .field("data_dir", &self.data_dir)
+            .field("timezone", &self.timezone)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_run_on_the_embedded_database() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, "sqlite://data/limburgers.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(c.smtp_url.is_none());
+        assert_eq!(c.timezone, chrono_tz::Europe::Brussels);
+    }
+
+    #[test]
+    fn an_invalid_setting_is_named() {
+        for (name, value) in [
+            ("LISTEN", "nowhere"),
+            ("BASE_URL", "not a url"),
+            ("SMTP_URL", "http://mail.example.org"),
+            ("MAIL_FROM", "nobody"),
+            ("TIMEZONE", "Europe/Hasselt"),
+            ("DATABASE_URL", "mysql://x"),
+            ("MAIL_RETRY_BASE_MS", "-3"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert_eq!(err.name, name);
+        }
+    }
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let c = config(&[("SMTP_URL", "smtps://user:secret@mail.example.org")]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+    }
+}

@@ -1,0 +1,218 @@
+//! The database: one schema (`migrations/`) and one set of portable queries for SQLite and
+//! PostgreSQL through `sqlx::Any`. Backend differences live here and nowhere else.
+//!
+//! Decisions (see docs/storage.md):
+//! - ids are UUIDv7 text, times are UTC milliseconds in BIGINT, flags are BIGINT 0/1;
+//! - placeholders are `$1…`; the same Rust type (i64 or String) is bound to a placeholder always;
+//! - on SQLite all writes go through a pool of exactly one connection, so write transactions of
+//!   this process never race for the lock ("database is locked" cannot happen between them),
+//!   while reads use their own pool alongside thanks to WAL. PostgreSQL uses one pool for both.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor};
+use tokio::sync::Notify;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pub backend: Backend,
+    /// For reads outside a transaction.
+    pub read: AnyPool,
+    /// For transactions (on SQLite: one connection, so writers queue instead of failing).
+    write: AnyPool,
+    /// Wakes the mail worker when a transaction that enqueued mail commits.
+    mail_wake: Arc<Notify>,
+}
+
+/// A write transaction. Commit it explicitly; dropping it rolls back.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    mail_wake: Arc<Notify>,
+    mail_enqueued: bool,
+}
+
+impl Tx {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+
+    /// Called by the outbox: the worker is woken once this transaction has committed.
+    pub fn mail_enqueued(&mut self) {
+        self.mail_enqueued = true;
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await?;
+        if self.mail_enqueued {
+            self.mail_wake.notify_one();
+        }
+        Ok(())
+    }
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+impl Db {
+    pub async fn connect(url: &str) -> anyhow::Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let (read, write) = match backend {
+            Backend::Sqlite => {
+                let url = prepare_sqlite_url(url)?;
+                let options = AnyConnectOptions::from_str(&url)
+                    .with_context(|| format!("DATABASE_URL {url} is not a SQLite URL"))?;
+                let pool = |max: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(max)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // WAL lets readers run beside the writer; the busy timeout covers
+                                // other processes (a `migrate` run, an operator's sqlite3 shell).
+                                conn.execute("PRAGMA journal_mode = WAL").await?;
+                                conn.execute("PRAGMA busy_timeout = 10000").await?;
+                                conn.execute("PRAGMA synchronous = NORMAL").await?;
+                                conn.execute("PRAGMA foreign_keys = ON").await?;
+                                Ok(())
+                            })
+                        })
+                        .connect_with(options.clone())
+                };
+                let write = pool(1).await.context("opening the SQLite database")?;
+                let read = pool(4).await.context("opening the SQLite database")?;
+                (read, write)
+            }
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect(url)
+                    .await
+                    .context("connecting to PostgreSQL")?;
+                (pool.clone(), pool)
+            }
+        };
+        Ok(Db {
+            backend,
+            read,
+            write,
+            mail_wake: Arc::new(Notify::new()),
+        })
+    }
+
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        MIGRATOR
+            .run(&self.write)
+            .await
+            .context("applying database migrations")
+    }
+
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(Tx {
+            inner: self.write.begin().await?,
+            mail_wake: self.mail_wake.clone(),
+            mail_enqueued: false,
+        })
+    }
+
+    pub fn mail_wake(&self) -> Arc<Notify> {
+        self.mail_wake.clone()
+    }
+
+    /// Whether the database answers (for `/ready`).
+    pub async fn ping(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.read).await.is_ok()
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+}
+
+/// Creates the folder of a SQLite file and asks for the file to be created if missing.
+fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path.starts_with(":memory:") {
+        anyhow::bail!("DATABASE_URL: use a SQLite file, not an in-memory database");
+    }
+    if let Some(dir) = Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("creating the database folder {}", dir.display()))?;
+    }
+    let query = if query.contains("mode=") {
+        query.to_owned()
+    } else if query.is_empty() {
+        "mode=rwc".to_owned()
+    } else {
+        format!("{query}&mode=rwc")
+    };
+    Ok(format!("sqlite://{path}?{query}"))
+}
+
+/// The current time as stored: UTC milliseconds.
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+pub fn to_datetime(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// A new id: UUIDv7, so ids sort by creation time (used for cursor pagination).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+/// True when `e` is a violated UNIQUE constraint, on either backend.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                || db.code().as_deref() == Some("23505")
+                || db.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_create_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/sub/x.db", dir.path().display());
+        let prepared = prepare_sqlite_url(&url).unwrap();
+        assert!(prepared.ends_with("/sub/x.db?mode=rwc"), "{prepared}");
+        assert!(dir.path().join("sub").is_dir());
+        assert!(prepare_sqlite_url("sqlite::memory:").is_err());
+    }
+}

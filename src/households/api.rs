@@ -1,0 +1,249 @@
+//! HTTP routes for a member's household: its people, the partner invitation, dependents.
+
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::{Acceptance, DependentInput, Household, PartnerInvite, PendingInvitation, Person};
+use crate::app::{ApiTags, App};
+use crate::auth::Auth;
+use crate::checked;
+use crate::error::{ApiResult, Fields};
+use crate::members::api::{ConsentInput, Session, me};
+use crate::values::{BirthYear, DependentRelation, EmailAddress, Language, PersonName};
+
+pub struct HouseholdsApi {
+    pub app: App,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct PartnerInviteRequest {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 100))]
+    pub first_name: String,
+    #[oai(validator(max_length = 100))]
+    pub last_name: String,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct AcceptInvitationRequest {
+    /// The token from the invitation mail.
+    #[oai(validator(max_length = 200))]
+    pub token: String,
+    /// The partner's language (default: the inviter's).
+    pub language: Option<Language>,
+    pub consent: ConsentInput,
+}
+
+#[derive(Object)]
+pub struct Joined {
+    pub household_id: String,
+    #[oai(flatten)]
+    pub session: Session,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewDependent {
+    #[oai(validator(max_length = 100))]
+    pub first_name: String,
+    #[oai(validator(max_length = 100))]
+    pub last_name: Option<String>,
+    pub birth_year: Option<i64>,
+    pub relation: DependentRelation,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct DependentPatch {
+    #[oai(validator(max_length = 100))]
+    pub first_name: Option<String>,
+    #[oai(validator(max_length = 100))]
+    pub last_name: MaybeUndefined<String>,
+    pub birth_year: Option<i64>,
+    pub relation: Option<DependentRelation>,
+}
+
+#[derive(ApiResponse)]
+enum InvitationSent {
+    /// The invitation is on its way.
+    #[oai(status = 202)]
+    Sent(Json<PendingInvitation>),
+}
+
+#[derive(ApiResponse)]
+enum DependentCreated {
+    #[oai(status = 201)]
+    Created(Json<Person>),
+}
+
+#[derive(ApiResponse)]
+enum NoContent {
+    #[oai(status = 204)]
+    Done,
+}
+
+fn this_year() -> i64 {
+    use chrono::Datelike as _;
+    i64::from(chrono::Utc::now().year())
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Households")]
+impl HouseholdsApi {
+    /// My household
+    ///
+    /// The people of the caller's household (the caller among them) and open partner
+    /// invitations. Only members of the household see it.
+    #[oai(path = "/me/household", method = "get")]
+    async fn household(&self, auth: Auth) -> ApiResult<Json<Household>> {
+        Ok(Json(super::view(&self.app, &auth.0.account_id).await?))
+    }
+
+    /// Invite my partner
+    ///
+    /// Mails the partner an invitation; on accepting they become a member in their own right, in
+    /// this household. A new invitation replaces an open one.
+    #[oai(path = "/me/household/partner", method = "post")]
+    async fn invite_partner(
+        &self,
+        auth: Auth,
+        body: Json<PartnerInviteRequest>,
+    ) -> ApiResult<InvitationSent> {
+        let mut f = Fields::default();
+        let email = f.check("email", EmailAddress::parse(&body.email));
+        let first_name = f.check("first_name", PersonName::parse(&body.first_name));
+        let last_name = f.check("last_name", PersonName::parse(&body.last_name));
+        f.finish()?;
+        let inviter = me(&self.app, &auth).await?;
+        let invitation = super::invite_partner(
+            &self.app,
+            &inviter,
+            PartnerInvite {
+                email: checked!(email),
+                first_name: checked!(first_name),
+                last_name: checked!(last_name),
+            },
+        )
+        .await?;
+        Ok(InvitationSent::Sent(Json(invitation)))
+    }
+
+    /// Accept a partner invitation
+    ///
+    /// With the token from the invitation mail. Creates the partner's account (or moves an
+    /// existing member into the household) and signs them in.
+    #[oai(path = "/invitations/accept", method = "post")]
+    async fn accept(&self, body: Json<AcceptInvitationRequest>) -> ApiResult<Json<Joined>> {
+        let b = body.0;
+        let mut f = Fields::default();
+        if !b.consent.privacy_policy {
+            f.add(
+                "consent.privacy_policy",
+                "must be true: the privacy policy must be accepted to join",
+            );
+        }
+        f.finish()?;
+        let (token, expires, household_id) = super::accept_invitation(
+            &self.app,
+            &b.token,
+            Acceptance {
+                language: b.language,
+                newsletter: b.consent.newsletter,
+            },
+        )
+        .await?;
+        Ok(Json(Joined {
+            household_id,
+            session: Session::new((token, expires)),
+        }))
+    }
+
+    /// Leave my household
+    ///
+    /// The member gets a household of their own and keeps their account; dependents stay.
+    #[oai(path = "/me/household/leave", method = "post")]
+    async fn leave(&self, auth: Auth) -> ApiResult<Json<Household>> {
+        let member = me(&self.app, &auth).await?;
+        Ok(Json(super::leave(&self.app, &member).await?))
+    }
+
+    /// Add a dependent
+    ///
+    /// A child or other person without a sign-in of their own.
+    #[oai(path = "/me/household/dependents", method = "post")]
+    async fn add_dependent(
+        &self,
+        auth: Auth,
+        body: Json<NewDependent>,
+    ) -> ApiResult<DependentCreated> {
+        let b = body.0;
+        let mut f = Fields::default();
+        let first_name = f.check("first_name", PersonName::parse(&b.first_name));
+        let last_name = f.check_opt("last_name", b.last_name.as_deref(), PersonName::parse);
+        let birth_year = b
+            .birth_year
+            .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
+        f.finish()?;
+        let member = me(&self.app, &auth).await?;
+        let person = super::add_dependent(
+            &self.app,
+            &member,
+            DependentInput {
+                first_name: Some(checked!(first_name)),
+                last_name: Some(last_name),
+                birth_year,
+                relation: Some(b.relation),
+            },
+        )
+        .await?;
+        Ok(DependentCreated::Created(Json(person)))
+    }
+
+    /// Change a dependent
+    #[oai(path = "/me/household/dependents/:id", method = "patch")]
+    async fn update_dependent(
+        &self,
+        auth: Auth,
+        id: Path<String>,
+        body: Json<DependentPatch>,
+    ) -> ApiResult<Json<Person>> {
+        let b = body.0;
+        let mut f = Fields::default();
+        let first_name = f.check_opt("first_name", b.first_name.as_deref(), PersonName::parse);
+        let last_name = match &b.last_name {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(v) => f.check("last_name", PersonName::parse(v)).map(Some),
+        };
+        let birth_year = b
+            .birth_year
+            .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
+        f.finish()?;
+        let member = me(&self.app, &auth).await?;
+        let person = super::update_dependent(
+            &self.app,
+            &member,
+            &id.0,
+            DependentInput {
+                first_name,
+                last_name,
+                birth_year,
+                relation: b.relation,
+            },
+        )
+        .await?;
+        Ok(Json(person))
+    }
+
+    /// Remove a dependent
+    #[oai(path = "/me/household/dependents/:id", method = "delete")]
+    async fn remove_dependent(&self, auth: Auth, id: Path<String>) -> ApiResult<NoContent> {
+        let member = me(&self.app, &auth).await?;
+        super::remove_dependent(&self.app, &member, &id.0).await?;
+        Ok(NoContent::Done)
+    }
+}

@@ -1,0 +1,577 @@
+//! Households: an expat, their partner (a member in their own right) and their dependents
+//! (children and others without an account). Partners join by accepting an invitation sent by
+//! mail; dependents are managed by the household's members.
+//!
+//! Invariants: every person is in exactly one household; a household has at most one partner
+//! with an account besides its primary member; only members of a household see its people.
+
+pub mod api;
+
+use poem_openapi::Object;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::audit;
+use crate::auth;
+use crate::db::{Tx, new_id, now_ms};
+use crate::error::{Error, Result};
+use crate::mail::{self, Mail};
+use crate::members::{self, MemberRow, NewAccount};
+use crate::values::{
+    AccountStatus, BirthYear, DependentRelation, EmailAddress, Language, PersonName, Relation, Role,
+};
+
+pub const INVITATION_DAYS: i64 = 14;
+
+/// Someone in a household, as its members see them.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct Person {
+    pub id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub relation: Relation,
+    /// Whether this person signs in themselves (a member), or is a dependent.
+    pub has_account: bool,
+    pub birth_year: Option<i64>,
+}
+
+/// A partner invitation that has not been answered yet.
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct PendingInvitation {
+    pub id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Object, Serialize)]
+pub struct Household {
+    pub id: String,
+    pub people: Vec<Person>,
+    pub pending_invitations: Vec<PendingInvitation>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    relation: String,
+    has_account: i64,
+    birth_year: Option<i64>,
+}
+
+impl PersonRow {
+    fn into_person(self) -> Person {
+        Person {
+            relation: self.relation.parse().unwrap_or(Relation::Other),
+            id: self.id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            has_account: self.has_account == 1,
+            birth_year: self.birth_year,
+        }
+    }
+}
+
+async fn household_of(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    person_id: &str,
+) -> Result<String> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT household_id FROM people WHERE id = $1")
+        .bind(person_id)
+        .fetch_optional(exec)
+        .await?;
+    row.map(|(h,)| h).ok_or(Error::NotFound("member"))
+}
+
+/// The household of `account_id`, with its living (not erased) people.
+pub async fn view(app: &App, account_id: &str) -> Result<Household> {
+    let household_id = household_of(&app.db.read, account_id).await?;
+    let people: Vec<PersonRow> = sqlx::query_as(
+        "SELECT p.id, p.first_name, p.last_name, p.relation, \
+         CASE WHEN a.person_id IS NULL THEN 0 ELSE 1 END AS has_account, p.birth_year \
+         FROM people p LEFT JOIN accounts a ON a.person_id = p.id \
+         WHERE p.household_id = $1 AND p.erased_at IS NULL \
+         ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
+    )
+    .bind(&household_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let invitations: Vec<(String, Option<String>, Option<String>, Option<String>, i64)> =
+        sqlx::query_as(
+            "SELECT id, email, first_name, last_name, expires_at FROM invitations \
+             WHERE household_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
+             ORDER BY created_at",
+        )
+        .bind(&household_id)
+        .bind(now_ms())
+        .fetch_all(&app.db.read)
+        .await?;
+    Ok(Household {
+        id: household_id,
+        people: people.into_iter().map(PersonRow::into_person).collect(),
+        pending_invitations: invitations
+            .into_iter()
+            .map(
+                |(id, email, first_name, last_name, expires)| PendingInvitation {
+                    id,
+                    email,
+                    first_name,
+                    last_name,
+                    expires_at: crate::db::to_datetime(expires),
+                },
+            )
+            .collect(),
+    })
+}
+
+async fn living_members(tx: &mut Tx, household_id: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id, p.relation FROM people p JOIN accounts a ON a.person_id = p.id \
+         WHERE p.household_id = $1 AND a.status <> 'erased' ORDER BY p.created_at, p.id",
+    )
+    .bind(household_id)
+    .fetch_all(tx.conn())
+    .await?)
+}
+
+pub struct PartnerInvite {
+    pub email: EmailAddress,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+}
+
+/// Invites a partner into the inviter's household by mail. A previous open invitation of the
+/// household is replaced.
+pub async fn invite_partner(
+    app: &App,
+    inviter: &MemberRow,
+    invite: PartnerInvite,
+) -> Result<PendingInvitation> {
+    auth::rate_limit(&app.db, &format!("invite:{}", inviter.id), 10, 3600).await?;
+    if inviter.email.as_deref().map(str::to_lowercase) == Some(invite.email.key()) {
+        return Err(Error::field("email", "you cannot invite yourself"));
+    }
+    let mut tx = app.db.begin().await?;
+    let members = living_members(&mut tx, &inviter.household_id).await?;
+    if members.len() >= 2 {
+        return Err(Error::Conflict(
+            "your household already has a partner with an account".into(),
+        ));
+    }
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE invitations SET revoked_at = $2 WHERE household_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
+    )
+    .bind(&inviter.household_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    let (secret, hash) = auth::new_secret();
+    let id = new_id();
+    let expires_at = now + INVITATION_DAYS * 24 * 3600 * 1000;
+    sqlx::query(
+        "INSERT INTO invitations (id, token_hash, household_id, invited_by, email, email_key, \
+         first_name, last_name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(&hash)
+    .bind(&inviter.household_id)
+    .bind(&inviter.id)
+    .bind(invite.email.as_str())
+    .bind(invite.email.key())
+    .bind(invite.first_name.as_str())
+    .bind(invite.last_name.as_str())
+    .bind(now)
+    .bind(expires_at)
+    .execute(tx.conn())
+    .await?;
+    // Write to the invitee in their own language when they are a member already.
+    let language = members::find_by_email(tx.conn(), &invite.email)
+        .await?
+        .map(|m| m.language())
+        .unwrap_or_else(|| inviter.language());
+    mail::enqueue(
+        &mut tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind: "partner_invitation",
+            to: &invite.email,
+            language,
+            account_id: None,
+            context: json!({
+                "inviter_name": inviter.full_name(),
+                "first_name": invite.first_name.as_str(),
+                "link": app.config.link(&format!("/invitation?token={secret}")),
+                "valid_days": INVITATION_DAYS,
+            }),
+            idempotency_key: format!("partner_invitation:{id}"),
+        },
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &inviter.id,
+        "household.partner_invited",
+        Some(&inviter.household_id),
+        Some(json!({"invitation": id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(PendingInvitation {
+        id,
+        email: Some(invite.email.to_string()),
+        first_name: Some(invite.first_name.into_string()),
+        last_name: Some(invite.last_name.into_string()),
+        expires_at: crate::db::to_datetime(expires_at),
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    id: String,
+    household_id: String,
+    invited_by: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+}
+
+pub struct Acceptance {
+    pub language: Option<Language>,
+    pub newsletter: bool,
+}
+
+/// Accepts a partner invitation. The link proved the mailbox, so a new partner's account is
+/// active at once; an existing member moves into the household (with their dependents when
+/// nobody with an account stays behind). Answers a session for the partner.
+pub async fn accept_invitation(
+    app: &App,
+    secret: &str,
+    acc: Acceptance,
+) -> Result<(String, i64, String)> {
+    let mut tx = app.db.begin().await?;
+    let now = now_ms();
+    let inv: InvitationRow = sqlx::query_as(
+        "UPDATE invitations SET accepted_at = $2 WHERE token_hash = $1 AND accepted_at IS NULL \
+         AND revoked_at IS NULL AND expires_at > $2 \
+         RETURNING id, household_id, invited_by, email, first_name, last_name",
+    )
+    .bind(auth::hash_secret(secret))
+    .bind(now)
+    .fetch_optional(tx.conn())
+    .await?
+    .ok_or_else(|| Error::Gone("this invitation is unknown, already answered or expired".into()))?;
+    let email = inv
+        .email
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok())
+        .ok_or_else(|| Error::Gone("this invitation was withdrawn".into()))?;
+    let existing = members::find_by_email(tx.conn(), &email).await?;
+    let partner_id = match existing {
+        Some(m) if m.household_id == inv.household_id => m.id,
+        Some(m) => {
+            ensure_room_for_partner(&mut tx, &inv.household_id).await?;
+            move_member(&mut tx, &m, &inv.household_id).await?;
+            if m.status == AccountStatus::Pending.as_str() {
+                sqlx::query("UPDATE accounts SET status = 'active', verified_at = $2, updated_at = $2 WHERE person_id = $1")
+                    .bind(&m.id)
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            m.id
+        }
+        None => {
+            ensure_room_for_partner(&mut tx, &inv.household_id).await?;
+            let inviter = members::find(tx.conn(), &inv.invited_by).await?;
+            let language = acc
+                .language
+                .or_else(|| inviter.as_ref().map(MemberRow::language))
+                .unwrap_or(Language::En);
+            let name = |n: &Option<String>| PersonName::parse(n.as_deref().unwrap_or("Partner"));
+            let (first, last) = (
+                name(&inv.first_name).map_err(|e| Error::Internal(e.into()))?,
+                name(&inv.last_name).map_err(|e| Error::Internal(e.into()))?,
+            );
+            let person_id = new_id();
+            members::insert_person(
+                &mut tx,
+                &person_id,
+                &inv.household_id,
+                Relation::Partner,
+                &first,
+                &last,
+            )
+            .await?;
+            members::insert_account(
+                &mut tx,
+                NewAccount {
+                    person_id: &person_id,
+                    email: &email,
+                    language,
+                    role: Role::Member,
+                    phase: inviter
+                        .as_ref()
+                        .and_then(|i| i.phase.as_deref())
+                        .and_then(|p| p.parse().ok()),
+                    country_of_origin: None,
+                    municipality: None,
+                    employer: None,
+                    verified: true,
+                },
+            )
+            .await
+            .map_err(|e| {
+                if crate::db::is_unique_violation(&e) {
+                    Error::Conflict("this address was registered meanwhile; try again".into())
+                } else {
+                    e.into()
+                }
+            })?;
+            members::record_consent(&mut tx, &person_id, "privacy_policy", true, "invitation")
+                .await?;
+            members::record_consent(
+                &mut tx,
+                &person_id,
+                "newsletter",
+                acc.newsletter,
+                "invitation",
+            )
+            .await?;
+            person_id
+        }
+    };
+    audit::record(
+        &mut tx,
+        &partner_id,
+        "household.partner_joined",
+        Some(&inv.household_id),
+        Some(json!({"invitation": inv.id})),
+    )
+    .await?;
+    let (session, expires) = auth::session(&mut tx, &partner_id).await?;
+    tx.commit().await?;
+    Ok((session, expires, inv.household_id))
+}
+
+async fn ensure_room_for_partner(tx: &mut Tx, household_id: &str) -> Result<()> {
+    if living_members(tx, household_id).await?.len() >= 2 {
+        return Err(Error::Conflict(
+            "this household already has a partner with an account".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Moves a member into `household_id` as its partner. Whoever stays behind keeps a primary
+/// member; dependents follow only when no member with an account stays behind.
+async fn move_member(tx: &mut Tx, m: &MemberRow, household_id: &str) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE people SET household_id = $2, relation = 'partner', updated_at = $3 WHERE id = $1",
+    )
+    .bind(&m.id)
+    .bind(household_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    settle_left_household(tx, &m.household_id, Some(household_id)).await
+}
+
+/// After a member left `old`: promote a remaining member to primary, or, if none is left, move
+/// the dependents to `follow` (or leave them where they are).
+async fn settle_left_household(tx: &mut Tx, old: &str, follow: Option<&str>) -> Result<()> {
+    let now = now_ms();
+    let remaining = living_members(tx, old).await?;
+    match remaining.first() {
+        Some((id, relation))
+            if relation != "primary" && !remaining.iter().any(|(_, r)| r == "primary") =>
+        {
+            sqlx::query("UPDATE people SET relation = 'primary', updated_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(now)
+                .execute(tx.conn())
+                .await?;
+        }
+        Some(_) => {}
+        None => {
+            if let Some(new) = follow {
+                sqlx::query(
+                    "UPDATE people SET household_id = $2, updated_at = $3 WHERE household_id = $1 \
+                     AND erased_at IS NULL AND id NOT IN (SELECT person_id FROM accounts)",
+                )
+                .bind(old)
+                .bind(new)
+                .bind(now)
+                .execute(tx.conn())
+                .await?;
+            }
+        }
+    }
+    sqlx::query("UPDATE invitations SET revoked_at = $2 WHERE household_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL")
+        .bind(old)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Leaves the household: the member gets a household of their own and keeps their account;
+/// the dependents stay with the members who remain.
+pub async fn leave(app: &App, member: &MemberRow) -> Result<Household> {
+    let mut tx = app.db.begin().await?;
+    let members = living_members(&mut tx, &member.household_id).await?;
+    if members.len() < 2 {
+        return Err(Error::Conflict(
+            "you are the only member of your household, so there is nothing to leave".into(),
+        ));
+    }
+    let now = now_ms();
+    let new_household = new_id();
+    sqlx::query("INSERT INTO households (id, created_at) VALUES ($1, $2)")
+        .bind(&new_household)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(
+        "UPDATE people SET household_id = $2, relation = 'primary', updated_at = $3 WHERE id = $1",
+    )
+    .bind(&member.id)
+    .bind(&new_household)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    settle_left_household(&mut tx, &member.household_id, None).await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "household.left",
+        Some(&member.household_id),
+        Some(json!({"new_household": new_household})),
+    )
+    .await?;
+    tx.commit().await?;
+    view(app, &member.id).await
+}
+
+pub struct DependentInput {
+    pub first_name: Option<PersonName>,
+    pub last_name: Option<Option<PersonName>>,
+    pub birth_year: Option<BirthYear>,
+    pub relation: Option<DependentRelation>,
+}
+
+pub async fn add_dependent(app: &App, member: &MemberRow, d: DependentInput) -> Result<Person> {
+    let mut tx = app.db.begin().await?;
+    let id = new_id();
+    let now = now_ms();
+    let first = d
+        .first_name
+        .ok_or_else(|| Error::field("first_name", "is required"))?;
+    sqlx::query(
+        "INSERT INTO people (id, household_id, relation, first_name, last_name, birth_year, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(&member.household_id)
+    .bind(d.relation.unwrap_or(DependentRelation::Child).relation().as_str())
+    .bind(first.as_str())
+    .bind(d.last_name.flatten().map(PersonName::into_string))
+    .bind(d.birth_year.map(BirthYear::get))
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "household.dependent_added",
+        Some(&id),
+        None,
+    )
+    .await?;
+    let person = dependent(&mut tx, &member.household_id, &id).await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// A dependent of the household; any other id (another household's, a member's) is not found.
+async fn dependent(tx: &mut Tx, household_id: &str, person_id: &str) -> Result<Person> {
+    let row: Option<PersonRow> = sqlx::query_as(
+        "SELECT p.id, p.first_name, p.last_name, p.relation, 0 AS has_account, p.birth_year \
+         FROM people p WHERE p.id = $1 AND p.household_id = $2 AND p.erased_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.person_id = p.id)",
+    )
+    .bind(person_id)
+    .bind(household_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    row.map(PersonRow::into_person)
+        .ok_or(Error::NotFound("dependent"))
+}
+
+pub async fn update_dependent(
+    app: &App,
+    member: &MemberRow,
+    person_id: &str,
+    d: DependentInput,
+) -> Result<Person> {
+    let mut tx = app.db.begin().await?;
+    let current = dependent(&mut tx, &member.household_id, person_id).await?;
+    let last_name = match d.last_name {
+        Some(v) => v.map(PersonName::into_string),
+        None => current.last_name,
+    };
+    let relation = d.relation.map(|r| r.relation()).unwrap_or(current.relation);
+    sqlx::query(
+        "UPDATE people SET first_name = $2, last_name = $3, birth_year = $4, relation = $5, updated_at = $6 WHERE id = $1",
+    )
+    .bind(person_id)
+    .bind(d.first_name.map(PersonName::into_string).or(current.first_name))
+    .bind(last_name)
+    .bind(d.birth_year.map(BirthYear::get).or(current.birth_year))
+    .bind(relation.as_str())
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "household.dependent_updated",
+        Some(person_id),
+        None,
+    )
+    .await?;
+    let person = dependent(&mut tx, &member.household_id, person_id).await?;
+    tx.commit().await?;
+    Ok(person)
+}
+
+/// Removes a dependent from the household. Their data is erased; the id stays so past
+/// attendance figures stay right.
+pub async fn remove_dependent(app: &App, member: &MemberRow, person_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    dependent(&mut tx, &member.household_id, person_id).await?;
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE people SET first_name = NULL, last_name = NULL, birth_year = NULL, erased_at = $2, updated_at = $2 WHERE id = $1",
+    )
+    .bind(person_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "household.dependent_removed",
+        Some(person_id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

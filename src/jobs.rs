@@ -1,0 +1,97 @@
+//! Scheduled jobs (tokio-cron-scheduler). A job only changes state idempotently or enqueues
+//! work under a unique key, so one that fires twice, or on two instances, has the effect of one.
+//! `limburgers-worldwide jobs run NAME` runs any of them once, now.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use anyhow::Context as _;
+use tokio_cron_scheduler::{Job, JobScheduler};
+
+use crate::app::App;
+use crate::db::now_ms;
+
+type JobFn = fn(App) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
+
+pub struct JobSpec {
+    pub name: &'static str,
+    /// Six fields: second minute hour day-of-month month day-of-week, in UTC.
+    pub schedule: &'static str,
+    pub about: &'static str,
+    pub run: JobFn,
+}
+
+pub fn all() -> Vec<JobSpec> {
+    vec![JobSpec {
+        name: "purge-expired-tokens",
+        schedule: "0 17 * * * *",
+        about: "delete expired and used sign-in links, sessions and old rate-limit counters",
+        run: |app| Box::pin(purge_expired_tokens(app)),
+    }]
+}
+
+pub fn find(name: &str) -> Option<JobSpec> {
+    all().into_iter().find(|j| j.name == name)
+}
+
+pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
+    let scheduler = JobScheduler::new()
+        .await
+        .context("starting the scheduler")?;
+    for spec in all() {
+        let app = app.clone();
+        let (name, run) = (spec.name, spec.run);
+        let job = Job::new_async(spec.schedule, move |_id, _lock| {
+            let app = app.clone();
+            Box::pin(async move {
+                match run(app).await {
+                    Ok(summary) => tracing::info!(job = name, %summary, "job done"),
+                    Err(e) => tracing::error!(job = name, error = format!("{e:#}"), "job failed"),
+                }
+            })
+        })
+        .with_context(|| format!("scheduling {name}"))?;
+        scheduler
+            .add(job)
+            .await
+            .with_context(|| format!("scheduling {name}"))?;
+    }
+    scheduler.start().await.context("starting the scheduler")?;
+    Ok(scheduler)
+}
+
+pub async fn stop(mut scheduler: JobScheduler) {
+    if let Err(e) = scheduler.shutdown().await {
+        tracing::warn!(error = %e, "scheduler did not stop cleanly");
+    }
+}
+
+async fn purge_expired_tokens(app: App) -> anyhow::Result<String> {
+    let now = now_ms();
+    let mut tx = app.db.begin().await?;
+    let tokens = sqlx::query(
+        "DELETE FROM tokens WHERE (expires_at IS NOT NULL AND expires_at < $1) \
+         OR (used_at IS NOT NULL AND used_at < $1 - 86400000)",
+    )
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    let limits = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1 - 86400000")
+        .bind(now)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    crate::audit::record(
+        &mut tx,
+        "system",
+        "job.purge_expired_tokens",
+        None,
+        Some(serde_json::json!({"tokens": tokens, "rate_limits": limits})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!(
+        "{tokens} tokens and {limits} rate-limit counters removed"
+    ))
+}

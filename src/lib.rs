@@ -1,0 +1,16 @@
+//! Limburgers Worldwide: the backend of the community of Expat Centre Limburg.
+//! See README.md for running it and docs/architecture.md for the shape of the code.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod households;
+pub mod jobs;
+pub mod mail;
+pub mod members;
+pub mod pages;
+pub mod values;

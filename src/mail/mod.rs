@@ -1,0 +1,95 @@
+//! Mail: one outbox for every message. A mail is rendered and written to `outbox` inside the
+//! transaction of the change that causes it (so it exists exactly when the change does), then
+//! delivered by the [`worker`] through lettre. A request never talks to SMTP.
+//!
+//! Invariants: one row per idempotency key (enqueuing twice is harmless); the Message-ID is fixed
+//! when the row is written, so a resend after a crash carries the same Message-ID.
+
+pub mod templates;
+pub mod worker;
+
+use serde_json::Value;
+
+use crate::config::Config;
+use crate::db::{Tx, new_id, now_ms};
+use crate::error::Result;
+use crate::values::{EmailAddress, Language};
+pub use templates::Templates;
+
+/// A mail to be written to the outbox.
+pub struct Mail<'a> {
+    /// The template folder, e.g. `verification`.
+    pub kind: &'static str,
+    pub to: &'a EmailAddress,
+    pub language: Language,
+    /// The account the mail is about, so erasure can find it.
+    pub account_id: Option<&'a str>,
+    /// Template variables; `base_url` is added.
+    pub context: Value,
+    /// Unique per intended message: enqueuing the same key again does nothing.
+    pub idempotency_key: String,
+}
+
+/// Renders `mail` and writes it to the outbox in `tx`.
+pub async fn enqueue(
+    tx: &mut Tx,
+    templates: &Templates,
+    config: &Config,
+    mail: Mail<'_>,
+) -> Result<()> {
+    let mut context = mail.context;
+    if let Some(map) = context.as_object_mut() {
+        map.insert(
+            "base_url".into(),
+            config.base_url.as_str().trim_end_matches('/').into(),
+        );
+    }
+    let rendered = templates.render(mail.kind, mail.language, &context)?;
+    let id = new_id();
+    let domain = config
+        .mail_from
+        .as_str()
+        .rsplit_once('@')
+        .map(|(_, d)| d.to_owned())
+        .unwrap_or_else(|| "localhost".into());
+    let message_id = format!("<{id}@{domain}>");
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (id, idempotency_key, account_id, recipient, kind, language, subject, \
+         body_text, body_html, message_id, status, attempts, next_attempt_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11) \
+         ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&mail.idempotency_key)
+    .bind(mail.account_id)
+    .bind(mail.to.as_str())
+    .bind(mail.kind)
+    .bind(mail.language.as_str())
+    .bind(&rendered.subject)
+    .bind(&rendered.text)
+    .bind(&rendered.html)
+    .bind(&message_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    tx.mail_enqueued();
+    Ok(())
+}
+
+/// Removes personal data from the outbox when an account is erased: unsent mail to the member
+/// is dropped, the record of sent mail keeps only its kind and time.
+pub async fn forget_account(tx: &mut Tx, account_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM outbox WHERE account_id = $1 AND status IN ('pending', 'sending')")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(
+        "UPDATE outbox SET recipient = 'erased', subject = '', body_text = '', body_html = '', \
+         attachments = NULL, last_error = NULL WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! E-mail templates (minijinja): `email-templates/{kind}/{lang}.subject|.txt|.html`, built into
+//! the binary and overridable from a folder (`EMAIL_TEMPLATES_DIR`) without a rebuild.
+//! A language without its own template falls back to English.
+
+use std::path::Path;
+
+use anyhow::{Context as _, anyhow};
+use include_dir::{Dir, include_dir};
+use minijinja::{AutoEscape, Environment, Value};
+
+use crate::values::Language;
+
+static BUILT_IN: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/email-templates");
+
+/// A mail ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// The built-in templates, with files from `override_dir` taking precedence.
+    pub fn load(override_dir: Option<&Path>) -> anyhow::Result<Self> {
+        let mut env = Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".html") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_syntax(
+            minijinja::syntax::SyntaxConfig::builder()
+                .keep_trailing_newline(true)
+                .build()
+                .context("template syntax")?,
+        );
+        add_dir(&mut env, &BUILT_IN)?;
+        if let Some(dir) = override_dir {
+            add_folder(&mut env, dir, dir)?;
+        }
+        Ok(Self { env })
+    }
+
+    pub fn render(
+        &self,
+        kind: &str,
+        language: Language,
+        context: &serde_json::Value,
+    ) -> anyhow::Result<Rendered> {
+        let lang = if self
+            .env
+            .get_template(&format!("{kind}/{}.subject", language.as_str()))
+            .is_ok()
+        {
+            language
+        } else {
+            Language::En
+        };
+        let mut ctx = context.clone();
+        if let Some(map) = ctx.as_object_mut() {
+            map.insert("lang".into(), lang.as_str().into());
+        }
+        let ctx = Value::from(minijinja::value::Serde(&ctx));
+        let part = |ext: &str| -> anyhow::Result<String> {
+            let name = format!("{kind}/{}.{ext}", lang.as_str());
+            self.env
+                .get_template(&name)
+                .and_then(|t| t.render(&ctx))
+                .with_context(|| format!("rendering e-mail template {name}"))
+        };
+        let subject = part("subject")?;
+        Ok(Rendered {
+            // A subject is one line whatever the template's whitespace.
+            subject: subject.split_whitespace().collect::<Vec<_>>().join(" "),
+            text: part("txt")?,
+            html: part("html")?,
+        })
+    }
+
+    /// Kinds that have the three English parts every mail needs.
+    pub fn kinds(&self) -> Vec<String> {
+        let mut kinds: Vec<String> = self
+            .env
+            .templates()
+            .filter_map(|(name, _)| name.strip_suffix("/en.subject").map(str::to_owned))
+            .collect();
+        kinds.sort();
+        kinds
+    }
+}
+
+fn add_dir(env: &mut Environment<'static>, dir: &'static Dir<'static>) -> anyhow::Result<()> {
+    for file in dir.files() {
+        let name = file.path().to_string_lossy().replace('\\', "/");
+        let source = file
+            .contents_utf8()
+            .ok_or_else(|| anyhow!("template {name} is not UTF-8"))?;
+        env.add_template_owned(name.clone(), source.to_owned())
+            .with_context(|| format!("parsing e-mail template {name}"))?;
+    }
+    for sub in dir.dirs() {
+        add_dir(env, sub)?;
+    }
+    Ok(())
+}
+
+fn add_folder(env: &mut Environment<'static>, root: &Path, dir: &Path) -> anyhow::Result<()> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("reading templates in {}", dir.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            add_folder(env, root, &path)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            let name = rel.to_string_lossy().replace('\\', "/");
+            let source = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            env.add_template_owned(name.clone(), source)
+                .with_context(|| format!("parsing e-mail template {name}"))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn sample() -> serde_json::Value {
+        json!({
+            "base_url": "https://community.example.org",
+            "first_name": "Ana <b>",
+            "inviter_name": "Tom Peeters",
+            "link": "https://community.example.org/x?token=abc&y=1",
+            "sign_in_link": "https://community.example.org/sign-in",
+            "valid_hours": 48,
+            "valid_minutes": 15,
+            "valid_days": 14,
+        })
+    }
+
+    #[test]
+    fn every_kind_renders_in_every_language() {
+        let t = Templates::load(None).unwrap();
+        let kinds = t.kinds();
+        for kind in [
+            "verification",
+            "magic_link",
+            "partner_invitation",
+            "account_exists",
+        ] {
+            assert!(kinds.iter().any(|k| k == kind), "missing kind {kind}");
+        }
+        for kind in &kinds {
+            for lang in Language::ALL {
+                let r = t.render(kind, *lang, &sample()).unwrap();
+                assert!(!r.subject.is_empty() && !r.subject.contains('\n'));
+                assert!(r.text.len() > 20, "{kind}/{lang} text too short");
+                assert!(r.html.contains(&format!("lang=\"{}\"", lang.as_str())));
+                assert!(
+                    !r.html.contains("Ana <b>"),
+                    "{kind}/{lang} html not escaped"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn languages_differ_and_links_survive() {
+        let t = Templates::load(None).unwrap();
+        let en = t.render("magic_link", Language::En, &sample()).unwrap();
+        let nl = t.render("magic_link", Language::Nl, &sample()).unwrap();
+        assert_ne!(en.subject, nl.subject);
+        assert!(
+            en.text
+                .contains("https://community.example.org/x?token=abc&y=1")
+        );
+    }
+
+    #[test]
+    fn a_missing_variable_is_an_error_not_a_blank() {
+        let t = Templates::load(None).unwrap();
+        assert!(t.render("magic_link", Language::En, &json!({})).is_err());
+    }
+}

@@ -1,0 +1,447 @@
+//! HTTP routes for sign-up, profiles, privacy rights and the staff's member register.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use super::{MemberQuery, MemberRow, ProfileChange, SignUp};
+use crate::app::{ApiTags, App};
+use crate::auth::Auth;
+use crate::checked;
+use crate::db::to_datetime;
+use crate::error::{ApiResult, Error, Fields};
+use crate::values::{
+    AccountStatus, CountryCode, EmailAddress, Language, PersonName, Phase, Relation, Role,
+    ShortText,
+};
+
+pub struct MembersApi {
+    pub app: App,
+}
+
+/// Consent given at sign-up.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ConsentInput {
+    /// Must be `true`: the member accepts the privacy policy.
+    pub privacy_policy: bool,
+    /// Whether the member wants the community newsletter.
+    #[oai(default)]
+    pub newsletter: bool,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SignUpRequest {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    #[oai(validator(max_length = 100))]
+    pub first_name: String,
+    #[oai(validator(max_length = 100))]
+    pub last_name: String,
+    pub language: Language,
+    /// ISO 3166-1 alpha-2, e.g. `IN`.
+    #[oai(validator(max_length = 2))]
+    pub country_of_origin: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub municipality: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub employer: Option<String>,
+    pub phase: Option<Phase>,
+    pub consent: ConsentInput,
+}
+
+#[derive(Object)]
+pub struct Accepted {
+    pub message: String,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The token from the link in the mail.
+    #[oai(validator(max_length = 200))]
+    pub token: String,
+}
+
+/// A signed-in session. Send it as `Authorization: Bearer <session_token>`.
+#[derive(Object)]
+pub struct Session {
+    pub session_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl Session {
+    pub fn new((session_token, expires_ms): (String, i64)) -> Self {
+        Session {
+            session_token,
+            expires_at: to_datetime(expires_ms),
+        }
+    }
+}
+
+/// A member's profile.
+#[derive(Object)]
+pub struct Member {
+    pub id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub language: Language,
+    pub role: Role,
+    pub status: AccountStatus,
+    pub phase: Option<Phase>,
+    pub country_of_origin: Option<String>,
+    pub municipality: Option<String>,
+    pub employer: Option<String>,
+    /// Whether the member appears in the alumni and member directory.
+    pub directory_visible: bool,
+    pub household_id: String,
+    pub relation: Relation,
+    pub created_at: DateTime<Utc>,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
+impl From<MemberRow> for Member {
+    fn from(m: MemberRow) -> Self {
+        Member {
+            language: m.language(),
+            role: m.role.parse().unwrap_or(Role::Member),
+            status: m.status.parse().unwrap_or(AccountStatus::Pending),
+            phase: m.phase.as_deref().and_then(|p| p.parse().ok()),
+            relation: m.relation.parse().unwrap_or(Relation::Other),
+            id: m.id,
+            email: m.email,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            country_of_origin: m.country_of_origin,
+            municipality: m.municipality,
+            employer: m.employer,
+            directory_visible: m.directory_visible == 1,
+            household_id: m.household_id,
+            created_at: to_datetime(m.created_at),
+            verified_at: m.verified_at.map(to_datetime),
+        }
+    }
+}
+
+/// Changes to a profile; absent fields stay as they are, `null` clears an optional field.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ProfilePatch {
+    #[oai(validator(max_length = 100))]
+    pub first_name: Option<String>,
+    #[oai(validator(max_length = 100))]
+    pub last_name: Option<String>,
+    pub language: Option<Language>,
+    pub phase: MaybeUndefined<Phase>,
+    #[oai(validator(max_length = 2))]
+    pub country_of_origin: MaybeUndefined<String>,
+    #[oai(validator(max_length = 200))]
+    pub municipality: MaybeUndefined<String>,
+    #[oai(validator(max_length = 200))]
+    pub employer: MaybeUndefined<String>,
+    pub directory_visible: Option<bool>,
+}
+
+/// What staff may change about a member: the profile, and (admins only) the role.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct MemberPatch {
+    #[oai(validator(max_length = 100))]
+    pub first_name: Option<String>,
+    #[oai(validator(max_length = 100))]
+    pub last_name: Option<String>,
+    pub language: Option<Language>,
+    pub phase: MaybeUndefined<Phase>,
+    #[oai(validator(max_length = 2))]
+    pub country_of_origin: MaybeUndefined<String>,
+    #[oai(validator(max_length = 200))]
+    pub municipality: MaybeUndefined<String>,
+    #[oai(validator(max_length = 200))]
+    pub employer: MaybeUndefined<String>,
+    pub directory_visible: Option<bool>,
+    /// Only admins may change roles.
+    pub role: Option<Role>,
+}
+
+#[derive(Object)]
+pub struct MemberPage {
+    pub items: Vec<Member>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ApiResponse)]
+enum AcceptedResponse {
+    /// Accepted; look in the mailbox.
+    #[oai(status = 202)]
+    Accepted(Json<Accepted>),
+}
+
+#[derive(ApiResponse)]
+enum NoContent {
+    #[oai(status = 204)]
+    Done,
+}
+
+fn optional_text<T>(
+    fields: &mut Fields,
+    name: &str,
+    value: &MaybeUndefined<String>,
+    parse: impl FnOnce(&str) -> Result<T, crate::values::Invalid>,
+) -> Option<Option<T>> {
+    match value {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) if v.trim().is_empty() => Some(None),
+        MaybeUndefined::Value(v) => fields.check(name, parse(v)).map(Some),
+    }
+}
+
+fn maybe<T: Copy>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(*v)),
+    }
+}
+
+/// Validates the fields a member and staff both may change.
+#[allow(clippy::too_many_arguments)]
+fn profile_change(
+    fields: &mut Fields,
+    first_name: &Option<String>,
+    last_name: &Option<String>,
+    language: Option<Language>,
+    phase: &MaybeUndefined<Phase>,
+    country: &MaybeUndefined<String>,
+    municipality: &MaybeUndefined<String>,
+    employer: &MaybeUndefined<String>,
+    directory_visible: Option<bool>,
+) -> ProfileChange {
+    ProfileChange {
+        first_name: fields.check_opt("first_name", first_name.as_deref(), PersonName::parse),
+        last_name: fields.check_opt("last_name", last_name.as_deref(), PersonName::parse),
+        language,
+        phase: maybe(phase),
+        country_of_origin: optional_text(fields, "country_of_origin", country, CountryCode::parse),
+        municipality: optional_text(fields, "municipality", municipality, ShortText::parse),
+        employer: optional_text(fields, "employer", employer, ShortText::parse),
+        directory_visible,
+        role: None,
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Members")]
+impl MembersApi {
+    /// Sign up
+    ///
+    /// Creates a pending account and sends a verification mail; the account becomes active when
+    /// the link in it is followed. The answer is the same whether or not the address is known
+    /// (an existing member is mailed a notice instead), so nobody can probe for members.
+    #[oai(path = "/members", method = "post")]
+    async fn sign_up(
+        &self,
+        remote: &poem::web::RemoteAddr,
+        body: Json<SignUpRequest>,
+    ) -> ApiResult<AcceptedResponse> {
+        let b = body.0;
+        let mut f = Fields::default();
+        let email = f.check("email", EmailAddress::parse(&b.email));
+        let first_name = f.check("first_name", PersonName::parse(&b.first_name));
+        let last_name = f.check("last_name", PersonName::parse(&b.last_name));
+        let country = f.check_opt(
+            "country_of_origin",
+            b.country_of_origin.as_deref(),
+            CountryCode::parse,
+        );
+        let municipality = f.check_opt("municipality", b.municipality.as_deref(), ShortText::parse);
+        let employer = f.check_opt("employer", b.employer.as_deref(), ShortText::parse);
+        if !b.consent.privacy_policy {
+            f.add(
+                "consent.privacy_policy",
+                "must be true: the privacy policy must be accepted to join",
+            );
+        }
+        f.finish()?;
+        let email = checked!(email);
+        crate::app::limit_mail_requests(&self.app, remote, &email).await?;
+        super::sign_up(
+            &self.app,
+            SignUp {
+                email,
+                first_name: checked!(first_name),
+                last_name: checked!(last_name),
+                language: b.language,
+                country_of_origin: country,
+                municipality,
+                employer,
+                phase: b.phase,
+                newsletter: b.consent.newsletter,
+            },
+        )
+        .await?;
+        Ok(AcceptedResponse::Accepted(Json(Accepted {
+            message: "Check your mailbox to confirm your address.".into(),
+        })))
+    }
+
+    /// Confirm an address
+    ///
+    /// Follows the verification link from the sign-up mail: the account becomes active and the
+    /// member is signed in.
+    #[oai(path = "/members/verify", method = "post")]
+    async fn verify(&self, body: Json<TokenRequest>) -> ApiResult<Json<Session>> {
+        Ok(Json(Session::new(
+            super::verify(&self.app, &body.token).await?,
+        )))
+    }
+
+    /// My profile
+    #[oai(path = "/me", method = "get")]
+    async fn me(&self, auth: Auth) -> ApiResult<Json<Member>> {
+        Ok(Json(
+            super::get(&self.app, &auth.0.account_id).await?.into(),
+        ))
+    }
+
+    /// Change my profile
+    #[oai(path = "/me", method = "patch")]
+    async fn patch_me(&self, auth: Auth, body: Json<ProfilePatch>) -> ApiResult<Json<Member>> {
+        let b = body.0;
+        let mut f = Fields::default();
+        let change = profile_change(
+            &mut f,
+            &b.first_name,
+            &b.last_name,
+            b.language,
+            &b.phase,
+            &b.country_of_origin,
+            &b.municipality,
+            &b.employer,
+            b.directory_visible,
+        );
+        f.finish()?;
+        let id = &auth.0.account_id;
+        Ok(Json(
+            super::update_profile(&self.app, id, id, change)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Erase my account
+    ///
+    /// Removes the member's personal data for good and signs them out everywhere. Past event
+    /// counts keep an anonymous trace. Dependents are erased too when nobody with an account is
+    /// left in the household.
+    #[oai(path = "/me", method = "delete")]
+    async fn erase_me(&self, auth: Auth) -> ApiResult<NoContent> {
+        let id = &auth.0.account_id;
+        super::erase(&self.app, id, id).await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Export my data
+    ///
+    /// Everything held on the member and the dependents they manage, as one JSON document.
+    #[oai(path = "/me/export", method = "get")]
+    async fn export(&self, auth: Auth) -> ApiResult<Json<serde_json::Value>> {
+        Ok(Json(super::export(&self.app, &auth.0.account_id).await?))
+    }
+
+    /// Search members (staff)
+    #[oai(path = "/members", method = "get")]
+    async fn list(
+        &self,
+        auth: Auth,
+        /// Part of a name or e-mail address.
+        #[oai(validator(max_length = 100))]
+        q: Query<Option<String>>,
+        phase: Query<Option<Phase>>,
+        status: Query<Option<AccountStatus>>,
+        /// `next_cursor` of the previous page.
+        #[oai(validator(max_length = 64))]
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<i64>>,
+    ) -> ApiResult<Json<MemberPage>> {
+        auth.0.require_staff()?;
+        let q = q.0.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        let (rows, next) = super::search(
+            &self.app,
+            &MemberQuery {
+                q,
+                phase: phase.0,
+                status: status.0,
+                cursor: cursor.0,
+                limit: limit.0.unwrap_or(50),
+            },
+        )
+        .await?;
+        Ok(Json(MemberPage {
+            items: rows.into_iter().map(Member::from).collect(),
+            next_cursor: next,
+        }))
+    }
+
+    /// A member (staff)
+    #[oai(path = "/members/:id", method = "get")]
+    async fn get_member(&self, auth: Auth, id: Path<String>) -> ApiResult<Json<Member>> {
+        auth.0.require_staff()?;
+        Ok(Json(super::get(&self.app, &id.0).await?.into()))
+    }
+
+    /// Change a member (staff; roles by admins only)
+    #[oai(path = "/members/:id", method = "patch")]
+    async fn patch_member(
+        &self,
+        auth: Auth,
+        id: Path<String>,
+        body: Json<MemberPatch>,
+    ) -> ApiResult<Json<Member>> {
+        auth.0.require_staff()?;
+        let b = body.0;
+        if b.role.is_some() {
+            auth.0.require_admin()?;
+        }
+        let mut f = Fields::default();
+        let mut change = profile_change(
+            &mut f,
+            &b.first_name,
+            &b.last_name,
+            b.language,
+            &b.phase,
+            &b.country_of_origin,
+            &b.municipality,
+            &b.employer,
+            b.directory_visible,
+        );
+        change.role = b.role;
+        f.finish()?;
+        Ok(Json(
+            super::update_profile(&self.app, &auth.0.account_id, &id.0, change)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Erase a member (admin)
+    ///
+    /// For erasure requests that reach the centre by other ways than the member's own account.
+    #[oai(path = "/members/:id", method = "delete")]
+    async fn erase_member(&self, auth: Auth, id: Path<String>) -> ApiResult<NoContent> {
+        auth.0.require_admin()?;
+        super::erase(&self.app, &auth.0.account_id, &id.0).await?;
+        Ok(NoContent::Done)
+    }
+}
+
+/// The caller's own member record, for routes that act on it.
+pub async fn me(app: &App, auth: &Auth) -> Result<MemberRow, Error> {
+    super::get(app, &auth.0.account_id).await
+}

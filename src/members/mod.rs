@@ -1,0 +1,652 @@
+//! Members: sign-up with double opt-in, profiles, the staff's member register, and the privacy
+//! rights (export, erasure). A member is a person with an account; the account id is the person
+//! id. Every member belongs to exactly one household (see `households`).
+//!
+//! Invariants: an account's `email_key` is unique among accounts that are not erased; an account
+//! is `pending` until its address is confirmed; an erased account keeps no personal data, only
+//! ids that keep past counts right.
+
+pub mod api;
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::audit;
+use crate::auth::{self, TokenKind, VERIFY_HOURS};
+use crate::db::{Tx, flag, is_unique_violation, new_id, now_ms};
+use crate::error::{Error, Result};
+use crate::mail::{self, Mail};
+use crate::values::{
+    AccountStatus, CountryCode, EmailAddress, Language, PersonName, Phase, Relation, Role,
+    ShortText,
+};
+
+/// A sign-up as validated at the edge.
+pub struct SignUp {
+    pub email: EmailAddress,
+    pub first_name: PersonName,
+    pub last_name: PersonName,
+    pub language: Language,
+    pub country_of_origin: Option<CountryCode>,
+    pub municipality: Option<ShortText>,
+    pub employer: Option<ShortText>,
+    pub phase: Option<Phase>,
+    pub newsletter: bool,
+}
+
+/// A member's account and person, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: String,
+    pub email: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub language: String,
+    pub role: String,
+    pub status: String,
+    pub phase: Option<String>,
+    pub country_of_origin: Option<String>,
+    pub municipality: Option<String>,
+    pub employer: Option<String>,
+    pub directory_visible: i64,
+    pub household_id: String,
+    pub relation: String,
+    pub created_at: i64,
+    pub verified_at: Option<i64>,
+}
+
+const MEMBER_COLUMNS: &str = "a.person_id AS id, a.email, p.first_name, p.last_name, a.language, \
+    a.role, a.status, a.phase, a.country_of_origin, a.municipality, a.employer, \
+    a.directory_visible, p.household_id, p.relation, a.created_at, a.verified_at";
+
+pub async fn find(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    account_id: &str,
+) -> Result<Option<MemberRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.person_id = $1"
+    )))
+    .bind(account_id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+pub async fn get(app: &App, account_id: &str) -> Result<MemberRow> {
+    find(&app.db.read, account_id)
+        .await?
+        .ok_or(Error::NotFound("member"))
+}
+
+impl MemberRow {
+    pub fn language(&self) -> Language {
+        self.language.parse().unwrap_or(Language::En)
+    }
+
+    pub fn email_address(&self) -> Option<EmailAddress> {
+        self.email
+            .as_deref()
+            .and_then(|e| EmailAddress::parse(e).ok())
+    }
+
+    pub fn full_name(&self) -> String {
+        [self.first_name.as_deref(), self.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// Records a consent given or withdrawn, with when and through what.
+pub async fn record_consent(
+    tx: &mut Tx,
+    account_id: &str,
+    kind: &str,
+    granted: bool,
+    source: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO consents (id, account_id, kind, granted, at, source) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(account_id)
+    .bind(kind)
+    .bind(flag(granted))
+    .bind(now_ms())
+    .bind(source)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Creates a household with one person in it; answers the person id.
+pub async fn create_person_in_new_household(
+    tx: &mut Tx,
+    first_name: &PersonName,
+    last_name: &PersonName,
+) -> Result<String> {
+    let now = now_ms();
+    let household_id = new_id();
+    let person_id = new_id();
+    sqlx::query("INSERT INTO households (id, created_at) VALUES ($1, $2)")
+        .bind(&household_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    insert_person(
+        tx,
+        &person_id,
+        &household_id,
+        Relation::Primary,
+        first_name,
+        last_name,
+    )
+    .await?;
+    Ok(person_id)
+}
+
+pub async fn insert_person(
+    tx: &mut Tx,
+    person_id: &str,
+    household_id: &str,
+    relation: Relation,
+    first_name: &PersonName,
+    last_name: &PersonName,
+) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO people (id, household_id, relation, first_name, last_name, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(person_id)
+    .bind(household_id)
+    .bind(relation.as_str())
+    .bind(first_name.as_str())
+    .bind(last_name.as_str())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The account row of a new member. `verified` accounts (e.g. an accepted invitation, whose
+/// link proved the mailbox) are active at once; others wait for confirmation.
+pub struct NewAccount<'a> {
+    pub person_id: &'a str,
+    pub email: &'a EmailAddress,
+    pub language: Language,
+    pub role: Role,
+    pub phase: Option<Phase>,
+    pub country_of_origin: Option<&'a CountryCode>,
+    pub municipality: Option<&'a ShortText>,
+    pub employer: Option<&'a ShortText>,
+    pub verified: bool,
+}
+
+pub async fn insert_account(tx: &mut Tx, a: NewAccount<'_>) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let status = if a.verified {
+        AccountStatus::Active
+    } else {
+        AccountStatus::Pending
+    };
+    sqlx::query(
+        "INSERT INTO accounts (person_id, email, email_key, language, role, status, phase, \
+         country_of_origin, municipality, employer, directory_visible, verified_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, $11, $12, $12)",
+    )
+    .bind(a.person_id)
+    .bind(a.email.as_str())
+    .bind(a.email.key())
+    .bind(a.language.as_str())
+    .bind(a.role.as_str())
+    .bind(status.as_str())
+    .bind(a.phase.map(Phase::as_str))
+    .bind(a.country_of_origin.map(CountryCode::as_str))
+    .bind(a.municipality.map(ShortText::as_str))
+    .bind(a.employer.map(ShortText::as_str))
+    .bind(a.verified.then_some(now))
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+pub async fn find_by_email(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    email: &EmailAddress,
+) -> Result<Option<MemberRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.email_key = $1"
+    )))
+    .bind(email.key())
+    .fetch_optional(exec)
+    .await?)
+}
+
+/// Sign-up. Always looks the same to the caller (no account enumeration): a new address gets a
+/// verification mail, an unconfirmed one a fresh verification mail, a known one a notice.
+pub async fn sign_up(app: &App, s: SignUp) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    if let Some(existing) = find_by_email(tx.conn(), &s.email).await? {
+        notify_existing(app, &mut tx, &existing).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    let person_id = create_person_in_new_household(&mut tx, &s.first_name, &s.last_name).await?;
+    let inserted = insert_account(
+        &mut tx,
+        NewAccount {
+            person_id: &person_id,
+            email: &s.email,
+            language: s.language,
+            role: Role::Member,
+            phase: s.phase,
+            country_of_origin: s.country_of_origin.as_ref(),
+            municipality: s.municipality.as_ref(),
+            employer: s.employer.as_ref(),
+            verified: false,
+        },
+    )
+    .await;
+    match inserted {
+        Ok(()) => {}
+        // Two sign-ups for one address at once: the other one won, this one is the "exists" case.
+        Err(e) if is_unique_violation(&e) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    }
+    record_consent(&mut tx, &person_id, "privacy_policy", true, "sign_up").await?;
+    record_consent(&mut tx, &person_id, "newsletter", s.newsletter, "sign_up").await?;
+    send_verification(
+        app,
+        &mut tx,
+        &person_id,
+        &s.email,
+        s.language,
+        s.first_name.as_str(),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &person_id,
+        "member.signed_up",
+        Some(&person_id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn notify_existing(app: &App, tx: &mut Tx, existing: &MemberRow) -> Result<()> {
+    let Some(email) = existing.email_address() else {
+        return Ok(());
+    };
+    let first_name = existing.first_name.clone().unwrap_or_default();
+    match existing.status.parse::<AccountStatus>() {
+        Ok(AccountStatus::Pending) => {
+            send_verification(
+                app,
+                tx,
+                &existing.id,
+                &email,
+                existing.language(),
+                &first_name,
+            )
+            .await
+        }
+        Ok(AccountStatus::Active | AccountStatus::Alumni) => {
+            mail::enqueue(
+                tx,
+                &app.templates,
+                &app.config,
+                Mail {
+                    kind: "account_exists",
+                    to: &email,
+                    language: existing.language(),
+                    account_id: Some(&existing.id),
+                    context: json!({
+                        "first_name": first_name,
+                        "sign_in_link": app.config.link("/sign-in"),
+                    }),
+                    idempotency_key: format!("account_exists:{}", new_id()),
+                },
+            )
+            .await
+        }
+        _ => Ok(()),
+    }
+}
+
+pub async fn send_verification(
+    app: &App,
+    tx: &mut Tx,
+    account_id: &str,
+    email: &EmailAddress,
+    language: Language,
+    first_name: &str,
+) -> Result<()> {
+    let (secret, _) = auth::issue(
+        tx,
+        account_id,
+        TokenKind::Verify,
+        Some(VERIFY_HOURS * 3600 * 1000),
+    )
+    .await?;
+    mail::enqueue(
+        tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind: "verification",
+            to: email,
+            language,
+            account_id: Some(account_id),
+            context: json!({
+                "first_name": first_name,
+                "link": app.config.link(&format!("/verify?token={secret}")),
+                "valid_hours": VERIFY_HOURS,
+            }),
+            idempotency_key: format!("verification:{}", auth::hash_secret(&secret)),
+        },
+    )
+    .await
+}
+
+/// Follows a verification link: the account becomes active and is signed in.
+pub async fn verify(app: &App, secret: &str) -> Result<(String, i64)> {
+    let mut tx = app.db.begin().await?;
+    let account_id = auth::redeem(&mut tx, secret, TokenKind::Verify).await?;
+    let now = now_ms();
+    let activated = sqlx::query(
+        "UPDATE accounts SET status = 'active', verified_at = $2, updated_at = $2 \
+         WHERE person_id = $1 AND status = 'pending'",
+    )
+    .bind(&account_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if activated == 0 {
+        // Already active (a second verification link) is fine; erased is not.
+        let member = find(tx.conn(), &account_id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        if member.status == AccountStatus::Erased.as_str() {
+            return Err(Error::Gone("this account no longer exists".into()));
+        }
+    } else {
+        audit::record(
+            &mut tx,
+            &account_id,
+            "member.verified",
+            Some(&account_id),
+            None,
+        )
+        .await?;
+    }
+    let session = auth::session(&mut tx, &account_id).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Profile fields a member (or staff, for them) may change. `None` leaves a field as it is;
+/// `Some(None)` clears an optional one.
+#[derive(Default)]
+pub struct ProfileChange {
+    pub first_name: Option<PersonName>,
+    pub last_name: Option<PersonName>,
+    pub language: Option<Language>,
+    pub phase: Option<Option<Phase>>,
+    pub country_of_origin: Option<Option<CountryCode>>,
+    pub municipality: Option<Option<ShortText>>,
+    pub employer: Option<Option<ShortText>>,
+    pub directory_visible: Option<bool>,
+    pub role: Option<Role>,
+}
+
+pub async fn update_profile(
+    app: &App,
+    actor: &str,
+    account_id: &str,
+    c: ProfileChange,
+) -> Result<MemberRow> {
+    let mut tx = app.db.begin().await?;
+    let current = find(tx.conn(), account_id)
+        .await?
+        .filter(|m| m.status != AccountStatus::Erased.as_str())
+        .ok_or(Error::NotFound("member"))?;
+    let now = now_ms();
+    let first = c
+        .first_name
+        .map(PersonName::into_string)
+        .or(current.first_name);
+    let last = c
+        .last_name
+        .map(PersonName::into_string)
+        .or(current.last_name);
+    sqlx::query("UPDATE people SET first_name = $2, last_name = $3, updated_at = $4 WHERE id = $1")
+        .bind(account_id)
+        .bind(first)
+        .bind(last)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    let text = |v: Option<Option<ShortText>>, old: Option<String>| match v {
+        Some(new) => new.map(ShortText::into_string),
+        None => old,
+    };
+    let phase = match c.phase {
+        Some(p) => p.map(|p| p.as_str().to_owned()),
+        None => current.phase,
+    };
+    let country = match c.country_of_origin {
+        Some(cc) => cc.map(|c| c.as_str().to_owned()),
+        None => current.country_of_origin,
+    };
+    sqlx::query(
+        "UPDATE accounts SET language = $2, phase = $3, country_of_origin = $4, municipality = $5, \
+         employer = $6, directory_visible = $7, role = $8, updated_at = $9 WHERE person_id = $1",
+    )
+    .bind(account_id)
+    .bind(
+        c.language
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or(current.language),
+    )
+    .bind(phase)
+    .bind(country)
+    .bind(text(c.municipality, current.municipality))
+    .bind(text(c.employer, current.employer))
+    .bind(
+        c.directory_visible
+            .map(flag)
+            .unwrap_or(current.directory_visible),
+    )
+    .bind(
+        c.role
+            .map(|r| r.as_str().to_owned())
+            .unwrap_or(current.role.clone()),
+    )
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    if let Some(role) = c.role.filter(|r| r.as_str() != current.role) {
+        audit::record(
+            &mut tx,
+            actor,
+            "member.role_changed",
+            Some(account_id),
+            Some(json!({"from": current.role, "to": role.as_str()})),
+        )
+        .await?;
+    }
+    audit::record(&mut tx, actor, "member.updated", Some(account_id), None).await?;
+    let updated = find(tx.conn(), account_id)
+        .await?
+        .ok_or(Error::NotFound("member"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Search filters for the staff's member register.
+pub struct MemberQuery {
+    pub q: Option<String>,
+    pub phase: Option<Phase>,
+    pub status: Option<AccountStatus>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+/// One page of members ordered by id (creation time); answers the page and the next cursor.
+pub async fn search(app: &App, query: &MemberQuery) -> Result<(Vec<MemberRow>, Option<String>)> {
+    let pattern = query.q.as_ref().map(|q| {
+        let escaped = q
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        format!("%{escaped}%")
+    });
+    let mut rows: Vec<MemberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.person_id > $1 \
+         AND ($2 = '' OR a.email_key LIKE $2 ESCAPE '\\' OR LOWER(p.first_name) LIKE $2 ESCAPE '\\' \
+              OR LOWER(p.last_name) LIKE $2 ESCAPE '\\') \
+         AND ($3 = '' OR a.phase = $3) \
+         AND (($4 = '' AND a.status <> 'erased') OR a.status = $4) \
+         ORDER BY a.person_id LIMIT $5"
+    )))
+    .bind(query.cursor.clone().unwrap_or_default())
+    .bind(pattern.unwrap_or_default())
+    .bind(query.phase.map(|p| p.as_str()).unwrap_or(""))
+    .bind(query.status.map(|s| s.as_str()).unwrap_or(""))
+    .bind(query.limit + 1)
+    .fetch_all(&app.db.read)
+    .await?;
+    let next = if rows.len() as i64 > query.limit {
+        rows.truncate(query.limit as usize);
+        rows.last().map(|r| r.id.clone())
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Erases a member (the right to be forgotten): personal fields are removed, every token is
+/// revoked, unsent mail is dropped. Ids stay, so past attendance and household counts stay right.
+/// When nobody with an account is left in the household, its dependents are erased too.
+pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let member = find(tx.conn(), account_id)
+        .await?
+        .filter(|m| m.status != AccountStatus::Erased.as_str())
+        .ok_or(Error::NotFound("member"))?;
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE accounts SET email = NULL, email_key = NULL, status = 'erased', \
+         country_of_origin = NULL, municipality = NULL, employer = NULL, directory_visible = 0, \
+         erased_at = $2, updated_at = $2 WHERE person_id = $1",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query(
+        "UPDATE people SET first_name = NULL, last_name = NULL, birth_year = NULL, erased_at = $2, \
+         updated_at = $2 WHERE id = $1",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    let (others,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM people p JOIN accounts a ON a.person_id = p.id \
+         WHERE p.household_id = $1 AND a.status <> 'erased'",
+    )
+    .bind(&member.household_id)
+    .fetch_one(tx.conn())
+    .await?;
+    if others == 0 {
+        sqlx::query(
+            "UPDATE people SET first_name = NULL, last_name = NULL, birth_year = NULL, \
+             erased_at = $2, updated_at = $2 WHERE household_id = $1 AND erased_at IS NULL",
+        )
+        .bind(&member.household_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE invitations SET email = NULL, email_key = NULL, first_name = NULL, last_name = NULL, \
+         revoked_at = COALESCE(revoked_at, $2) WHERE invited_by = $1",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    auth::revoke_all(&mut tx, account_id).await?;
+    mail::forget_account(&mut tx, account_id).await?;
+    audit::record(&mut tx, actor, "member.erased", Some(account_id), None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Everything held on a member and the dependents they manage, as one JSON document.
+pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
+    let member = get(app, account_id).await?;
+    let household = crate::households::view(app, account_id).await?;
+    let consents: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT kind, granted, at, source FROM consents WHERE account_id = $1 ORDER BY at, id",
+    )
+    .bind(account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mails: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, subject, status, created_at, sent_at FROM outbox WHERE account_id = $1 \
+         ORDER BY created_at",
+    )
+    .bind(account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let sessions: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT kind, created_at, expires_at FROM tokens WHERE account_id = $1 \
+         AND kind IN ('session', 'api', 'calendar') ORDER BY created_at",
+    )
+    .bind(account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let ts = |ms: i64| crate::db::to_datetime(ms).to_rfc3339();
+    Ok(json!({
+        "exported_at": ts(now_ms()),
+        "account": {
+            "id": member.id,
+            "email": member.email,
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "language": member.language,
+            "role": member.role,
+            "status": member.status,
+            "phase": member.phase,
+            "country_of_origin": member.country_of_origin,
+            "municipality": member.municipality,
+            "employer": member.employer,
+            "directory_visible": member.directory_visible == 1,
+            "created_at": ts(member.created_at),
+            "verified_at": member.verified_at.map(ts),
+        },
+        "household": household,
+        "consents": consents.into_iter().map(|(kind, granted, at, source)| json!({
+            "kind": kind, "granted": granted == 1, "at": ts(at), "source": source,
+        })).collect::<Vec<_>>(),
+        "mails": mails.into_iter().map(|(kind, subject, status, created, sent)| json!({
+            "kind": kind, "subject": subject, "status": status,
+            "created_at": ts(created), "sent_at": sent.map(ts),
+        })).collect::<Vec<_>>(),
+        "sign_ins": sessions.into_iter().map(|(kind, created, expires)| json!({
+            "kind": kind, "created_at": ts(created), "expires_at": expires.map(ts),
+        })).collect::<Vec<_>>(),
+    }))
+}
