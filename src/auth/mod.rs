@@ -229,22 +229,6 @@ pub async fn rate_limit(db: &Db, key: &str, limit: i64, window_secs: i64) -> Res
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_long_random_and_hashed() {
-        let (a, ha) = new_secret();
-        let (b, _) = new_secret();
-        assert_ne!(a, b);
-        assert!(a.len() >= 43, "256 bits in base64url");
-        assert_eq!(ha, hash_secret(&a));
-        assert_eq!(ha.len(), 64);
-        assert!(!ha.contains(&a));
-    }
-}
-
 /// Mails a sign-in link to an active member or alumnus; a pending account gets a fresh
 /// confirmation link instead; anybody else nothing (the caller cannot tell the difference).
 pub async fn send_magic_link(app: &App, email: &EmailAddress) -> Result<()> {
@@ -316,4 +300,20 @@ pub async fn sign_out(app: &App, caller: &Caller) -> Result<()> {
         .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_hashed() {
+        let (a, ha) = new_secret();
+        let (b, _) = new_secret();
+        assert_ne!(a, b);
+        assert!(a.len() >= 43, "256 bits in base64url");
+        assert_eq!(ha, hash_secret(&a));
+        assert_eq!(ha.len(), 64);
+        assert!(!ha.contains(&a));
+    }
 }

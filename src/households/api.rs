@@ -208,7 +208,7 @@ impl HouseholdsApi {
     async fn update_dependent(
         &self,
         auth: Auth,
-        id: Path<String>,
+        id: Path<uuid::Uuid>,
         body: Json<DependentPatch>,
     ) -> ApiResult<Json<Person>> {
         let b = body.0;
@@ -227,7 +227,7 @@ impl HouseholdsApi {
         let person = super::update_dependent(
             &self.app,
             &member,
-            &id.0,
+            &id.0.to_string(),
             DependentInput {
                 first_name,
                 last_name,
@@ -241,9 +241,9 @@ impl HouseholdsApi {
 
     /// Remove a dependent
     #[oai(path = "/me/household/dependents/:id", method = "delete")]
-    async fn remove_dependent(&self, auth: Auth, id: Path<String>) -> ApiResult<NoContent> {
+    async fn remove_dependent(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
         let member = me(&self.app, &auth).await?;
-        super::remove_dependent(&self.app, &member, &id.0).await?;
+        super::remove_dependent(&self.app, &member, &id.0.to_string()).await?;
         Ok(NoContent::Done)
     }
 }

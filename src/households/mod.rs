@@ -76,6 +76,15 @@ impl PersonRow {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct InvitationSummary {
+    id: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    expires_at: i64,
+}
+
 async fn household_of(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     person_id: &str,
@@ -100,7 +109,7 @@ pub async fn view(app: &App, account_id: &str) -> Result<Household> {
     .bind(&household_id)
     .fetch_all(&app.db.read)
     .await?;
-    let invitations: Vec<(String, Option<String>, Option<String>, Option<String>, i64)> =
+    let invitations: Vec<InvitationSummary> =
         sqlx::query_as(
             "SELECT id, email, first_name, last_name, expires_at FROM invitations \
              WHERE household_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
@@ -115,15 +124,13 @@ pub async fn view(app: &App, account_id: &str) -> Result<Household> {
         people: people.into_iter().map(PersonRow::into_person).collect(),
         pending_invitations: invitations
             .into_iter()
-            .map(
-                |(id, email, first_name, last_name, expires)| PendingInvitation {
-                    id,
-                    email,
-                    first_name,
-                    last_name,
-                    expires_at: crate::db::to_datetime(expires),
-                },
-            )
+            .map(|i| PendingInvitation {
+                id: i.id,
+                email: i.email,
+                first_name: i.first_name,
+                last_name: i.last_name,
+                expires_at: crate::db::to_datetime(i.expires_at),
+            })
             .collect(),
     })
 }

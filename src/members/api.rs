@@ -364,21 +364,25 @@ impl MembersApi {
         phase: Query<Option<Phase>>,
         status: Query<Option<AccountStatus>>,
         /// `next_cursor` of the previous page.
-        #[oai(validator(max_length = 64))]
-        cursor: Query<Option<String>>,
+        cursor: Query<Option<uuid::Uuid>>,
         /// Page size, 1 to 200 (default 50).
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
         limit: Query<Option<i64>>,
     ) -> ApiResult<Json<MemberPage>> {
         auth.0.require_staff()?;
         let q = q.0.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+        if q.as_deref()
+            .is_some_and(|q| q.chars().any(char::is_control))
+        {
+            return Err(Error::field("q", "must not contain control characters").into());
+        }
         let (rows, next) = super::search(
             &self.app,
             &MemberQuery {
                 q,
                 phase: phase.0,
                 status: status.0,
-                cursor: cursor.0,
+                cursor: cursor.0.map(|c| c.to_string()),
                 limit: limit.0.unwrap_or(50),
             },
         )
@@ -391,9 +395,9 @@ impl MembersApi {
 
     /// A member (staff)
     #[oai(path = "/members/:id", method = "get")]
-    async fn get_member(&self, auth: Auth, id: Path<String>) -> ApiResult<Json<Member>> {
+    async fn get_member(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Member>> {
         auth.0.require_staff()?;
-        Ok(Json(super::get(&self.app, &id.0).await?.into()))
+        Ok(Json(super::get(&self.app, &id.0.to_string()).await?.into()))
     }
 
     /// Change a member (staff; roles by admins only)
@@ -401,7 +405,7 @@ impl MembersApi {
     async fn patch_member(
         &self,
         auth: Auth,
-        id: Path<String>,
+        id: Path<uuid::Uuid>,
         body: Json<MemberPatch>,
     ) -> ApiResult<Json<Member>> {
         auth.0.require_staff()?;
@@ -424,7 +428,7 @@ impl MembersApi {
         change.role = b.role;
         f.finish()?;
         Ok(Json(
-            super::update_profile(&self.app, &auth.0.account_id, &id.0, change)
+            super::update_profile(&self.app, &auth.0.account_id, &id.0.to_string(), change)
                 .await?
                 .into(),
         ))
@@ -434,9 +438,9 @@ impl MembersApi {
     ///
     /// For erasure requests that reach the centre by other ways than the member's own account.
     #[oai(path = "/members/:id", method = "delete")]
-    async fn erase_member(&self, auth: Auth, id: Path<String>) -> ApiResult<NoContent> {
+    async fn erase_member(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
         auth.0.require_admin()?;
-        super::erase(&self.app, &auth.0.account_id, &id.0).await?;
+        super::erase(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
         Ok(NoContent::Done)
     }
 }

@@ -1,0 +1,330 @@
+//! Malformed input on every endpoint that takes a body: a 4xx problem, never a 500, and nothing
+//! written.
+
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// Rows that a half-done write would leave behind.
+async fn footprint(t: &TestApp) -> Vec<i64> {
+    let mut v = Vec::new();
+    for sql in [
+        "SELECT COUNT(*) FROM households",
+        "SELECT COUNT(*) FROM people",
+        "SELECT COUNT(*) FROM accounts",
+        "SELECT COUNT(*) FROM tokens",
+        "SELECT COUNT(*) FROM invitations",
+        "SELECT COUNT(*) FROM consents",
+        "SELECT COUNT(*) FROM outbox",
+        "SELECT COUNT(*) FROM audit_log",
+    ] {
+        v.push(t.count(sql).await);
+    }
+    v
+}
+
+fn generic_bad_bodies() -> Vec<(&'static str, Vec<u8>)> {
+    vec![
+        ("application/json", b"".to_vec()),
+        ("application/json", b"{".to_vec()),
+        ("application/json", b"[]".to_vec()),
+        ("application/json", b"null".to_vec()),
+        ("application/json", b"\"text\"".to_vec()),
+        ("application/json", b"{\"unknown_field\": 1}".to_vec()),
+        ("application/json", vec![0xff, 0xfe, 0x00]),
+        ("text/plain", b"{}".to_vec()),
+    ]
+}
+
+#[tokio::test]
+async fn every_body_endpoint_refuses_malformed_input_cleanly() {
+    let t = TestApp::spawn().await;
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Admin,
+        )
+        .await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let ana_id = t.me(&ana).await["id"].as_str().unwrap().to_owned();
+    let child = t
+        .post(
+            "/api/v1/me/household/dependents",
+            json!({"first_name": "Mia", "relation": "child"}),
+            Some(&ana),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.outbox_settled().await;
+    let long = "x".repeat(300);
+
+    let dependent = format!("/api/v1/me/household/dependents/{child}");
+    let member = format!("/api/v1/members/{ana_id}");
+    let cases: Vec<(&str, &str, Option<&str>, Vec<serde_json::Value>)> = vec![
+        (
+            "POST",
+            "/api/v1/members",
+            None,
+            vec![
+                json!({}),
+                json!({"email": "a@example.org", "first_name": "A", "last_name": "B", "language": "en"}),
+                json!({"email": "a@example.org", "first_name": "A", "last_name": "B", "language": "xx", "consent": {"privacy_policy": true}}),
+                json!({"email": 5, "first_name": "A", "last_name": "B", "language": "en", "consent": {"privacy_policy": true}}),
+                json!({"email": "not-an-address", "first_name": "A", "last_name": "B", "language": "en", "consent": {"privacy_policy": true}}),
+                json!({"email": "a@example.org", "first_name": "  ", "last_name": "B", "language": "en", "consent": {"privacy_policy": true}}),
+                json!({"email": "a@example.org", "first_name": long, "last_name": "B", "language": "en", "consent": {"privacy_policy": true}}),
+                json!({"email": "a@example.org", "first_name": "A", "last_name": "B", "language": "en", "consent": {"privacy_policy": false}}),
+                json!({"email": "a@example.org", "first_name": "A", "last_name": "B", "language": "en", "country_of_origin": "ZZ", "consent": {"privacy_policy": true}}),
+                json!({"email": "a@example.org", "first_name": "A", "last_name": "B", "language": "en", "phase": "arrived", "consent": {"privacy_policy": true}}),
+                json!({"email": "a@example.org", "first_name": "A", "last_name": "B", "language": "en", "consent": {"privacy_policy": true, "extra": 1}}),
+                json!({"email": "a@example.org", "first_name": "A\u{0007}", "last_name": "B", "language": "en", "consent": {"privacy_policy": true}}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/members/verify",
+            None,
+            vec![
+                json!({}),
+                json!({"token": 5}),
+                json!({"token": long}),
+                json!({"token": "unknown"}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/auth/magic-link",
+            None,
+            vec![
+                json!({}),
+                json!({"email": "nope"}),
+                json!({"email": null}),
+                json!({"email": long}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/auth/sessions",
+            None,
+            vec![
+                json!({}),
+                json!({"token": ""}),
+                json!({"token": "unknown"}),
+                json!({"token": []}),
+            ],
+        ),
+        (
+            "PATCH",
+            "/api/v1/me",
+            Some(&ana),
+            vec![
+                json!({"first_name": ""}),
+                json!({"language": "klingon"}),
+                json!({"country_of_origin": "Belgium"}),
+                json!({"directory_visible": "yes"}),
+                json!({"role": "admin"}),
+                json!({"employer": long}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/me/household/partner",
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"email": "x", "first_name": "R", "last_name": "K"}),
+                json!({"email": "r@example.org", "first_name": "", "last_name": "K"}),
+                json!({"email": "ana@example.org", "first_name": "A", "last_name": "S"}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/accept",
+            None,
+            vec![
+                json!({}),
+                json!({"token": "unknown", "consent": {"privacy_policy": true}}),
+                json!({"token": "unknown", "consent": {"privacy_policy": false}}),
+                json!({"token": "x", "language": "es", "consent": {"privacy_policy": true}}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/me/household/dependents",
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"first_name": "Kid"}),
+                json!({"first_name": "Kid", "relation": "pet"}),
+                json!({"first_name": "Kid", "relation": "child", "birth_year": 3000}),
+                json!({"first_name": "Kid", "relation": "child", "birth_year": "2019"}),
+                json!({"first_name": "", "relation": "child"}),
+            ],
+        ),
+        (
+            "PATCH",
+            &dependent,
+            Some(&ana),
+            vec![
+                json!({"first_name": ""}),
+                json!({"birth_year": 1800}),
+                json!({"relation": "partner"}),
+                json!({"last_name": long}),
+            ],
+        ),
+        (
+            "PATCH",
+            &member,
+            Some(&staff),
+            vec![
+                json!({"role": "king"}),
+                json!({"phase": "gone"}),
+                json!({"first_name": []}),
+                json!({"status": "active"}),
+            ],
+        ),
+    ];
+
+    let before = footprint(&t).await;
+    for (method, path, token, bodies) in cases {
+        let mut all: Vec<(&str, Vec<u8>)> = generic_bad_bodies();
+        for b in bodies {
+            all.push(("application/json", serde_json::to_vec(&b).unwrap()));
+        }
+        for (ct, body) in all {
+            let shown = String::from_utf8_lossy(&body)
+                .chars()
+                .take(80)
+                .collect::<String>();
+            let r = t.raw(method, path, ct, body, token).await;
+            assert!(
+                (400..500).contains(&r.status),
+                "{method} {path} {ct} {shown}: {} {}",
+                r.status,
+                r.body
+            );
+            assert_eq!(
+                r.header("content-type"),
+                Some("application/problem+json"),
+                "{method} {path} {shown}: {}",
+                r.body
+            );
+            let p = r.json();
+            assert_eq!(p["status"], r.status);
+            assert!(p["detail"].as_str().is_some_and(|d| !d.is_empty()));
+        }
+    }
+    assert_eq!(footprint(&t).await, before, "bad input wrote something");
+}
+
+#[tokio::test]
+async fn field_errors_name_each_bad_field() {
+    let t = TestApp::spawn().await;
+    let p = t
+        .post(
+            "/api/v1/members",
+            json!({"email": "nope", "first_name": "", "last_name": "Silva", "language": "en",
+                   "country_of_origin": "QQ", "consent": {"privacy_policy": false}}),
+            None,
+        )
+        .await
+        .assert_problem(422);
+    let mut fields: Vec<_> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "consent.privacy_policy",
+            "country_of_origin",
+            "email",
+            "first_name"
+        ]
+    );
+    assert!(
+        p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["message"].as_str().unwrap().is_empty())
+    );
+}
+
+#[tokio::test]
+async fn a_body_over_one_mebibyte_is_refused_with_413() {
+    let t = TestApp::spawn().await;
+    let big = format!("{{\"email\": \"{}\"}}", "a".repeat(1024 * 1024 + 10));
+    t.raw(
+        "POST",
+        "/api/v1/auth/magic-link",
+        "application/json",
+        big.into_bytes(),
+        None,
+    )
+    .await
+    .assert_problem(413);
+}
+
+#[tokio::test]
+async fn bad_tokens_and_ids_in_paths_are_refused_cleanly() {
+    let t = TestApp::spawn().await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    t.get("/api/v1/me", Some("not-a-token"))
+        .await
+        .assert_problem(401);
+    t.get_with("/api/v1/me", None, ("authorization", "Basic abc"))
+        .await
+        .assert_problem(401);
+    t.get("/api/v1/members?limit=0", Some(&ana)).await;
+    let staff = t
+        .staff(
+            "s@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    t.get("/api/v1/members?limit=0", Some(&staff))
+        .await
+        .assert_problem(400);
+    t.get("/api/v1/members?limit=abc", Some(&staff))
+        .await
+        .assert_problem(400);
+    t.get("/api/v1/members?phase=nowhere", Some(&staff))
+        .await
+        .assert_problem(400);
+    t.get("/api/v1/members/%00%01", Some(&staff))
+        .await
+        .assert_problem(400);
+    t.get("/api/v1/members?q=%00", Some(&staff))
+        .await
+        .assert_problem(422);
+    t.get("/api/v1/members?cursor=%00", Some(&staff))
+        .await
+        .assert_problem(400);
+    t.get(
+        &format!("/api/v1/members/{}", uuid::Uuid::now_v7()),
+        Some(&staff),
+    )
+    .await
+    .assert_problem(404);
+    t.patch(
+        "/api/v1/me/household/dependents/unknown",
+        json!({"first_name": "X"}),
+        Some(&ana),
+    )
+    .await
+    .assert_problem(400);
+    t.patch(
+        &format!("/api/v1/me/household/dependents/{}", uuid::Uuid::now_v7()),
+        json!({"first_name": "X"}),
+        Some(&ana),
+    )
+    .await
+    .assert_problem(404);
+}

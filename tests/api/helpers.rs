@@ -1,0 +1,425 @@
+//! Test helpers: a fresh app per test on its own database (SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL` is set), a real SMTP receiver, and verbs that read like a member's story.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use limburgers_worldwide::app::{self, App};
+use limburgers_worldwide::config::Config;
+use limburgers_worldwide::mail::worker::Worker;
+use limburgers_worldwide::values::Role;
+use poem::endpoint::BoxEndpoint;
+use poem::test::TestClient;
+use poem::{EndpointExt, Response};
+use serde_json::{Value, json};
+use sqlx::{Connection, Executor};
+use tokio::sync::watch;
+
+use crate::smtp::SmtpReceiver;
+
+pub const BASE_URL: &str = "http://community.test";
+
+/// A database of a test's own, removed when the test ends (also when it fails).
+enum TestDb {
+    Sqlite,
+    Postgres { admin_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            let (url, name) = (admin_url.clone(), name.clone());
+            // Drop runs outside any runtime we may block; a thread with its own runtime may.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    if let Ok(mut c) = sqlx::AnyConnection::connect(&url).await {
+                        let _ = c
+                            .execute(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            )))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn fresh_database(dir: &std::path::Path) -> (String, TestDb) {
+    sqlx::any::install_default_drivers();
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(admin_url) if admin_url.starts_with("postgres") => {
+            let name = format!("lw_test_{}", uuid::Uuid::new_v4().simple());
+            let mut c = sqlx::AnyConnection::connect(&admin_url)
+                .await
+                .expect("TEST_DATABASE_URL");
+            c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                .await
+                .unwrap();
+            let (base, _) = admin_url.rsplit_once('/').unwrap();
+            (
+                format!("{base}/{name}"),
+                TestDb::Postgres { admin_url, name },
+            )
+        }
+        _ => (
+            format!("sqlite://{}/test.db", dir.display()),
+            TestDb::Sqlite,
+        ),
+    }
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: poem::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[track_caller]
+    pub fn assert(&self, status: u16) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self
+    }
+
+    /// Asserts an error in the one problem shape.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16) -> Value {
+        self.assert(status);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status, "{p}");
+        for key in ["type", "title", "detail"] {
+            assert!(p[key].is_string(), "problem without {key}: {p}");
+        }
+        assert!(p["errors"].is_array(), "{p}");
+        p
+    }
+}
+
+/// A received mail, decoded.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub message_id: String,
+    pub raw: String,
+}
+
+impl Mail {
+    fn parse(to: Vec<String>, raw: String) -> Mail {
+        let msg = mail_parser::MessageParser::default()
+            .parse(raw.as_bytes())
+            .expect("a MIME message");
+        Mail {
+            to,
+            subject: msg.subject().unwrap_or_default().to_owned(),
+            text: msg.body_text(0).map(|t| t.into_owned()).unwrap_or_default(),
+            html: msg.body_html(0).map(|t| t.into_owned()).unwrap_or_default(),
+            message_id: msg.message_id().unwrap_or_default().to_owned(),
+            raw,
+        }
+    }
+
+    /// The token of the link in the mail (`…?token=XYZ`).
+    pub fn token(&self) -> String {
+        let start = self
+            .text
+            .find("token=")
+            .unwrap_or_else(|| panic!("no link in: {}", self.text))
+            + 6;
+        self.text[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub client: TestClient<BoxEndpoint<'static, Response>>,
+    pub smtp: SmtpReceiver,
+    consumed: Mutex<HashMap<String, usize>>,
+    stop: watch::Sender<bool>,
+    worker: Option<tokio::task::JoinHandle<()>>,
+    _db: TestDb,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like `spawn`, with a chance to change settings first.
+    pub async fn spawn_with(change: impl FnOnce(&mut HashMap<&'static str, String>)) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let smtp = SmtpReceiver::start().await;
+        let (database_url, db) = fresh_database(dir.path()).await;
+        let mut settings: HashMap<&'static str, String> = HashMap::from([
+            ("DATABASE_URL", database_url),
+            ("BASE_URL", BASE_URL.to_owned()),
+            ("SMTP_URL", format!("smtp://127.0.0.1:{}", smtp.port)),
+            ("MAIL_FROM", "community@expatcentre.test".to_owned()),
+            ("DATA_DIR", dir.path().join("data").display().to_string()),
+            ("MAIL_RETRY_BASE_MS", "50".to_owned()),
+            ("MAIL_POLL_MS", "50".to_owned()),
+        ]);
+        change(&mut settings);
+        let config = Config::from_lookup(|k| settings.get(k).cloned()).unwrap();
+        let app = App::new(config).await.unwrap();
+        let client = TestClient::new(app::routes(&app).map_to_response().boxed());
+        let (stop, stop_rx) = watch::channel(false);
+        let worker = Worker::new(app.db.clone(), &app.config).unwrap();
+        let worker = tokio::spawn(worker.run(stop_rx));
+        TestApp {
+            app,
+            client,
+            smtp,
+            consumed: Mutex::new(HashMap::new()),
+            stop,
+            worker: Some(worker),
+            _db: db,
+            dir,
+        }
+    }
+
+    /// Stops the mail worker (it finishes the mail in hand).
+    pub async fn stop_worker(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(w) = self.worker.take() {
+            w.await.unwrap();
+        }
+    }
+
+    async fn send(
+        &self,
+        req: poem::test::TestRequestBuilder<'_, BoxEndpoint<'static, Response>>,
+        token: Option<&str>,
+    ) -> Resp {
+        let req = match token {
+            Some(t) => req.header("authorization", format!("Bearer {t}")),
+            None => req,
+        };
+        let resp = req.send().await.0;
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.into_body().into_string().await.unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(self.client.get(path), token).await
+    }
+
+    pub async fn get_with(&self, path: &str, token: Option<&str>, header: (&str, &str)) -> Resp {
+        self.send(self.client.get(path).header(header.0, header.1), token)
+            .await
+    }
+
+    pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
+        self.send(self.client.post(path).body_json(&body), token)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
+        self.send(self.client.patch(path).body_json(&body), token)
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
+        self.send(self.client.delete(path), token).await
+    }
+
+    /// Sends a body as it is, with the given method and content type.
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+        token: Option<&str>,
+    ) -> Resp {
+        let req = match method {
+            "POST" => self.client.post(path),
+            "PATCH" => self.client.patch(path),
+            "PUT" => self.client.put(path),
+            "DELETE" => self.client.delete(path),
+            _ => self.client.get(path),
+        };
+        self.send(req.content_type(content_type).body(body), token)
+            .await
+    }
+
+    /// Waits for the next mail to `address` not yet returned by this helper.
+    pub async fn next_mail_to(&self, address: &str) -> Mail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let seen = *self.consumed.lock().unwrap().get(address).unwrap_or(&0);
+            let to_them: Vec<_> = self
+                .smtp
+                .received()
+                .into_iter()
+                .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address)))
+                .collect();
+            if let Some(m) = to_them.get(seen) {
+                self.consumed
+                    .lock()
+                    .unwrap()
+                    .insert(address.to_owned(), seen + 1);
+                return Mail::parse(m.to.clone(), m.raw.clone());
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "no new mail to {address}; received: {:?}",
+                    self.smtp
+                        .received()
+                        .iter()
+                        .map(|m| &m.to)
+                        .collect::<Vec<_>>()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Mails to `address` so far.
+    pub fn mails_to(&self, address: &str) -> Vec<Mail> {
+        self.smtp
+            .received()
+            .into_iter()
+            .filter(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(address)))
+            .map(|m| Mail::parse(m.to, m.raw))
+            .collect()
+    }
+
+    /// Waits until the outbox has nothing left to try (sent or failed for good).
+    pub async fn outbox_settled(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let (open,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')",
+            )
+            .fetch_one(&self.app.db.read)
+            .await
+            .unwrap();
+            if open == 0 {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "outbox did not settle"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn sign_up(&self, email: &str, first: &str, last: &str) -> Resp {
+        self.post(
+            "/api/v1/members",
+            json!({
+                "email": email, "first_name": first, "last_name": last, "language": "en",
+                "country_of_origin": "IN", "municipality": "Hasselt", "phase": "settling_in",
+                "consent": {"privacy_policy": true, "newsletter": true}
+            }),
+            None,
+        )
+        .await
+    }
+
+    /// Signs up, opens the verification mail, follows the link; answers the session token.
+    pub async fn member(&self, email: &str, first: &str, last: &str) -> String {
+        self.sign_up(email, first, last).await.assert(202);
+        let mail = self.next_mail_to(email).await;
+        let resp = self
+            .post(
+                "/api/v1/members/verify",
+                json!({"token": mail.token()}),
+                None,
+            )
+            .await;
+        resp.assert(200);
+        resp.json()["session_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A staff or admin account with an API token, as `admin create` makes it.
+    pub async fn staff(&self, email: &str, role: Role) -> String {
+        limburgers_worldwide::cli::create_staff(&self.app, email, "Staff", "Member", role)
+            .await
+            .unwrap()
+    }
+
+    pub async fn me(&self, token: &str) -> Value {
+        let r = self.get("/api/v1/me", Some(token)).await;
+        r.assert(200);
+        r.json()
+    }
+
+    pub async fn household(&self, token: &str) -> Value {
+        let r = self.get("/api/v1/me/household", Some(token)).await;
+        r.assert(200);
+        r.json()
+    }
+
+    /// Invites a partner and lets them accept; answers the partner's session token.
+    pub async fn partner(&self, inviter: &str, email: &str, first: &str) -> String {
+        self.post(
+            "/api/v1/me/household/partner",
+            json!({"email": email, "first_name": first, "last_name": "Partner"}),
+            Some(inviter),
+        )
+        .await
+        .assert(202);
+        let mail = self.next_mail_to(email).await;
+        let r = self
+            .post(
+                "/api/v1/invitations/accept",
+                json!({"token": mail.token(), "consent": {"privacy_policy": true}}),
+                None,
+            )
+            .await;
+        r.assert(200);
+        r.json()["session_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sql)
+            .fetch_one(&self.app.db.read)
+            .await
+            .unwrap();
+        n
+    }
+}

@@ -1,0 +1,13 @@
+//! The integration suite: the whole app over HTTP (poem's test client) with a database of its
+//! own per test and a real SMTP receiver. Runs on SQLite, or on PostgreSQL with
+//! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
+
+mod bad_input;
+mod binary;
+mod helpers;
+mod households;
+mod mail;
+mod members;
+mod operations;
+mod privacy;
+mod smtp;
