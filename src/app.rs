@@ -174,8 +174,9 @@ async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Respon
     .await
 }
 
-/// Requests that send mail to an address are limited per address and per client, so nobody can
-/// use the service to flood a mailbox.
+/// Requests that send mail to an address are limited per address (5 per 15 minutes) and per
+/// client, so nobody can use the service to flood a mailbox. The client limit is generous: a
+/// welcome evening signs up many people behind one venue's address.
 pub async fn limit_mail_requests(
     app: &App,
     remote: &RemoteAddr,
@@ -185,7 +186,8 @@ pub async fn limit_mail_requests(
         .as_socket_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
-    crate::auth::rate_limit(&app.db, &format!("mail:client:{client}"), 30, 900).await?;
+    let per_client = app.config.mail_requests_per_client;
+    crate::auth::rate_limit(&app.db, &format!("mail:client:{client}"), per_client, 900).await?;
     let address = crate::auth::hash_secret(&email.key());
     crate::auth::rate_limit(&app.db, &format!("mail:address:{address}"), 5, 900).await
 }

@@ -24,6 +24,8 @@ pub struct Config {
     pub mail_retry_base: Duration,
     /// Where the mail worker looks for due mail when nobody woke it.
     pub mail_poll_interval: Duration,
+    /// Requests that send mail (sign-up, sign-in links) one client address may make per 15 minutes.
+    pub mail_requests_per_client: i64,
     /// Override the built-in e-mail templates with files from this folder.
     pub email_templates_dir: Option<PathBuf>,
 }
@@ -147,6 +149,14 @@ impl Config {
             timezone,
             mail_retry_base: millis("MAIL_RETRY_BASE_MS", 5_000)?,
             mail_poll_interval: millis("MAIL_POLL_MS", 1_000)?,
+            mail_requests_per_client: match get("MAIL_REQUESTS_PER_CLIENT") {
+                None => 100,
+                Some(raw) => {
+                    raw.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        bad("MAIL_REQUESTS_PER_CLIENT", "must be a positive number")
+                    })?
+                }
+            },
             email_templates_dir: get("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
         })
     }
@@ -222,6 +232,7 @@ mod tests {
             ("TIMEZONE", "Europe/Hasselt"),
             ("DATABASE_URL", "mysql://x"),
             ("MAIL_RETRY_BASE_MS", "-3"),
+            ("MAIL_REQUESTS_PER_CLIENT", "0"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

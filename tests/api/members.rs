@@ -386,3 +386,51 @@ async fn admin_create_promotes_an_existing_member_and_its_token_works() {
     assert_eq!(t.me(&s).await["role"], "admin");
     assert_eq!(t.count("SELECT COUNT(*) FROM accounts").await, 1);
 }
+
+#[tokio::test]
+async fn concurrent_sign_ups_all_succeed_without_database_is_locked() {
+    let t = TestApp::spawn_with(|s| {
+        s.insert("MAIL_REQUESTS_PER_CLIENT", "1000".into());
+    })
+    .await;
+    let requests = (0..60).map(|i| {
+        let t = &t;
+        async move {
+            t.sign_up(&format!("member{i}@example.org"), "Member", "Number")
+                .await
+        }
+    });
+    let answers = futures::future::join_all(requests).await;
+    for a in &answers {
+        a.assert(202);
+    }
+    // Two at once for the same address: one account, no error.
+    let same =
+        futures::future::join_all((0..5).map(|_| t.sign_up("twin@example.org", "Twin", "Same")))
+            .await;
+    for a in &same {
+        a.assert(202);
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM accounts").await, 61);
+    assert_eq!(t.count("SELECT COUNT(*) FROM households").await, 61);
+}
+
+#[tokio::test]
+async fn one_client_is_limited_across_addresses() {
+    let t = TestApp::spawn_with(|s| {
+        s.insert("MAIL_REQUESTS_PER_CLIENT", "3".into());
+    })
+    .await;
+    for i in 0..3 {
+        t.sign_up(&format!("m{i}@example.org"), "M", "N")
+            .await
+            .assert(202);
+    }
+    t.post(
+        "/api/v1/auth/magic-link",
+        json!({"email": "m0@example.org"}),
+        None,
+    )
+    .await
+    .assert_problem(429);
+}
