@@ -17,6 +17,7 @@ use crate::auth::api::AuthApi;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{Result, problem_from_poem, problem_response};
+use crate::events::api::EventsApi;
 use crate::households::api::HouseholdsApi;
 use crate::mail::Templates;
 use crate::mail::worker::Worker;
@@ -56,14 +57,19 @@ pub enum ApiTags {
     Households,
     /// Sign-in by magic link
     SignIn,
+    /// Events, household registration, waitlist, check-in, calendars
+    Events,
 }
 
-pub fn api_service(app: &App) -> OpenApiService<(MembersApi, HouseholdsApi, AuthApi), ()> {
+pub fn api_service(
+    app: &App,
+) -> OpenApiService<(MembersApi, HouseholdsApi, AuthApi, EventsApi), ()> {
     OpenApiService::new(
         (
             MembersApi { app: app.clone() },
             HouseholdsApi { app: app.clone() },
             AuthApi { app: app.clone() },
+            EventsApi { app: app.clone() },
         ),
         "Limburgers Worldwide",
         env!("CARGO_PKG_VERSION"),
@@ -89,6 +95,8 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/verify", get(crate::pages::verify))
         .at("/sign-in", get(crate::pages::sign_in))
         .at("/invitation", get(crate::pages::invitation))
+        .at("/calendar.ics", get(crate::calendar::public_calendar))
+        .at("/calendar/:file", get(crate::calendar::personal_calendar))
         .data(app.clone())
         .around(limit_body)
         .catch_all_error(|e| async move { problem_from_poem(e) })

@@ -22,12 +22,25 @@ pub struct JobSpec {
 }
 
 pub fn all() -> Vec<JobSpec> {
-    vec![JobSpec {
-        name: "purge-expired-tokens",
-        schedule: "0 17 * * * *",
-        about: "delete expired and used sign-in links, sessions and old rate-limit counters",
-        run: |app| Box::pin(purge_expired_tokens(app)),
-    }]
+    vec![
+        JobSpec {
+            name: "purge-expired-tokens",
+            schedule: "0 17 * * * *",
+            about: "delete expired and used sign-in links, sessions and old rate-limit counters",
+            run: |app| Box::pin(purge_expired_tokens(app)),
+        },
+        JobSpec {
+            name: "event-reminders",
+            schedule: "0 */10 * * * *",
+            about: "remind each confirmed registration once, about a day before the event",
+            run: |app| {
+                Box::pin(async move {
+                    let n = crate::events::registrations::send_reminders(&app).await?;
+                    Ok(format!("{n} reminders queued"))
+                })
+            },
+        },
+    ]
 }
 
 pub fn find(name: &str) -> Option<JobSpec> {

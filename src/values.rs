@@ -97,6 +97,108 @@ impl<const MAX: usize> Text<MAX> {
     }
 }
 
+/// Longer text typed by a person (a description): like [`Text`] but line breaks and tabs are
+/// allowed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prose<const MAX: usize>(String);
+
+impl<const MAX: usize> Prose<MAX> {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim();
+        if s.is_empty() {
+            return Err(invalid("must not be empty"));
+        }
+        if s.chars().count() > MAX {
+            return Err(invalid(format!("must be at most {MAX} characters")));
+        }
+        if s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            return Err(invalid("must not contain control characters"));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An absolute http(s) URL, e.g. of an online meeting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim();
+        match url::Url::parse(s) {
+            Ok(u)
+                if matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && s.len() <= 2000 =>
+            {
+                Ok(Self(s.to_owned()))
+            }
+            _ => Err(invalid("must be an absolute http(s) URL")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An IANA time zone such as `Europe/Brussels`.
+pub fn parse_timezone(raw: &str) -> Result<chrono_tz::Tz, Invalid> {
+    raw.trim()
+        .parse()
+        .map_err(|_| invalid("must be an IANA time zone such as Europe/Brussels"))
+}
+
+/// A wall-clock time in a zone, as people enter event times (`2027-03-28T10:00:00`), together
+/// with the instant it denotes. A time that the zone skips (the hour the clocks jump forward) is
+/// refused; a time it repeats (the hour they fall back) means its first occurrence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    pub local: chrono::NaiveDateTime,
+    pub utc: chrono::DateTime<chrono::Utc>,
+}
+
+impl LocalTime {
+    pub fn parse(raw: &str, tz: chrono_tz::Tz) -> Result<Self, Invalid> {
+        let raw = raw.trim();
+        let local = [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(raw, f).ok())
+        .ok_or_else(|| {
+            invalid("must be a local date and time like 2027-03-28T10:00:00, without offset")
+        })?;
+        Self::from_local(local, tz)
+    }
+
+    pub fn from_local(local: chrono::NaiveDateTime, tz: chrono_tz::Tz) -> Result<Self, Invalid> {
+        use chrono::TimeZone as _;
+        let at = tz
+            .from_local_datetime(&local)
+            .earliest()
+            .ok_or_else(|| invalid(format!("does not exist in {tz}: the clocks skip that hour")))?;
+        Ok(Self {
+            local,
+            utc: at.with_timezone(&chrono::Utc),
+        })
+    }
+
+    /// The stored form of the wall-clock time.
+    pub fn local_string(&self) -> String {
+        self.local.format("%Y-%m-%dT%H:%M:%S").to_string()
+    }
+}
+
 /// An ISO 3166-1 alpha-2 country code, upper case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CountryCode(String);
@@ -204,6 +306,21 @@ word_enum!(
     DependentRelation { Child = "child", Other = "other" }
 );
 
+word_enum!(
+    /// Who an event is for.
+    Audience { Everyone = "everyone", Members = "members", Partners = "partners", Families = "families", Alumni = "alumni" }
+);
+
+word_enum!(
+    /// An event is prepared as a draft, published for members, or cancelled.
+    EventStatus { Draft = "draft", Published = "published", Cancelled = "cancelled" }
+);
+
+word_enum!(
+    /// A registration holds seats (confirmed), waits for them (waitlisted), or was withdrawn.
+    RegistrationStatus { Confirmed = "confirmed", Waitlisted = "waitlisted", Cancelled = "cancelled" }
+);
+
 impl Role {
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Staff | Role::Admin)
@@ -275,6 +392,36 @@ mod tests {
         }
         assert!("resident".parse::<Phase>().is_err());
         assert!("EN".parse::<Language>().is_err());
+    }
+
+    #[test]
+    fn local_times_respect_daylight_saving_in_brussels() {
+        let tz = chrono_tz::Europe::Brussels;
+        let summer = LocalTime::parse("2027-03-28T10:00:00", tz).unwrap();
+        assert_eq!(summer.utc.to_rfc3339(), "2027-03-28T08:00:00+00:00");
+        let winter = LocalTime::parse("2027-03-27T10:00", tz).unwrap();
+        assert_eq!(winter.utc.to_rfc3339(), "2027-03-27T09:00:00+00:00");
+        assert!(
+            LocalTime::parse("2027-03-28T02:30:00", tz).is_err(),
+            "skipped hour"
+        );
+        let repeated = LocalTime::parse("2027-10-31T02:30:00", tz).unwrap();
+        assert_eq!(
+            repeated.utc.to_rfc3339(),
+            "2027-10-31T00:30:00+00:00",
+            "first of the two"
+        );
+        assert!(LocalTime::parse("2027-03-28T10:00:00+02:00", tz).is_err());
+        assert!(LocalTime::parse("tomorrow", tz).is_err());
+    }
+
+    #[test]
+    fn prose_keeps_line_breaks_and_urls_are_web_urls() {
+        assert_eq!(Prose::<100>::parse(" a\nb ").unwrap().as_str(), "a\nb");
+        assert!(Prose::<100>::parse("a\u{0}b").is_err());
+        assert!(WebUrl::parse("https://meet.example.org/x").is_ok());
+        assert!(WebUrl::parse("javascript:alert(1)").is_err());
+        assert!(WebUrl::parse("/relative").is_err());
     }
 
     #[test]

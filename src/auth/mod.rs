@@ -206,6 +206,23 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
 
 /// Counts a hit against `key` in the current fixed window of `window_secs`; refuses with
 /// `TooManyRequests` past `limit`. Shared by all server instances through the database.
+/// The caller of a route that anyone may call but that shows more to the signed-in (e.g. drafts
+/// to staff). No Authorization header: anonymous; an invalid one: 401.
+pub async fn optional_caller(app: &App, req: &Request) -> Result<Option<Caller>> {
+    let Some(value) = req.headers().get(poem::http::header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let secret = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(Error::Unauthenticated)?;
+    caller_from_secret(app, secret.trim())
+        .await?
+        .map(Some)
+        .ok_or(Error::Unauthenticated)
+}
+
 /// Commits on its own, so a refused request still counts.
 pub async fn rate_limit(db: &Db, key: &str, limit: i64, window_secs: i64) -> Result<()> {
     let mut tx = db.begin().await?;

@@ -30,12 +30,31 @@ pub struct Mail<'a> {
     pub idempotency_key: String,
 }
 
+/// A file sent along, e.g. an event's `.ics`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
+}
+
 /// Renders `mail` and writes it to the outbox in `tx`.
 pub async fn enqueue(
     tx: &mut Tx,
     templates: &Templates,
     config: &Config,
     mail: Mail<'_>,
+) -> Result<()> {
+    enqueue_with_attachments(tx, templates, config, mail, Vec::new()).await
+}
+
+/// Like [`enqueue`], with files attached.
+pub async fn enqueue_with_attachments(
+    tx: &mut Tx,
+    templates: &Templates,
+    config: &Config,
+    mail: Mail<'_>,
+    attachments: Vec<Attachment>,
 ) -> Result<()> {
     let mut context = mail.context;
     if let Some(map) = context.as_object_mut() {
@@ -54,10 +73,15 @@ pub async fn enqueue(
         .unwrap_or_else(|| "localhost".into());
     let message_id = format!("<{id}@{domain}>");
     let now = now_ms();
+    let attachments = if attachments.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&attachments).map_err(anyhow::Error::from)?)
+    };
     sqlx::query(
         "INSERT INTO outbox (id, idempotency_key, account_id, recipient, kind, language, subject, \
-         body_text, body_html, message_id, status, attempts, next_attempt_at, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11) \
+         body_text, body_html, message_id, status, attempts, next_attempt_at, created_at, attachments) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12) \
          ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(&id)
@@ -71,6 +95,7 @@ pub async fn enqueue(
     .bind(&rendered.html)
     .bind(&message_id)
     .bind(now)
+    .bind(attachments)
     .execute(tx.conn())
     .await?;
     tx.mail_enqueued();

@@ -80,6 +80,7 @@ struct Due {
     body_html: String,
     message_id: String,
     attempts: i64,
+    attachments: Option<String>,
 }
 
 pub struct Worker {
@@ -159,7 +160,7 @@ impl Worker {
                    WHERE (status = 'pending' AND next_attempt_at <= $1) \
                       OR (status = 'sending' AND lease_until < $1) \
                    ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts",
+                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts, attachments",
             ),
             Backend::Sqlite => sqlx::query_as::<_, Due>(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2 \
@@ -167,7 +168,7 @@ impl Worker {
                    WHERE (status = 'pending' AND next_attempt_at <= $1) \
                       OR (status = 'sending' AND lease_until < $1) \
                    ORDER BY next_attempt_at LIMIT $3) \
-                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts",
+                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts, attachments",
             ),
         }
         .bind(now)
@@ -241,16 +242,31 @@ impl Worker {
 
     fn message(&self, due: &Due) -> anyhow::Result<Message> {
         let to: Mailbox = due.recipient.parse().context("recipient address")?;
+        let body = MultiPart::alternative_plain_html(due.body_text.clone(), due.body_html.clone());
+        let attachments: Vec<super::Attachment> = match &due.attachments {
+            Some(json) => serde_json::from_str(json).context("stored attachments")?,
+            None => Vec::new(),
+        };
+        let body = if attachments.is_empty() {
+            body
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(body);
+            for a in attachments {
+                let content_type = header::ContentType::parse(&a.content_type)
+                    .context("attachment content type")?;
+                mixed = mixed.singlepart(
+                    lettre::message::Attachment::new(a.filename).body(a.content, content_type),
+                );
+            }
+            mixed
+        };
         Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(due.subject.clone())
             .message_id(Some(due.message_id.clone()))
             .header(header::MIME_VERSION_1_0)
-            .multipart(MultiPart::alternative_plain_html(
-                due.body_text.clone(),
-                due.body_html.clone(),
-            ))
+            .multipart(body)
             .context("building the message")
     }
 }

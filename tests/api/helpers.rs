@@ -415,6 +415,68 @@ impl TestApp {
         r.json()["session_token"].as_str().unwrap().to_owned()
     }
 
+    /// A verified member made directly (no mail round trip), for tests that need many households.
+    /// Answers (session token, person id).
+    pub async fn quick_member(&self, email: &str) -> (String, String) {
+        use limburgers_worldwide::members::{self, NewAccount};
+        use limburgers_worldwide::values::{EmailAddress, Language, PersonName};
+        let email = EmailAddress::parse(email).unwrap();
+        let name = PersonName::parse("Quick").unwrap();
+        let mut tx = self.app.db.begin().await.unwrap();
+        let id = members::create_person_in_new_household(&mut tx, &name, &name)
+            .await
+            .unwrap();
+        members::insert_account(
+            &mut tx,
+            NewAccount {
+                person_id: &id,
+                email: &email,
+                language: Language::En,
+                role: Role::Member,
+                phase: None,
+                country_of_origin: None,
+                municipality: None,
+                employer: None,
+                verified: true,
+            },
+        )
+        .await
+        .unwrap();
+        let (token, _) = limburgers_worldwide::auth::session(&mut tx, &id)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        (token, id)
+    }
+
+    /// Creates an event as staff from `fields` over sensible defaults; answers the event.
+    pub async fn event(&self, staff: &str, fields: Value) -> Value {
+        let start = chrono::Local::now().date_naive() + chrono::Duration::days(30);
+        let mut body = json!({
+            "title": "Welcome drinks",
+            "starts_at": format!("{start}T18:00:00"),
+            "ends_at": format!("{start}T21:00:00"),
+            "venue": "Corda Campus",
+            "address": "Kempische Steenweg 293, 3500 Hasselt",
+            "status": "published",
+        });
+        for (k, v) in fields.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let r = self.post("/api/v1/events", body, Some(staff)).await;
+        r.assert(201);
+        r.json()
+    }
+
+    pub async fn register(&self, token: &str, event_id: &str, people: &[&str]) -> Resp {
+        self.post(
+            &format!("/api/v1/events/{event_id}/registrations"),
+            json!({"person_ids": people}),
+            Some(token),
+        )
+        .await
+    }
+
     pub async fn count(&self, sql: &'static str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql)
             .fetch_one(&self.app.db.read)

@@ -4,6 +4,8 @@
 
 mod bad_input;
 mod binary;
+mod calendar;
+mod events;
 mod helpers;
 mod households;
 mod mail;

@@ -1,0 +1,405 @@
+//! iCalendar feeds (RFC 5545) with the icalendar crate: the public feed, one event, and each
+//! member's personal feed of their household's registrations.
+//!
+//! Times are written as local times with `TZID=` and a VTIMEZONE for every zone used, generated
+//! here from chrono-tz (the crate does not write VTIMEZONE): the exact transitions of each year
+//! the feed spans, so calendar apps place an event at the intended wall-clock time on both sides
+//! of a daylight-saving change. UID is stable, SEQUENCE is the event's revision, DTSTAMP and
+//! LAST-MODIFIED its last change, so a feed's bytes (and its ETag) change exactly when an event in
+//! it or the member's registrations change.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use chrono::{DateTime, Datelike as _, Offset as _, TimeZone as _, Utc};
+use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
+use icalendar::{Calendar, CalendarDateTime, Component as _, EventLike as _};
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Path, Query};
+use poem::{FromRequest as _, IntoResponse, Request, Response, handler};
+use sha2::{Digest as _, Sha256};
+
+use crate::app::App;
+use crate::auth::{self, TokenKind};
+use crate::db::{now_ms, to_datetime};
+use crate::error::{Error, Result, problem_response};
+use crate::events::{EVENT_COLUMNS, EventRow};
+use crate::values::{Audience, EventStatus, RegistrationStatus};
+
+pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
+/// How long past events stay in the public feed.
+const PAST_DAYS: i64 = 90;
+
+fn uid(app: &App, event: &EventRow) -> String {
+    let host = app.config.base_url.host_str().unwrap_or("localhost");
+    format!("{}@{host}", event.id)
+}
+
+fn ical_event(
+    app: &App,
+    e: &EventRow,
+    registration: Option<RegistrationStatus>,
+) -> icalendar::Event {
+    let mut ev = icalendar::Event::new();
+    ev.uid(&uid(app, e))
+        .summary(&e.title)
+        .timestamp(to_datetime(e.updated_at))
+        .last_modified(to_datetime(e.updated_at))
+        .created(to_datetime(e.created_at))
+        .sequence(u32::try_from(e.revision.saturating_sub(1)).unwrap_or(0))
+        .starts(CalendarDateTime::WithTimezone {
+            date_time: e.local_start(),
+            tzid: e.timezone.clone(),
+        })
+        .ends(CalendarDateTime::WithTimezone {
+            date_time: e.local_end(),
+            tzid: e.timezone.clone(),
+        });
+    let description = [e.summary.as_deref(), e.description.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if !description.is_empty() {
+        ev.description(&description);
+    }
+    if let Some(location) = e.location() {
+        ev.location(&location);
+    }
+    let url = e
+        .online_url
+        .clone()
+        .unwrap_or_else(|| app.config.link(&format!("/api/v1/events/{}", e.id)));
+    ev.url(&url);
+    let status = match (e.status(), registration) {
+        (EventStatus::Cancelled, _) => icalendar::EventStatus::Cancelled,
+        (_, Some(RegistrationStatus::Waitlisted)) => icalendar::EventStatus::Tentative,
+        _ => icalendar::EventStatus::Confirmed,
+    };
+    ev.status(status);
+    let tags = e.tag_list();
+    if !tags.is_empty() {
+        ev.add_property("CATEGORIES", tags.join(","));
+    }
+    ev.done()
+}
+
+/// A whole calendar: the events, and a VTIMEZONE for every zone they use.
+pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStatus>)]) -> String {
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"));
+    cal.append_property((
+        "PRODID",
+        "-//Expat Centre Limburg//Limburgers Worldwide//EN",
+    ));
+    cal.append_property(("CALSCALE", "GREGORIAN"));
+    cal.append_property(("METHOD", "PUBLISH"));
+    cal.append_property(("X-WR-CALNAME", name));
+    cal.append_property(("X-WR-TIMEZONE", app.config.timezone.name()));
+    let mut zones: BTreeMap<String, (i32, i32)> = BTreeMap::new();
+    for (e, reg) in events {
+        let (a, b) = (e.local_start().year(), e.local_end().year());
+        zones
+            .entry(e.timezone.clone())
+            .and_modify(|(lo, hi)| {
+                *lo = (*lo).min(a);
+                *hi = (*hi).max(b);
+            })
+            .or_insert((a, b));
+        cal.push(ical_event(app, e, *reg));
+    }
+    let text = cal.to_string();
+    let mut tz_blocks = String::new();
+    for (name, (from, to)) in zones {
+        if let Ok(tz) = name.parse::<Tz>() {
+            tz_blocks.push_str(&vtimezone(tz, from, to));
+        }
+    }
+    // VTIMEZONE components go before the events that refer to them.
+    match text.find("BEGIN:VEVENT") {
+        Some(at) => format!("{}{}{}", &text[..at], tz_blocks, &text[at..]),
+        None => text,
+    }
+}
+
+fn offset_secs(tz: Tz, t: i64) -> i32 {
+    let at = DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .naive_utc();
+    tz.offset_from_utc_datetime(&at).fix().local_minus_utc()
+}
+
+fn format_offset(secs: i32) -> String {
+    let sign = if secs < 0 { '-' } else { '+' };
+    let s = secs.abs();
+    if s % 60 == 0 {
+        format!("{sign}{:02}{:02}", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{sign}{:02}{:02}{:02}", s / 3600, (s % 3600) / 60, s % 60)
+    }
+}
+
+/// The zone's definition for the years `from..=to`: the offset in force on 1 January of `from`,
+/// then every transition up to the end of `to`, found exactly (to the second).
+pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
+    let start = Utc
+        .with_ymd_and_hms(from, 1, 1, 0, 0, 0)
+        .single()
+        .map(|d| d.timestamp())
+        .unwrap_or(0);
+    let end = Utc
+        .with_ymd_and_hms(to + 1, 1, 1, 0, 0, 0)
+        .single()
+        .map(|d| d.timestamp())
+        .unwrap_or(start);
+    let mut out = String::new();
+    let _ = write!(out, "BEGIN:VTIMEZONE\r\nTZID:{}\r\n", tz.name());
+    let mut observance = |at: i64, from_off: i32| {
+        let utc = DateTime::from_timestamp(at, 0)
+            .unwrap_or_default()
+            .naive_utc();
+        let offset = tz.offset_from_utc_datetime(&utc);
+        let to_off = offset.fix().local_minus_utc();
+        let kind = if offset.dst_offset().num_seconds() != 0 {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
+        // DTSTART is the local time of the change as read on the clocks before it.
+        let local = utc + chrono::Duration::seconds(i64::from(from_off));
+        let _ = write!(
+            out,
+            "BEGIN:{kind}\r\nDTSTART:{}\r\nTZOFFSETFROM:{}\r\nTZOFFSETTO:{}\r\n",
+            local.format("%Y%m%dT%H%M%S"),
+            format_offset(from_off),
+            format_offset(to_off)
+        );
+        if let Some(abbr) = offset.abbreviation() {
+            let _ = write!(out, "TZNAME:{abbr}\r\n");
+        }
+        let _ = write!(out, "END:{kind}\r\n");
+    };
+    let first = offset_secs(tz, start);
+    observance(start, first);
+    let day = 86_400;
+    let mut t = start;
+    let mut current = first;
+    while t < end {
+        let next = t + day;
+        let off = offset_secs(tz, next);
+        if off != current {
+            // The change lies in (t, next]: find its first second.
+            let (mut lo, mut hi) = (t, next);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if offset_secs(tz, mid) == current {
+                    lo = mid
+                } else {
+                    hi = mid
+                }
+            }
+            observance(hi, current);
+            current = off;
+        }
+        t = next;
+    }
+    out.push_str("END:VTIMEZONE\r\n");
+    out
+}
+
+/// The `.ics` of one event (also attached to confirmation mail).
+pub fn single_event(app: &App, event: &EventRow) -> String {
+    build(app, &event.title, &[(event.clone(), None)])
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedFilter {
+    pub tag: Option<String>,
+    pub organiser: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// Published and cancelled events from the last 90 days on, filtered.
+pub async fn public_feed(app: &App, f: &FeedFilter) -> Result<String> {
+    let audience = match f.audience.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => a
+            .parse::<Audience>()
+            .map_err(|e| Error::field("audience", e.0))?
+            .as_str(),
+        None => "",
+    };
+    let events: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE e.status IN ('published', 'cancelled') AND e.ends_at >= $1 \
+         AND ($2 = '' OR EXISTS (SELECT 1 FROM event_tags t WHERE t.event_id = e.id AND t.tag = $2)) \
+         AND ($3 = '' OR e.organiser = $3) AND ($4 = '' OR e.audience = $4) \
+         ORDER BY e.starts_at, e.id LIMIT 5000"
+    )))
+    .bind(now_ms() - PAST_DAYS * 86_400_000)
+    .bind(f.tag.clone().unwrap_or_default().trim().to_lowercase())
+    .bind(f.organiser.clone().unwrap_or_default())
+    .bind(audience)
+    .fetch_all(&app.db.read)
+    .await?;
+    let list: Vec<_> = events.into_iter().map(|e| (e, None)).collect();
+    Ok(build(app, "Limburgers Worldwide", &list))
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonalRow {
+    registration_status: String,
+    #[sqlx(flatten)]
+    event: EventRow,
+}
+
+/// The events a member's household is registered for (tentative while waitlisted).
+pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<String>> {
+    let account: Option<(String,)> = sqlx::query_as(
+        "SELECT t.account_id FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+         WHERE t.hash = $1 AND t.kind = 'calendar' AND a.status IN ('active', 'alumni')",
+    )
+    .bind(auth::hash_secret(secret))
+    .fetch_optional(&app.db.read)
+    .await?;
+    let Some((account_id,)) = account else {
+        return Ok(None);
+    };
+    let rows: Vec<PersonalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT r.status AS registration_status, {} FROM registrations r \
+         JOIN events e ON e.id = r.event_id JOIN people p ON p.household_id = r.household_id \
+         WHERE p.id = $1 AND r.status <> 'cancelled' AND e.status <> 'draft' \
+         ORDER BY e.starts_at, e.id",
+        EVENT_COLUMNS
+            .split(", ")
+            .map(|c| format!("e.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+    .bind(&account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let list: Vec<_> = rows
+        .into_iter()
+        .map(|r| {
+            let status = r.registration_status.parse().ok();
+            (r.event, status)
+        })
+        .collect();
+    Ok(Some(build(app, "My Limburgers Worldwide events", &list)))
+}
+
+/// Replaces the member's calendar token: the old address stops working at once.
+pub async fn new_token(app: &App, account_id: &str) -> Result<(String, String)> {
+    let mut tx = app.db.begin().await?;
+    sqlx::query("DELETE FROM tokens WHERE account_id = $1 AND kind = 'calendar'")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    let (secret, _) = auth::issue(&mut tx, account_id, TokenKind::Calendar, None).await?;
+    crate::audit::record(
+        &mut tx,
+        account_id,
+        "calendar.token_replaced",
+        Some(account_id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    let url = app.config.link(&format!("/calendar/{secret}.ics"));
+    let webcal = format!(
+        "webcal://{}",
+        url.split_once("://").map(|(_, rest)| rest).unwrap_or(&url)
+    );
+    Ok((url, webcal))
+}
+
+pub fn etag(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether the client's `If-None-Match` already names this version.
+pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
+    if_none_match.is_some_and(|v| {
+        v.split(',')
+            .map(|t| t.trim().trim_start_matches("W/"))
+            .any(|t| t == tag || t == "*")
+    })
+}
+
+fn ics_response(req: &Request, body: String) -> Response {
+    let tag = etag(&body);
+    let inm = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok());
+    let builder = Response::builder()
+        .header(header::ETAG, tag.clone())
+        .header(header::CACHE_CONTROL, "no-cache");
+    if not_modified(inm, &tag) {
+        return builder.status(StatusCode::NOT_MODIFIED).finish();
+    }
+    builder.content_type(CONTENT_TYPE).body(body)
+}
+
+/// `GET /calendar.ics`: the public feed (`?tag=&organiser=&audience=`).
+#[handler]
+pub async fn public_calendar(req: &Request, app: Data<&App>) -> Response {
+    let filter = match Query::<FeedFilter>::from_request_without_body(req).await {
+        Ok(Query(f)) => f,
+        Err(e) => return problem_response(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match public_feed(&app, &filter).await {
+        Ok(body) => ics_response(req, body),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+/// `GET /calendar/{token}.ics`: a member's personal feed.
+#[handler]
+pub async fn personal_calendar(
+    req: &Request,
+    app: Data<&App>,
+    Path(file): Path<String>,
+) -> Response {
+    let Some(secret) = file.strip_suffix(".ics") else {
+        return problem_response(StatusCode::NOT_FOUND, "calendar not found");
+    };
+    match personal_feed(&app, secret).await {
+        Ok(Some(body)) => ics_response(req, body),
+        Ok(None) => problem_response(
+            StatusCode::NOT_FOUND,
+            "calendar not found; the address may have been replaced",
+        ),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brussels_changes_on_the_last_sundays_of_march_and_october() {
+        let v = vtimezone(chrono_tz::Europe::Brussels, 2027, 2027);
+        assert!(v.contains("TZID:Europe/Brussels"));
+        assert!(v.contains("BEGIN:DAYLIGHT\r\nDTSTART:20270328T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST"), "{v}");
+        assert!(v.contains("BEGIN:STANDARD\r\nDTSTART:20271031T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET"), "{v}");
+    }
+
+    #[test]
+    fn a_zone_without_changes_has_one_observance() {
+        let v = vtimezone(chrono_tz::Asia::Kolkata, 2027, 2027);
+        assert_eq!(v.matches("BEGIN:STANDARD").count(), 1, "{v}");
+        assert!(v.contains("TZOFFSETTO:+0530"));
+    }
+
+    #[test]
+    fn if_none_match_understands_lists_and_weak_tags() {
+        assert!(not_modified(Some("\"abc\""), "\"abc\""));
+        assert!(not_modified(Some("W/\"x\", \"abc\""), "\"abc\""));
+        assert!(!not_modified(Some("\"old\""), "\"abc\""));
+        assert!(!not_modified(None, "\"abc\""));
+    }
+}

@@ -1,0 +1,836 @@
+//! HTTP routes for events, registrations, check-in and the member's calendar address.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem::Request;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+
+use super::registrations::{self, CheckIn, RegisteredPerson, RegistrationRow};
+use super::{EventQuery, EventRow, EventSpec, Frequency, Recurrence, parse_cursor, parse_tags};
+use crate::app::{ApiTags, App};
+use crate::auth::{Auth, optional_caller};
+use crate::db::to_datetime;
+use crate::error::{ApiResult, Error, Fields};
+use crate::members::api::me;
+use crate::values::{
+    Audience, EventStatus, LocalTime, Prose, RegistrationStatus, ShortText, WebUrl, parse_timezone,
+};
+
+pub struct EventsApi {
+    pub app: App,
+}
+
+/// An event as entered by staff. Times are local wall-clock times without offset
+/// (`2027-03-28T10:00:00`) in `timezone` (default: the centre's).
+#[derive(Object, Clone, Default)]
+#[oai(deny_unknown_fields)]
+pub struct EventInput {
+    #[oai(validator(max_length = 200))]
+    pub title: String,
+    #[oai(validator(max_length = 500))]
+    pub summary: Option<String>,
+    #[oai(validator(max_length = 20000))]
+    pub description: Option<String>,
+    #[oai(validator(max_length = 30))]
+    pub starts_at: String,
+    #[oai(validator(max_length = 30))]
+    pub ends_at: String,
+    #[oai(validator(max_length = 64))]
+    pub timezone: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub venue: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub address: Option<String>,
+    #[oai(validator(max_length = 2000))]
+    pub online_url: Option<String>,
+    /// Seats; absent means unlimited.
+    #[oai(validator(minimum(value = "0"), maximum(value = "100000")))]
+    pub capacity: Option<i64>,
+    #[oai(validator(max_length = 30))]
+    pub registration_opens_at: Option<String>,
+    /// Default: the start of the event.
+    #[oai(validator(max_length = 30))]
+    pub registration_closes_at: Option<String>,
+    pub audience: Option<Audience>,
+    #[oai(validator(max_items = 10))]
+    pub tags: Option<Vec<String>>,
+    /// Default: Expat Centre Limburg. Partners: e.g. Expat Centre Maastricht Region, Newcomer Service Aachen.
+    #[oai(validator(max_length = 200))]
+    pub organiser: Option<String>,
+    /// `draft` (default) or `published`.
+    pub status: Option<EventStatus>,
+}
+
+/// Changes to an event; absent fields stay, `null` clears an optional one.
+#[derive(Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct EventPatch {
+    #[oai(validator(max_length = 200))]
+    pub title: Option<String>,
+    #[oai(validator(max_length = 500))]
+    pub summary: MaybeUndefined<String>,
+    #[oai(validator(max_length = 20000))]
+    pub description: MaybeUndefined<String>,
+    #[oai(validator(max_length = 30))]
+    pub starts_at: Option<String>,
+    #[oai(validator(max_length = 30))]
+    pub ends_at: Option<String>,
+    #[oai(validator(max_length = 64))]
+    pub timezone: Option<String>,
+    #[oai(validator(max_length = 200))]
+    pub venue: MaybeUndefined<String>,
+    #[oai(validator(max_length = 200))]
+    pub address: MaybeUndefined<String>,
+    #[oai(validator(max_length = 2000))]
+    pub online_url: MaybeUndefined<String>,
+    #[oai(validator(minimum(value = "0"), maximum(value = "100000")))]
+    pub capacity: MaybeUndefined<i64>,
+    #[oai(validator(max_length = 30))]
+    pub registration_opens_at: MaybeUndefined<String>,
+    #[oai(validator(max_length = 30))]
+    pub registration_closes_at: MaybeUndefined<String>,
+    pub audience: Option<Audience>,
+    #[oai(validator(max_items = 10))]
+    pub tags: Option<Vec<String>>,
+    #[oai(validator(max_length = 200))]
+    pub organiser: Option<String>,
+    /// `draft` or `published`; cancel with `POST /events/{id}/cancel`.
+    pub status: Option<EventStatus>,
+}
+
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "snake_case")]
+pub enum RepeatFrequency {
+    Weekly,
+    Monthly,
+}
+
+/// How a series repeats: every `interval` weeks or months, until a date or `count` times.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct Repeat {
+    pub frequency: RepeatFrequency,
+    #[oai(validator(minimum(value = "1"), maximum(value = "12")))]
+    pub interval: Option<u32>,
+    /// Last date an occurrence may start on (local).
+    pub until: Option<NaiveDate>,
+    #[oai(validator(minimum(value = "2"), maximum(value = "100")))]
+    pub count: Option<u32>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SeriesInput {
+    /// The first occurrence.
+    pub event: EventInput,
+    pub repeat: Repeat,
+}
+
+#[derive(Object)]
+pub struct Event {
+    pub id: String,
+    pub series_id: Option<String>,
+    pub title: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// Local start time in `timezone`.
+    pub starts_at: String,
+    pub ends_at: String,
+    pub timezone: String,
+    pub starts_at_utc: DateTime<Utc>,
+    pub ends_at_utc: DateTime<Utc>,
+    pub venue: Option<String>,
+    pub address: Option<String>,
+    pub online_url: Option<String>,
+    pub capacity: Option<i64>,
+    /// Free seats; absent when unlimited.
+    pub seats_left: Option<i64>,
+    pub registration_opens_at: Option<String>,
+    pub registration_closes_at: Option<String>,
+    pub audience: Audience,
+    pub tags: Vec<String>,
+    pub organiser: String,
+    pub status: EventStatus,
+    /// Bumped by every change.
+    pub revision: i64,
+    pub calendar_url: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn local_of(e: &EventRow, ms: Option<i64>) -> Option<String> {
+    ms.map(|ms| {
+        to_datetime(ms)
+            .with_timezone(&e.tz())
+            .naive_local()
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    })
+}
+
+impl Event {
+    fn new(app: &App, e: EventRow) -> Self {
+        Event {
+            calendar_url: app
+                .config
+                .link(&format!("/api/v1/events/{}/calendar.ics", e.id)),
+            starts_at_utc: to_datetime(e.starts_at),
+            ends_at_utc: to_datetime(e.ends_at),
+            seats_left: e.seats_left(),
+            registration_opens_at: local_of(&e, e.registration_opens_at),
+            registration_closes_at: local_of(&e, e.registration_closes_at),
+            audience: e.audience(),
+            status: e.status(),
+            tags: e.tag_list(),
+            updated_at: to_datetime(e.updated_at),
+            id: e.id,
+            series_id: e.series_id,
+            title: e.title,
+            summary: e.summary,
+            description: e.description,
+            starts_at: e.starts_local,
+            ends_at: e.ends_local,
+            timezone: e.timezone,
+            venue: e.venue,
+            address: e.address,
+            online_url: e.online_url,
+            capacity: e.capacity,
+            organiser: e.organiser,
+            revision: e.revision,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct EventPage {
+    pub items: Vec<Event>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Object)]
+pub struct Series {
+    pub series_id: String,
+    pub events: Vec<Event>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct RegistrationRequest {
+    /// People of your household (yourself, partner, children); each takes one seat.
+    #[oai(validator(min_items = 1, max_items = 20))]
+    pub person_ids: Vec<uuid::Uuid>,
+    /// Join the waitlist when the event is full (default). With `false` a full event answers 409
+    /// and nothing is stored.
+    pub waitlist: Option<bool>,
+}
+
+#[derive(Object)]
+pub struct RegisteredPersonOut {
+    pub person_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub checked_in_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Object)]
+pub struct Registration {
+    pub id: String,
+    pub event_id: String,
+    pub household_id: String,
+    pub status: RegistrationStatus,
+    /// Place on the waitlist (1 = next) while waitlisted.
+    pub position: Option<i64>,
+    pub seats: i64,
+    pub person_ids: Vec<String>,
+    pub people: Vec<RegisteredPersonOut>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Registration {
+    fn new(r: RegistrationRow, people: Vec<RegisteredPerson>, position: Option<i64>) -> Self {
+        Registration {
+            status: r.status(),
+            position,
+            person_ids: people.iter().map(|p| p.person_id.clone()).collect(),
+            people: people
+                .into_iter()
+                .map(|p| RegisteredPersonOut {
+                    person_id: p.person_id,
+                    first_name: p.first_name,
+                    last_name: p.last_name,
+                    checked_in_at: p.checked_in_at.map(to_datetime),
+                })
+                .collect(),
+            created_at: to_datetime(r.created_at),
+            seats: r.seats,
+            id: r.id,
+            event_id: r.event_id,
+            household_id: r.household_id,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct MyRegistration {
+    #[oai(flatten)]
+    pub registration: Registration,
+    pub event_title: String,
+    pub event_starts_at: String,
+    pub event_timezone: String,
+    pub event_status: EventStatus,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct CheckInRequest {
+    /// Check in the whole registration…
+    pub registration_id: Option<uuid::Uuid>,
+    /// …or some of its people.
+    #[oai(validator(max_items = 20))]
+    pub person_ids: Option<Vec<uuid::Uuid>>,
+}
+
+#[derive(Object)]
+pub struct CheckedIn {
+    pub registrations: Vec<Registration>,
+}
+
+#[derive(Object)]
+pub struct CalendarAddress {
+    /// Subscribe to this address in a calendar app.
+    pub url: String,
+    pub webcal_url: String,
+}
+
+#[derive(ApiResponse)]
+enum EventCreated {
+    #[oai(status = 201)]
+    Created(Json<Event>),
+}
+
+#[derive(ApiResponse)]
+enum SeriesCreated {
+    #[oai(status = 201)]
+    Created(Json<Series>),
+}
+
+#[derive(ApiResponse)]
+enum RegistrationCreated {
+    /// Confirmed or waitlisted, as `status` says.
+    #[oai(status = 201)]
+    Created(Json<Registration>),
+}
+
+#[derive(ApiResponse)]
+enum NoContent {
+    #[oai(status = 204)]
+    Done,
+}
+
+#[derive(ApiResponse)]
+enum RegistrationList {
+    #[oai(status = 200)]
+    Json(Json<Vec<Registration>>),
+    /// One row per person, UTF-8 with BOM (opens cleanly in Excel).
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(PlainText<String>),
+}
+
+#[derive(ApiResponse)]
+enum IcsResponse {
+    #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
+    Ok(PlainText<String>, #[oai(header = "ETag")] String),
+    /// The client's copy (If-None-Match) is current.
+    #[oai(status = 304)]
+    NotModified(#[oai(header = "ETag")] String),
+}
+
+/// Validates raw event fields into a spec.
+fn spec_from(app: &App, i: &EventInput) -> Result<EventSpec, Error> {
+    let mut f = Fields::default();
+    let title = f.check("title", ShortText::parse(&i.title));
+    let summary = f.check_opt("summary", i.summary.as_deref(), Prose::<500>::parse);
+    let description = f.check_opt(
+        "description",
+        i.description.as_deref(),
+        Prose::<20_000>::parse,
+    );
+    let tz = match i.timezone.as_deref() {
+        Some(t) => f.check("timezone", parse_timezone(t)),
+        None => Some(app.config.timezone),
+    };
+    let (mut starts, mut ends, mut opens, mut closes) = (None, None, None, None);
+    if let Some(tz) = tz {
+        starts = f.check("starts_at", LocalTime::parse(&i.starts_at, tz));
+        ends = f.check("ends_at", LocalTime::parse(&i.ends_at, tz));
+        opens = f.check_opt(
+            "registration_opens_at",
+            i.registration_opens_at.as_deref(),
+            |v| LocalTime::parse(v, tz),
+        );
+        closes = f.check_opt(
+            "registration_closes_at",
+            i.registration_closes_at.as_deref(),
+            |v| LocalTime::parse(v, tz),
+        );
+    }
+    let venue = f.check_opt("venue", i.venue.as_deref(), ShortText::parse);
+    let address = f.check_opt("address", i.address.as_deref(), ShortText::parse);
+    let online_url = f.check_opt("online_url", i.online_url.as_deref(), WebUrl::parse);
+    let tags = f.check("tags", parse_tags(i.tags.as_deref().unwrap_or_default()));
+    let organiser = f.check(
+        "organiser",
+        ShortText::parse(i.organiser.as_deref().unwrap_or(super::DEFAULT_ORGANISER)),
+    );
+    if i.capacity.is_some_and(|c| !(0..=100_000).contains(&c)) {
+        f.add("capacity", "must be between 0 and 100000");
+    }
+    f.finish()?;
+    Ok(EventSpec {
+        title: crate::checked!(title),
+        summary,
+        description,
+        timezone: crate::checked!(tz),
+        starts: crate::checked!(starts),
+        ends: crate::checked!(ends),
+        venue,
+        address,
+        online_url,
+        capacity: i.capacity,
+        registration_opens: opens,
+        registration_closes: closes,
+        audience: i.audience.unwrap_or(Audience::Everyone),
+        tags: crate::checked!(tags),
+        organiser: crate::checked!(organiser),
+        status: i.status.unwrap_or(EventStatus::Draft),
+    })
+}
+
+/// The stored event as raw input, so a patch is validated exactly like a creation.
+fn input_of(e: &EventRow) -> EventInput {
+    EventInput {
+        title: e.title.clone(),
+        summary: e.summary.clone(),
+        description: e.description.clone(),
+        starts_at: e.starts_local.clone(),
+        ends_at: e.ends_local.clone(),
+        timezone: Some(e.timezone.clone()),
+        venue: e.venue.clone(),
+        address: e.address.clone(),
+        online_url: e.online_url.clone(),
+        capacity: e.capacity,
+        registration_opens_at: local_of(e, e.registration_opens_at),
+        registration_closes_at: local_of(e, e.registration_closes_at),
+        audience: Some(e.audience()),
+        tags: Some(e.tag_list()),
+        organiser: Some(e.organiser.clone()),
+        status: Some(e.status()),
+    }
+}
+
+fn overlay<T: Clone>(target: &mut Option<T>, patch: &MaybeUndefined<T>) {
+    match patch {
+        MaybeUndefined::Undefined => {}
+        MaybeUndefined::Null => *target = None,
+        MaybeUndefined::Value(v) => *target = Some(v.clone()),
+    }
+}
+
+fn apply(mut i: EventInput, p: &EventPatch) -> EventInput {
+    if let Some(v) = &p.title {
+        i.title = v.clone();
+    }
+    if let Some(v) = &p.starts_at {
+        i.starts_at = v.clone();
+    }
+    if let Some(v) = &p.ends_at {
+        i.ends_at = v.clone();
+    }
+    if let Some(v) = &p.timezone {
+        i.timezone = Some(v.clone());
+    }
+    if let Some(v) = p.audience {
+        i.audience = Some(v);
+    }
+    if let Some(v) = &p.tags {
+        i.tags = Some(v.clone());
+    }
+    if let Some(v) = &p.organiser {
+        i.organiser = Some(v.clone());
+    }
+    if let Some(v) = p.status {
+        i.status = Some(v);
+    }
+    overlay(&mut i.summary, &p.summary);
+    overlay(&mut i.description, &p.description);
+    overlay(&mut i.venue, &p.venue);
+    overlay(&mut i.address, &p.address);
+    overlay(&mut i.online_url, &p.online_url);
+    overlay(&mut i.capacity, &p.capacity);
+    overlay(&mut i.registration_opens_at, &p.registration_opens_at);
+    overlay(&mut i.registration_closes_at, &p.registration_closes_at);
+    i
+}
+
+/// Start of a local day in the centre's time zone, as UTC milliseconds.
+fn day_start(app: &App, d: NaiveDate) -> i64 {
+    LocalTime::from_local(
+        d.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        app.config.timezone,
+    )
+    .or_else(|_| {
+        LocalTime::from_local(
+            d.and_hms_opt(1, 0, 0).unwrap_or_default(),
+            app.config.timezone,
+        )
+    })
+    .map(|t| t.utc.timestamp_millis())
+    .unwrap_or(0)
+}
+
+fn csv_field(v: &str) -> String {
+    // A leading =, +, - or @ would run as a formula in a spreadsheet.
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_owned()
+    };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Events")]
+impl EventsApi {
+    /// List events
+    ///
+    /// Published events that have not ended, by start time. Filters: `from`/`to` (local dates in
+    /// the centre's time zone), `tag`, `audience`, `organiser`. Staff may list `status=draft` or
+    /// `cancelled`.
+    #[oai(path = "/events", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn list(
+        &self,
+        req: &Request,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        #[oai(validator(max_length = 40))] tag: Query<Option<String>>,
+        audience: Query<Option<Audience>>,
+        #[oai(validator(max_length = 200))] organiser: Query<Option<String>>,
+        status: Query<Option<EventStatus>>,
+        #[oai(validator(max_length = 80))] cursor: Query<Option<String>>,
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
+    ) -> ApiResult<Json<EventPage>> {
+        let caller = optional_caller(&self.app, req).await?;
+        if status.0.is_some_and(|s| s != EventStatus::Published) {
+            caller
+                .as_ref()
+                .ok_or(Error::Unauthenticated)?
+                .require_staff()?;
+        }
+        let cursor = match cursor.0.as_deref() {
+            Some(c) => Some(
+                parse_cursor(c)
+                    .ok_or_else(|| Error::field("cursor", "is not a cursor from this list"))?,
+            ),
+            None => None,
+        };
+        let query = EventQuery {
+            from: from.0.map(|d| day_start(&self.app, d)),
+            to: to
+                .0
+                .and_then(|d| d.succ_opt())
+                .map(|d| day_start(&self.app, d)),
+            tag: tag
+                .0
+                .map(|t| t.trim().to_lowercase())
+                .filter(|t| !t.is_empty()),
+            audience: audience.0,
+            organiser: organiser.0.filter(|o| !o.trim().is_empty()),
+            status: status.0,
+            cursor,
+            limit: limit.0.unwrap_or(50),
+        };
+        let (rows, next) = super::list(&self.app, &query).await?;
+        Ok(Json(EventPage {
+            items: rows.into_iter().map(|e| Event::new(&self.app, e)).collect(),
+            next_cursor: next,
+        }))
+    }
+
+    /// An event
+    #[oai(path = "/events/:id", method = "get")]
+    async fn get(&self, req: &Request, id: Path<uuid::Uuid>) -> ApiResult<Json<Event>> {
+        let staff = optional_caller(&self.app, req)
+            .await?
+            .is_some_and(|c| c.role.is_staff());
+        let e = super::get_visible(&self.app, &id.0.to_string(), staff).await?;
+        Ok(Json(Event::new(&self.app, e)))
+    }
+
+    /// Create an event (staff)
+    #[oai(path = "/events", method = "post")]
+    async fn create(&self, auth: Auth, body: Json<EventInput>) -> ApiResult<EventCreated> {
+        auth.0.require_staff()?;
+        let spec = spec_from(&self.app, &body.0)?;
+        let e = super::create(&self.app, &auth.0.account_id, spec).await?;
+        Ok(EventCreated::Created(Json(Event::new(&self.app, e))))
+    }
+
+    /// Create a series (staff)
+    ///
+    /// Every occurrence of a weekly or monthly rule becomes an event with its own registrations,
+    /// at the same local time (at most 100).
+    #[oai(path = "/events/series", method = "post")]
+    async fn create_series(&self, auth: Auth, body: Json<SeriesInput>) -> ApiResult<SeriesCreated> {
+        auth.0.require_staff()?;
+        let spec = spec_from(&self.app, &body.0.event)?;
+        let r = &body.0.repeat;
+        let rule = Recurrence {
+            frequency: match r.frequency {
+                RepeatFrequency::Weekly => Frequency::Weekly,
+                RepeatFrequency::Monthly => Frequency::Monthly,
+            },
+            interval: r.interval.unwrap_or(1),
+            until: r.until,
+            count: r.count,
+        };
+        let events = super::create_series(&self.app, &auth.0.account_id, spec, rule).await?;
+        let series_id = events
+            .first()
+            .and_then(|e| e.series_id.clone())
+            .unwrap_or_default();
+        Ok(SeriesCreated::Created(Json(Series {
+            series_id,
+            events: events
+                .into_iter()
+                .map(|e| Event::new(&self.app, e))
+                .collect(),
+        })))
+    }
+
+    /// Change an event (staff)
+    ///
+    /// Each change bumps the revision. A change of time or place mails everyone registered; more
+    /// capacity promotes waitlisted households.
+    #[oai(path = "/events/:id", method = "patch")]
+    async fn update(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<EventPatch>,
+    ) -> ApiResult<Json<Event>> {
+        auth.0.require_staff()?;
+        let app = &self.app;
+        let patch = body.0;
+        let e = super::update(app, &auth.0.account_id, &id.0.to_string(), |current| {
+            spec_from(app, &apply(input_of(current), &patch))
+        })
+        .await?;
+        Ok(Json(Event::new(app, e)))
+    }
+
+    /// Cancel an event (staff)
+    ///
+    /// Mails everyone registered; calendars show it as cancelled.
+    #[oai(path = "/events/:id/cancel", method = "post")]
+    async fn cancel(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Event>> {
+        auth.0.require_staff()?;
+        let e = super::cancel(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
+        Ok(Json(Event::new(&self.app, e)))
+    }
+
+    /// Register my household
+    ///
+    /// All-or-nothing for the group: `confirmed` when every seat is free, otherwise `waitlisted`
+    /// with a position (or 409 with `"waitlist": false`).
+    #[oai(path = "/events/:id/registrations", method = "post")]
+    async fn register(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<RegistrationRequest>,
+    ) -> ApiResult<RegistrationCreated> {
+        let member = me(&self.app, &auth).await?;
+        let ids: Vec<String> = body.person_ids.iter().map(ToString::to_string).collect();
+        let event_id = id.0.to_string();
+        let r = registrations::register(
+            &self.app,
+            &member,
+            &event_id,
+            &ids,
+            body.waitlist.unwrap_or(true),
+        )
+        .await?;
+        let people = registrations::people_of(&self.app.db.read, &r.id)
+            .await
+            .map_err(Error::from)?;
+        let pos = registrations::position(&self.app.db.read, &r).await?;
+        Ok(RegistrationCreated::Created(Json(Registration::new(
+            r, people, pos,
+        ))))
+    }
+
+    /// Cancel a registration
+    ///
+    /// Members cancel their household's until the event starts; staff any time. Freed seats go
+    /// to the waitlist at once.
+    #[oai(path = "/events/:id/registrations/:registration_id", method = "delete")]
+    async fn cancel_registration(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        registration_id: Path<uuid::Uuid>,
+    ) -> ApiResult<NoContent> {
+        let member = me(&self.app, &auth).await?;
+        registrations::cancel(
+            &self.app,
+            &member,
+            auth.0.role.is_staff(),
+            &id.0.to_string(),
+            &registration_id.0.to_string(),
+        )
+        .await?;
+        Ok(NoContent::Done)
+    }
+
+    /// Registrations of an event (staff)
+    ///
+    /// JSON, or CSV with `Accept: text/csv` (one row per person).
+    #[oai(path = "/events/:id/registrations", method = "get")]
+    async fn registrations(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        accept: Header<Option<String>>,
+    ) -> ApiResult<RegistrationList> {
+        auth.0.require_staff()?;
+        let event = super::get_visible(&self.app, &id.0.to_string(), true).await?;
+        let list = registrations::for_event(&self.app, &event.id).await?;
+        let wants_csv = accept.0.as_deref().is_some_and(|a| a.contains("text/csv"));
+        if !wants_csv {
+            return Ok(RegistrationList::Json(Json(
+                list.into_iter()
+                    .map(|(r, p, pos)| Registration::new(r, p, pos))
+                    .collect(),
+            )));
+        }
+        let ended = crate::db::now_ms() >= event.ends_at;
+        let mut csv = String::from(
+            "\u{feff}registration_id,household_id,first_name,last_name,relation,status,attendance,checked_in_at\r\n",
+        );
+        for (r, people, _) in list {
+            for p in people {
+                let attendance = match (p.checked_in_at, r.status()) {
+                    (Some(_), _) => "checked_in",
+                    (None, RegistrationStatus::Confirmed) if ended => "no_show",
+                    _ => "",
+                };
+                let row = [
+                    r.id.clone(),
+                    r.household_id.clone(),
+                    p.first_name.unwrap_or_default(),
+                    p.last_name.unwrap_or_default(),
+                    p.relation,
+                    r.status.clone(),
+                    attendance.to_owned(),
+                    p.checked_in_at
+                        .map(|t| to_datetime(t).to_rfc3339())
+                        .unwrap_or_default(),
+                ];
+                csv.push_str(
+                    &row.iter()
+                        .map(|v| csv_field(v))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                );
+                csv.push_str("\r\n");
+            }
+        }
+        Ok(RegistrationList::Csv(PlainText(csv)))
+    }
+
+    /// Check in at the door (staff)
+    ///
+    /// A whole registration (`registration_id`) or some people (`person_ids`). Checking in twice
+    /// is harmless. After the event, the confirmed people not checked in are no-shows.
+    #[oai(path = "/events/:id/check-ins", method = "post")]
+    async fn check_in(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<CheckInRequest>,
+    ) -> ApiResult<Json<CheckedIn>> {
+        auth.0.require_staff()?;
+        let what = match (&body.registration_id, &body.person_ids) {
+            (Some(r), None) => CheckIn::Registration(r.to_string()),
+            (None, Some(p)) => CheckIn::People(p.iter().map(ToString::to_string).collect()),
+            _ => {
+                return Err(Error::field(
+                    "registration_id",
+                    "give either registration_id or person_ids",
+                )
+                .into());
+            }
+        };
+        let event_id = id.0.to_string();
+        let touched =
+            registrations::check_in(&self.app, &auth.0.account_id, &event_id, what).await?;
+        let mut out = Vec::new();
+        for rid in touched {
+            if let Some(r) =
+                registrations::find_registration(&self.app.db.read, &event_id, &rid).await?
+            {
+                let people = registrations::people_of(&self.app.db.read, &rid).await?;
+                out.push(Registration::new(r, people, None));
+            }
+        }
+        Ok(Json(CheckedIn { registrations: out }))
+    }
+
+    /// My household's registrations
+    #[oai(path = "/me/registrations", method = "get")]
+    async fn my_registrations(&self, auth: Auth) -> ApiResult<Json<Vec<MyRegistration>>> {
+        let list = registrations::for_household(&self.app, &auth.0.household_id).await?;
+        Ok(Json(
+            list.into_iter()
+                .map(|(r, e, people, pos)| MyRegistration {
+                    registration: Registration::new(r, people, pos),
+                    event_status: e.status(),
+                    event_title: e.title,
+                    event_starts_at: e.starts_local,
+                    event_timezone: e.timezone,
+                })
+                .collect(),
+        ))
+    }
+
+    /// New personal calendar address
+    ///
+    /// A feed of the events the household is registered for. Replaces the previous address,
+    /// which stops working at once.
+    #[oai(path = "/me/calendar-token", method = "post")]
+    async fn calendar_token(&self, auth: Auth) -> ApiResult<Json<CalendarAddress>> {
+        let (url, webcal_url) = crate::calendar::new_token(&self.app, &auth.0.account_id).await?;
+        Ok(Json(CalendarAddress { url, webcal_url }))
+    }
+
+    /// An event as iCalendar
+    #[oai(path = "/events/:id/calendar.ics", method = "get")]
+    async fn ics(
+        &self,
+        id: Path<uuid::Uuid>,
+        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+    ) -> ApiResult<IcsResponse> {
+        let e = super::get_visible(&self.app, &id.0.to_string(), false).await?;
+        let body = crate::calendar::single_event(&self.app, &e);
+        let tag = crate::calendar::etag(&body);
+        if crate::calendar::not_modified(if_none_match.0.as_deref(), &tag) {
+            return Ok(IcsResponse::NotModified(tag));
+        }
+        Ok(IcsResponse::Ok(PlainText(body), tag))
+    }
+}

@@ -1,0 +1,634 @@
+//! Household registrations, the waitlist and check-in.
+//!
+//! Seat policy: a registration is one household group; each person takes one seat; the group is
+//! confirmed whole or waits whole. Seats are reserved by one conditional UPDATE inside the
+//! registration's transaction (`seats_taken + n <= capacity`), so capacity is never exceeded under
+//! any concurrency: PostgreSQL row-locks the event, SQLite has one writer. When seats free up
+//! (a cancellation, a raised capacity) waitlisted groups are promoted in arrival order, skipping
+//! any group too large for the free seats, which keeps its place. A new group is confirmed
+//! whenever it fits: after each promotion no waiting group fits, so nobody is overtaken by a
+//! group that could have been served before it.
+
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use super::{EventRow, find};
+use crate::app::App;
+use crate::audit;
+use crate::db::{Tx, is_unique_violation, new_id, now_ms};
+use crate::error::{Error, Result};
+use crate::mail::{self, Attachment, Mail};
+use crate::members::{self, MemberRow};
+use crate::values::{AccountStatus, Audience, EmailAddress, EventStatus, RegistrationStatus};
+
+/// A registration as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegistrationRow {
+    pub id: String,
+    pub event_id: String,
+    pub household_id: String,
+    pub registered_by: String,
+    pub status: String,
+    pub seats: i64,
+    pub queued_at: i64,
+    pub created_at: i64,
+    pub cancelled_at: Option<i64>,
+}
+
+const REGISTRATION_COLUMNS: &str =
+    "id, event_id, household_id, registered_by, status, seats, queued_at, created_at, cancelled_at";
+
+impl RegistrationRow {
+    pub fn status(&self) -> RegistrationStatus {
+        self.status.parse().unwrap_or(RegistrationStatus::Cancelled)
+    }
+}
+
+/// One person of a registration.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RegisteredPerson {
+    pub registration_id: String,
+    pub person_id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub relation: String,
+    pub checked_in_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonCheck {
+    household_id: String,
+    relation: String,
+    erased_at: Option<i64>,
+}
+
+pub async fn find_registration(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    event_id: &str,
+    id: &str,
+) -> Result<Option<RegistrationRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE id = $1 AND event_id = $2"
+    )))
+    .bind(id)
+    .bind(event_id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+pub async fn people_of(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    registration_id: &str,
+) -> Result<Vec<RegisteredPerson>> {
+    Ok(sqlx::query_as(
+        "SELECT rp.registration_id, rp.person_id, p.first_name, p.last_name, p.relation, rp.checked_in_at \
+         FROM registration_people rp JOIN people p ON p.id = rp.person_id \
+         WHERE rp.registration_id = $1 \
+         ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
+    )
+    .bind(registration_id)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// The place in the waitlist (1 = next), for a waitlisted registration.
+pub async fn position(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    r: &RegistrationRow,
+) -> Result<Option<i64>> {
+    if r.status() != RegistrationStatus::Waitlisted {
+        return Ok(None);
+    }
+    let (ahead,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted' \
+         AND (queued_at < $2 OR (queued_at = $2 AND id < $3))",
+    )
+    .bind(&r.event_id)
+    .bind(r.queued_at)
+    .bind(&r.id)
+    .fetch_one(exec)
+    .await?;
+    Ok(Some(ahead + 1))
+}
+
+/// Whether the people may come to an event of this audience.
+fn check_audience(
+    event: &EventRow,
+    member: &MemberRow,
+    people: &[PersonCheck],
+    has_child: bool,
+) -> Result<()> {
+    let alumnus = member.status == AccountStatus::Alumni.as_str();
+    let refused = |why: &str| Err(Error::Forbidden(why.to_owned()));
+    match event.audience() {
+        Audience::Everyone => Ok(()),
+        Audience::Members if alumnus => refused("this event is for members living in the region"),
+        Audience::Members => Ok(()),
+        Audience::Alumni if !alumnus => refused("this event is for alumni"),
+        Audience::Alumni => Ok(()),
+        Audience::Partners if people.iter().any(|p| p.relation != "partner") => {
+            refused("this event is for partners: register only people whose relation is partner")
+        }
+        Audience::Partners => Ok(()),
+        Audience::Families if !has_child => {
+            refused("this event is for families: register at least one child")
+        }
+        Audience::Families => Ok(()),
+    }
+}
+
+/// Registers people of the member's household. All-or-nothing: confirmed when every seat is
+/// free, otherwise waitlisted as a group (or refused when `waitlist` is false, storing nothing).
+pub async fn register(
+    app: &App,
+    member: &MemberRow,
+    event_id: &str,
+    person_ids: &[String],
+    waitlist: bool,
+) -> Result<RegistrationRow> {
+    let unique: HashSet<&String> = person_ids.iter().collect();
+    if person_ids.is_empty() {
+        return Err(Error::field("person_ids", "name at least one person"));
+    }
+    if unique.len() != person_ids.len() {
+        return Err(Error::field("person_ids", "a person is listed twice"));
+    }
+    let mut tx = app.db.begin().await?;
+    let event = find(tx.conn(), event_id)
+        .await?
+        .filter(|e| e.status() != EventStatus::Draft)
+        .ok_or(Error::NotFound("event"))?;
+    let now = now_ms();
+    if event.status() == EventStatus::Cancelled {
+        return Err(Error::Conflict("the event is cancelled".into()));
+    }
+    if event.registration_opens_at.is_some_and(|o| now < o) {
+        return Err(Error::Conflict("registration has not opened yet".into()));
+    }
+    if now >= event.registration_closes_at.unwrap_or(event.starts_at) {
+        return Err(Error::Conflict("registration is closed".into()));
+    }
+    let mut people = Vec::new();
+    for id in person_ids {
+        let p: Option<PersonCheck> =
+            sqlx::query_as("SELECT household_id, relation, erased_at FROM people WHERE id = $1")
+                .bind(id)
+                .fetch_optional(tx.conn())
+                .await?;
+        match p {
+            Some(p) if p.household_id == member.household_id && p.erased_at.is_none() => {
+                people.push(p)
+            }
+            _ => {
+                return Err(Error::field(
+                    "person_ids",
+                    format!("{id} is not a person of your household"),
+                ));
+            }
+        }
+    }
+    let has_child = people.iter().any(|p| p.relation == "child");
+    check_audience(&event, member, &people, has_child)?;
+
+    let id = new_id();
+    let seats = person_ids.len() as i64;
+    sqlx::query(
+        "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, 'waitlisted', $5, $6, $6, $6)",
+    )
+    .bind(&id)
+    .bind(event_id)
+    .bind(&member.household_id)
+    .bind(&member.id)
+    .bind(seats)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    for person in person_ids {
+        let inserted = sqlx::query(
+            "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(&id)
+        .bind(event_id)
+        .bind(person)
+        .execute(tx.conn())
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Conflict(format!(
+                    "{person} is already registered for this event"
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let confirmed = reserve(&mut tx, event_id, seats).await?;
+    if !confirmed && !waitlist {
+        return Err(Error::Conflict(format!(
+            "not enough seats: {} left for {seats} people",
+            event.seats_left().unwrap_or(0)
+        )));
+    }
+    if confirmed {
+        sqlx::query("UPDATE registrations SET status = 'confirmed' WHERE id = $1")
+            .bind(&id)
+            .execute(tx.conn())
+            .await?;
+    }
+    let reg = find_registration(tx.conn(), event_id, &id)
+        .await?
+        .ok_or(Error::NotFound("registration"))?;
+    let kind = if confirmed {
+        "registration_confirmed"
+    } else {
+        "registration_waitlisted"
+    };
+    mail_registrant(app, &mut tx, &event, &reg, kind).await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "registration.created",
+        Some(&id),
+        Some(json!({"event": event_id, "status": reg.status, "seats": seats})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(reg)
+}
+
+/// Takes `seats` seats if they are free; the one place seats are taken.
+async fn reserve(tx: &mut Tx, event_id: &str, seats: i64) -> Result<bool> {
+    let taken = sqlx::query(
+        "UPDATE events SET seats_taken = seats_taken + $2 \
+         WHERE id = $1 AND (capacity IS NULL OR seats_taken + $2 <= capacity)",
+    )
+    .bind(event_id)
+    .bind(seats)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    Ok(taken == 1)
+}
+
+/// Promotes waitlisted groups that fit, in arrival order, and mails them.
+pub async fn promote(app: &App, tx: &mut Tx, event_id: &str) -> Result<usize> {
+    let waiting: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 AND status = 'waitlisted' \
+         ORDER BY queued_at, id"
+    )))
+    .bind(event_id)
+    .fetch_all(tx.conn())
+    .await?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let Some(event) = find(tx.conn(), event_id).await? else {
+        return Ok(0);
+    };
+    let mut promoted = 0;
+    for r in waiting {
+        if !reserve(tx, event_id, r.seats).await? {
+            continue;
+        }
+        sqlx::query("UPDATE registrations SET status = 'confirmed', promoted_at = $2, updated_at = $2 WHERE id = $1")
+            .bind(&r.id)
+            .bind(now_ms())
+            .execute(tx.conn())
+            .await?;
+        mail_registrant(app, tx, &event, &r, "registration_promoted").await?;
+        audit::record(
+            tx,
+            "system",
+            "registration.promoted",
+            Some(&r.id),
+            Some(json!({"event": event_id})),
+        )
+        .await?;
+        promoted += 1;
+    }
+    Ok(promoted)
+}
+
+/// Cancels a registration. Members may cancel their household's until the event starts; staff
+/// any time. Freed seats go to the waitlist in the same transaction.
+pub async fn cancel(
+    app: &App,
+    actor: &MemberRow,
+    staff: bool,
+    event_id: &str,
+    id: &str,
+) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let reg = find_registration(tx.conn(), event_id, id)
+        .await?
+        .filter(|r| staff || r.household_id == actor.household_id)
+        .ok_or(Error::NotFound("registration"))?;
+    let event = find(tx.conn(), event_id)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    let now = now_ms();
+    if !staff && now >= event.starts_at {
+        return Err(Error::Conflict(
+            "the event has started; ask the centre's staff".into(),
+        ));
+    }
+    let changed = sqlx::query(
+        "UPDATE registrations SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'cancelled'",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "the registration is already cancelled".into(),
+        ));
+    }
+    sqlx::query("UPDATE registration_people SET live = 0 WHERE registration_id = $1")
+        .bind(id)
+        .execute(tx.conn())
+        .await?;
+    if reg.status() == RegistrationStatus::Confirmed {
+        sqlx::query("UPDATE events SET seats_taken = seats_taken - $2 WHERE id = $1")
+            .bind(event_id)
+            .bind(reg.seats)
+            .execute(tx.conn())
+            .await?;
+        promote(app, &mut tx, event_id).await?;
+    }
+    audit::record(
+        &mut tx,
+        &actor.id,
+        "registration.cancelled",
+        Some(id),
+        Some(json!({"event": event_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Mails the member who made a registration about it, with the event's calendar file when the
+/// seats are theirs.
+async fn mail_registrant(
+    app: &App,
+    tx: &mut Tx,
+    event: &EventRow,
+    r: &RegistrationRow,
+    kind: &'static str,
+) -> Result<()> {
+    let Some(member) = members::find(tx.conn(), &r.registered_by).await? else {
+        return Ok(());
+    };
+    let Some(email) = member
+        .email
+        .as_deref()
+        .and_then(|e| EmailAddress::parse(e).ok())
+    else {
+        return Ok(());
+    };
+    let people = people_of(tx.conn(), &r.id).await?;
+    let names: Vec<String> = people.iter().filter_map(|p| p.first_name.clone()).collect();
+    let mut context = event.mail_context(
+        app,
+        member.first_name.as_deref().unwrap_or(""),
+        &names.join(", "),
+    );
+    if kind == "registration_waitlisted"
+        && let Some(map) = context.as_object_mut()
+    {
+        map.insert(
+            "position".into(),
+            position(tx.conn(), r).await?.unwrap_or(1).into(),
+        );
+    }
+    let attachments = if matches!(kind, "registration_confirmed" | "registration_promoted") {
+        vec![Attachment {
+            filename: "event.ics".into(),
+            content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+            content: crate::calendar::single_event(app, event),
+        }]
+    } else {
+        vec![]
+    };
+    let key = match kind {
+        "event_changed" => format!("{kind}:{}:{}", r.id, event.revision),
+        _ => format!("{kind}:{}", r.id),
+    };
+    mail::enqueue_with_attachments(
+        tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind,
+            to: &email,
+            language: member.language(),
+            account_id: Some(&member.id),
+            context,
+            idempotency_key: key,
+        },
+        attachments,
+    )
+    .await
+}
+
+/// Mails every live registration of an event (a change of time or place, a cancellation).
+pub async fn tell_registered(
+    app: &App,
+    tx: &mut Tx,
+    event: &EventRow,
+    kind: &'static str,
+) -> Result<()> {
+    let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 AND status <> 'cancelled' ORDER BY queued_at, id"
+    )))
+    .bind(&event.id)
+    .fetch_all(tx.conn())
+    .await?;
+    for r in regs {
+        mail_registrant(app, tx, event, &r, kind).await?;
+    }
+    Ok(())
+}
+
+/// The registrations of an event with their people, in arrival order (for staff).
+pub async fn for_event(
+    app: &App,
+    event_id: &str,
+) -> Result<Vec<(RegistrationRow, Vec<RegisteredPerson>, Option<i64>)>> {
+    let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 ORDER BY queued_at, id"
+    )))
+    .bind(event_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let people: Vec<RegisteredPerson> = sqlx::query_as(
+        "SELECT rp.registration_id, rp.person_id, p.first_name, p.last_name, p.relation, rp.checked_in_at \
+         FROM registration_people rp JOIN people p ON p.id = rp.person_id WHERE rp.event_id = $1 \
+         ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
+    )
+    .bind(event_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut out = Vec::new();
+    let mut waiting = 0;
+    for r in regs {
+        let pos = if r.status() == RegistrationStatus::Waitlisted {
+            waiting += 1;
+            Some(waiting)
+        } else {
+            None
+        };
+        let ps = people
+            .iter()
+            .filter(|p| p.registration_id == r.id)
+            .cloned()
+            .collect();
+        out.push((r, ps, pos));
+    }
+    Ok(out)
+}
+
+/// The registrations of a household, newest event first.
+pub async fn for_household(
+    app: &App,
+    household_id: &str,
+) -> Result<
+    Vec<(
+        RegistrationRow,
+        EventRow,
+        Vec<RegisteredPerson>,
+        Option<i64>,
+    )>,
+> {
+    let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE household_id = $1 ORDER BY created_at DESC, id DESC"
+    )))
+    .bind(household_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut out = Vec::new();
+    for r in regs {
+        let Some(event) = find(&app.db.read, &r.event_id).await? else {
+            continue;
+        };
+        let people = people_of(&app.db.read, &r.id).await?;
+        let pos = position(&app.db.read, &r).await?;
+        out.push((r, event, people, pos));
+    }
+    Ok(out)
+}
+
+/// Which people of a registration to check in.
+pub enum CheckIn {
+    Registration(String),
+    People(Vec<String>),
+}
+
+/// Checks people in at the door. Checking in twice is harmless (the first time stays).
+/// Answers the registrations touched.
+pub async fn check_in(
+    app: &App,
+    actor: &str,
+    event_id: &str,
+    what: CheckIn,
+) -> Result<Vec<String>> {
+    let mut tx = app.db.begin().await?;
+    find(tx.conn(), event_id)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    let now = now_ms();
+    let mut touched = Vec::new();
+    match what {
+        CheckIn::Registration(id) => {
+            let reg = find_registration(tx.conn(), event_id, &id)
+                .await?
+                .ok_or(Error::NotFound("registration"))?;
+            if reg.status() != RegistrationStatus::Confirmed {
+                return Err(Error::Conflict(format!(
+                    "the registration is {}, not confirmed",
+                    reg.status
+                )));
+            }
+            sqlx::query("UPDATE registration_people SET checked_in_at = COALESCE(checked_in_at, $2) WHERE registration_id = $1")
+                .bind(&id)
+                .bind(now)
+                .execute(tx.conn())
+                .await?;
+            touched.push(id);
+        }
+        CheckIn::People(ids) => {
+            if ids.is_empty() {
+                return Err(Error::field("person_ids", "name at least one person"));
+            }
+            for person in ids {
+                let reg: Option<(String,)> = sqlx::query_as(
+                    "SELECT rp.registration_id FROM registration_people rp JOIN registrations r ON r.id = rp.registration_id \
+                     WHERE rp.event_id = $1 AND rp.person_id = $2 AND rp.live = 1 AND r.status = 'confirmed'",
+                )
+                .bind(event_id)
+                .bind(&person)
+                .fetch_optional(tx.conn())
+                .await?;
+                let Some((reg,)) = reg else {
+                    return Err(Error::field(
+                        "person_ids",
+                        format!("{person} has no confirmed registration for this event"),
+                    ));
+                };
+                sqlx::query(
+                    "UPDATE registration_people SET checked_in_at = COALESCE(checked_in_at, $3) WHERE registration_id = $1 AND person_id = $2",
+                )
+                .bind(&reg)
+                .bind(&person)
+                .bind(now)
+                .execute(tx.conn())
+                .await?;
+                if !touched.contains(&reg) {
+                    touched.push(reg);
+                }
+            }
+        }
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "registration.checked_in",
+        Some(event_id),
+        Some(json!({"registrations": touched})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(touched)
+}
+
+/// The scheduled reminder: about a day before an event, each confirmed registration is reminded
+/// once (the idempotency key makes a second run, or a second instance, do nothing).
+pub async fn send_reminders(app: &App) -> Result<usize> {
+    let now = now_ms();
+    let hour = 3_600_000;
+    let due: Vec<RegistrationRow> = sqlx::query_as(
+        "SELECT r.id, r.event_id, r.household_id, r.registered_by, r.status, r.seats, r.queued_at, r.created_at, r.cancelled_at \
+         FROM registrations r JOIN events e ON e.id = r.event_id \
+         WHERE r.status = 'confirmed' AND e.status = 'published' AND e.starts_at > $1 AND e.starts_at <= $2 \
+         AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.idempotency_key = 'event_reminder:' || r.id) \
+         ORDER BY e.starts_at, r.id",
+    )
+    .bind(now + hour)
+    .bind(now + 26 * hour)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut sent = 0;
+    for r in due {
+        let mut tx = app.db.begin().await?;
+        if let Some(event) = find(tx.conn(), &r.event_id).await? {
+            mail_registrant(app, &mut tx, &event, &r, "event_reminder").await?;
+            sent += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(sent)
+}

@@ -1,0 +1,368 @@
+//! Calendar feeds, read back with an independent parser (the `ical` crate).
+
+use chrono::{NaiveDateTime, TimeZone as _};
+use limburgers_worldwide::values::Role;
+use mail_parser::MimeHeaders as _;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+fn parse(body: &str) -> ical::parser::ical::component::IcalCalendar {
+    let mut parser = ical::IcalParser::new(std::io::BufReader::new(body.as_bytes()));
+    let cal = parser
+        .next()
+        .expect("one calendar")
+        .expect("a valid calendar");
+    assert!(parser.next().is_none());
+    cal
+}
+
+fn prop<'a>(
+    props: &'a [ical::property::Property],
+    name: &str,
+) -> Option<&'a ical::property::Property> {
+    props.iter().find(|p| p.name == name)
+}
+
+fn value(props: &[ical::property::Property], name: &str) -> String {
+    prop(props, name)
+        .and_then(|p| p.value.clone())
+        .unwrap_or_default()
+}
+
+fn param(p: &ical::property::Property, name: &str) -> Option<String> {
+    p.params
+        .as_ref()?
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.join(","))
+}
+
+fn offset_secs(raw: &str) -> i64 {
+    let sign = if raw.starts_with('-') { -1 } else { 1 };
+    let digits = &raw[1..];
+    let h: i64 = digits[0..2].parse().unwrap();
+    let m: i64 = digits[2..4].parse().unwrap();
+    sign * (h * 3600 + m * 60)
+}
+
+/// The UTC instant of a local time, using only the VTIMEZONE the feed itself carries: the offset
+/// of the latest observance that started before it.
+fn utc_from_feed(
+    cal: &ical::parser::ical::component::IcalCalendar,
+    tzid: &str,
+    local: NaiveDateTime,
+) -> chrono::DateTime<chrono::Utc> {
+    let tz = cal
+        .timezones
+        .iter()
+        .find(|z| value(&z.properties, "TZID") == tzid)
+        .unwrap_or_else(|| panic!("no VTIMEZONE for {tzid}"));
+    let mut best: Option<(NaiveDateTime, i64)> = None;
+    for t in &tz.transitions {
+        let start =
+            NaiveDateTime::parse_from_str(&value(&t.properties, "DTSTART"), "%Y%m%dT%H%M%S")
+                .unwrap();
+        let to = offset_secs(&value(&t.properties, "TZOFFSETTO"));
+        if start <= local && best.is_none_or(|(b, _)| start > b) {
+            best = Some((start, to));
+        }
+    }
+    let (_, offset) = best.expect("an observance before the event");
+    chrono::Utc.from_utc_datetime(&(local - chrono::Duration::seconds(offset)))
+}
+
+fn assert_well_formed(body: &str) {
+    assert!(body.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(body.ends_with("END:VCALENDAR\r\n"));
+    for line in body.split("\r\n") {
+        assert!(line.len() <= 75, "line over 75 octets: {line:?}");
+        assert!(!line.contains('\n'), "bare LF");
+    }
+}
+
+#[tokio::test]
+async fn the_public_feed_places_events_right_on_both_sides_of_the_clock_changes() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let spring = t
+        .event(&staff, json!({"title": "Family day in Bokrijk", "starts_at": "2030-03-31T10:00:00", "ends_at": "2030-03-31T16:00:00",
+                              "description": "A long day out; bring lunch, sturdy shoes, and rain gear — Limburg weather is a surprise, every time, for everyone."}))
+        .await;
+    let autumn = t
+        .event(&staff, json!({"title": "Maastricht walk", "starts_at": "2030-10-27T10:00:00", "ends_at": "2030-10-27T12:00:00",
+                              "organiser": "Expat Centre Maastricht Region", "tags": ["cross-border"]}))
+        .await;
+    let winter = t.event(&staff, json!({"title": "Winter drink", "starts_at": "2030-03-30T19:00:00", "ends_at": "2030-03-30T22:00:00"})).await;
+    t.event(&staff, json!({"title": "Draft", "status": "draft"}))
+        .await;
+
+    let r = t.get("/calendar.ics", None).await;
+    r.assert(200);
+    assert_eq!(
+        r.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    assert_well_formed(&r.body);
+    let cal = parse(&r.body);
+    assert_eq!(cal.events.len(), 3, "drafts stay out");
+    assert_eq!(cal.timezones.len(), 1);
+
+    for (api, title) in [
+        (&spring, "Family day in Bokrijk"),
+        (&autumn, "Maastricht walk"),
+        (&winter, "Winter drink"),
+    ] {
+        let ev = cal
+            .events
+            .iter()
+            .find(|e| value(&e.properties, "SUMMARY") == title)
+            .unwrap();
+        let start = prop(&ev.properties, "DTSTART").unwrap();
+        assert_eq!(param(start, "TZID").as_deref(), Some("Europe/Brussels"));
+        let local = NaiveDateTime::parse_from_str(start.value.as_deref().unwrap(), "%Y%m%dT%H%M%S")
+            .unwrap();
+        let utc = utc_from_feed(&cal, "Europe/Brussels", local);
+        let expected: chrono::DateTime<chrono::Utc> =
+            api["starts_at_utc"].as_str().unwrap().parse().unwrap();
+        assert_eq!(utc, expected, "{title}");
+        assert!(value(&ev.properties, "UID").starts_with(api["id"].as_str().unwrap()));
+        assert_eq!(value(&ev.properties, "SEQUENCE"), "0");
+        assert_eq!(value(&ev.properties, "STATUS"), "CONFIRMED");
+        assert!(
+            prop(&ev.properties, "DTSTAMP").is_some()
+                && prop(&ev.properties, "LAST-MODIFIED").is_some()
+        );
+        assert!(prop(&ev.properties, "URL").is_some());
+    }
+    // 10:00 local is 08:00 UTC after the spring change and 09:00 UTC after the autumn one.
+    assert!(
+        spring["starts_at_utc"]
+            .as_str()
+            .unwrap()
+            .starts_with("2030-03-31T08:00:00")
+    );
+    assert!(
+        autumn["starts_at_utc"]
+            .as_str()
+            .unwrap()
+            .starts_with("2030-10-27T09:00:00")
+    );
+    assert!(
+        winter["starts_at_utc"]
+            .as_str()
+            .unwrap()
+            .starts_with("2030-03-30T18:00:00")
+    );
+    let bokrijk = cal
+        .events
+        .iter()
+        .find(|e| value(&e.properties, "SUMMARY") == "Family day in Bokrijk")
+        .unwrap();
+    assert!(value(&bokrijk.properties, "LOCATION").contains("Corda Campus"));
+    assert!(
+        value(&bokrijk.properties, "DESCRIPTION").contains("every time"),
+        "folded lines unfold"
+    );
+
+    // Filters.
+    let cross = parse(&t.get("/calendar.ics?tag=cross-border", None).await.body);
+    assert_eq!(cross.events.len(), 1);
+    let maastricht = parse(
+        &t.get(
+            "/calendar.ics?organiser=Expat%20Centre%20Maastricht%20Region",
+            None,
+        )
+        .await
+        .body,
+    );
+    assert_eq!(maastricht.events.len(), 1);
+    t.get("/calendar.ics?audience=pets", None)
+        .await
+        .assert_problem(422);
+}
+
+#[tokio::test]
+async fn etags_answer_304_until_an_event_changes_and_changes_bump_the_sequence() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let e = t.event(&staff, json!({})).await;
+    let eid = e["id"].as_str().unwrap();
+    let first = t
+        .get(&format!("/api/v1/events/{eid}/calendar.ics"), None)
+        .await;
+    first.assert(200);
+    let tag = first.header("etag").unwrap().to_owned();
+    let again = t
+        .get(&format!("/api/v1/events/{eid}/calendar.ics"), None)
+        .await;
+    assert_eq!(
+        again.header("etag"),
+        Some(tag.as_str()),
+        "stable bytes, stable tag"
+    );
+    t.get_with(
+        &format!("/api/v1/events/{eid}/calendar.ics"),
+        None,
+        ("if-none-match", &tag),
+    )
+    .await
+    .assert(304);
+    let feed_tag = t
+        .get("/calendar.ics", None)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_owned();
+    t.get_with("/calendar.ics", None, ("if-none-match", &feed_tag))
+        .await
+        .assert(304);
+
+    t.patch(
+        &format!("/api/v1/events/{eid}"),
+        json!({"venue": "C-mine, Genk"}),
+        Some(&staff),
+    )
+    .await
+    .assert(200);
+    let changed = t
+        .get_with(
+            &format!("/api/v1/events/{eid}/calendar.ics"),
+            None,
+            ("if-none-match", &tag),
+        )
+        .await;
+    changed.assert(200);
+    let cal = parse(&changed.body);
+    assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "1");
+    assert!(value(&cal.events[0].properties, "LOCATION").contains("C-mine"));
+    t.get_with("/calendar.ics", None, ("if-none-match", &feed_tag))
+        .await
+        .assert(200);
+
+    t.post(
+        &format!("/api/v1/events/{eid}/cancel"),
+        json!({}),
+        Some(&staff),
+    )
+    .await
+    .assert(200);
+    let cal = parse(&t.get("/calendar.ics", None).await.body);
+    assert_eq!(value(&cal.events[0].properties, "STATUS"), "CANCELLED");
+    assert_eq!(value(&cal.events[0].properties, "SEQUENCE"), "2");
+}
+
+#[tokio::test]
+async fn the_personal_feed_follows_the_household_and_its_address_can_be_replaced() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (a, a_id) = t.quick_member("a@example.org").await;
+    let (b, b_id) = t.quick_member("b@example.org").await;
+    let full = t
+        .event(&staff, json!({"title": "Small workshop", "capacity": 1}))
+        .await;
+    let open = t.event(&staff, json!({"title": "Open evening"})).await;
+    let other = t.event(&staff, json!({"title": "Not mine"})).await;
+    t.register(&b, full["id"].as_str().unwrap(), &[&b_id])
+        .await
+        .assert(201);
+    t.register(&a, full["id"].as_str().unwrap(), &[&a_id])
+        .await
+        .assert(201);
+    let ra: Value = t
+        .register(&a, open["id"].as_str().unwrap(), &[&a_id])
+        .await
+        .json();
+    let _ = other;
+
+    let address = t
+        .post("/api/v1/me/calendar-token", json!({}), Some(&a))
+        .await
+        .json();
+    let url = address["url"].as_str().unwrap();
+    assert!(
+        address["webcal_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("webcal://")
+    );
+    let path = url.split_once("community.test").unwrap().1.to_owned();
+    let r = t.get(&path, None).await;
+    r.assert(200);
+    assert_well_formed(&r.body);
+    let cal = parse(&r.body);
+    let status_of = |title: &str| {
+        cal.events
+            .iter()
+            .find(|e| value(&e.properties, "SUMMARY") == title)
+            .map(|e| value(&e.properties, "STATUS"))
+    };
+    assert_eq!(
+        status_of("Small workshop").as_deref(),
+        Some("TENTATIVE"),
+        "waitlisted"
+    );
+    assert_eq!(status_of("Open evening").as_deref(), Some("CONFIRMED"));
+    assert_eq!(status_of("Not mine"), None);
+    let tag = r.header("etag").unwrap().to_owned();
+
+    // A cancellation changes the feed at once.
+    t.delete(
+        &format!(
+            "/api/v1/events/{}/registrations/{}",
+            open["id"].as_str().unwrap(),
+            ra["id"].as_str().unwrap()
+        ),
+        Some(&a),
+    )
+    .await
+    .assert(204);
+    let r = t.get_with(&path, None, ("if-none-match", &tag)).await;
+    r.assert(200);
+    assert_eq!(parse(&r.body).events.len(), 1);
+
+    // A new address replaces the old one immediately.
+    let newer = t
+        .post("/api/v1/me/calendar-token", json!({}), Some(&a))
+        .await
+        .json();
+    assert_ne!(newer["url"], address["url"]);
+    t.get(&path, None).await.assert_problem(404);
+    let new_path = newer["url"]
+        .as_str()
+        .unwrap()
+        .split_once("community.test")
+        .unwrap()
+        .1
+        .to_owned();
+    t.get(&new_path, None).await.assert(200);
+    t.get("/calendar/not-a-token.ics", None)
+        .await
+        .assert_problem(404);
+}
+
+#[tokio::test]
+async fn the_confirmation_mail_carries_a_parsable_calendar_file() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (a, a_id) = t.quick_member("a@example.org").await;
+    let e = t.event(&staff, json!({})).await;
+    t.register(&a, e["id"].as_str().unwrap(), &[&a_id])
+        .await
+        .assert(201);
+    let mail = t.next_mail_to("a@example.org").await;
+    let parsed = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let ics = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some("event.ics"))
+        .expect("an event.ics attachment");
+    let body = String::from_utf8(ics.contents().to_vec()).unwrap();
+    let cal = parse(&body);
+    assert_eq!(cal.events.len(), 1);
+    assert_eq!(
+        value(&cal.events[0].properties, "SUMMARY"),
+        "Welcome drinks"
+    );
+}
