@@ -145,6 +145,16 @@ mod tests {
             "valid_hours": 48,
             "valid_minutes": 15,
             "valid_days": 14,
+            "event_title": "Family day",
+            "event_starts": "2030-03-31 10:00",
+            "event_ends": "2030-03-31 16:00",
+            "timezone": "Europe/Brussels",
+            "venue": "Bokrijk",
+            "address": "",
+            "online_url": "",
+            "calendar_link": "https://community.example.org/api/v1/events/x/calendar.ics",
+            "people": "Ana, Mia",
+            "position": 2,
         })
     }
 

@@ -17,6 +17,10 @@ async fn footprint(t: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM consents",
         "SELECT COUNT(*) FROM outbox",
         "SELECT COUNT(*) FROM audit_log",
+        "SELECT COUNT(*) FROM events",
+        "SELECT COUNT(*) FROM registrations",
+        "SELECT COUNT(*) FROM registration_people WHERE checked_in_at IS NOT NULL",
+        "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) FROM events",
     ] {
         v.push(t.count(sql).await);
     }
@@ -58,8 +62,15 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
         .as_str()
         .unwrap()
         .to_owned();
+    let event = t.event(&staff, json!({"capacity": 1})).await;
+    let eid = event["id"].as_str().unwrap().to_owned();
     t.outbox_settled().await;
     let long = "x".repeat(300);
+    let events_path = format!("/api/v1/events/{eid}");
+    let registrations_path = format!("/api/v1/events/{eid}/registrations");
+    let check_ins_path = format!("/api/v1/events/{eid}/check-ins");
+    let good_event =
+        json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00"});
 
     let dependent = format!("/api/v1/me/household/dependents/{child}");
     let member = format!("/api/v1/members/{ana_id}");
@@ -173,6 +184,72 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
                 json!({"birth_year": 1800}),
                 json!({"relation": "partner"}),
                 json!({"last_name": long}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/events",
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00"}),
+                json!({"title": "T", "starts_at": "2031-13-01T10:00", "ends_at": "2031-01-01T11:00"}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00", "capacity": -1}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00", "capacity": "ten"}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00", "audience": "cats"}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00", "status": "cancelled"}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00", "tags": "one"}),
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00", "registration_closes_at": "2031-01-02T10:00"}),
+                json!({"title": long, "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00"}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/events/series",
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"event": good_event}),
+                json!({"event": good_event, "repeat": {"frequency": "daily", "count": 3}}),
+                json!({"event": good_event, "repeat": {"frequency": "weekly", "count": 1000}}),
+                json!({"event": good_event, "repeat": {"frequency": "weekly", "until": "not a date"}}),
+            ],
+        ),
+        (
+            "PATCH",
+            &events_path,
+            Some(&staff),
+            vec![
+                json!({"title": ""}),
+                json!({"ends_at": "2000-01-01T00:00"}),
+                json!({"capacity": 0, "status": "cancelled"}),
+                json!({"timezone": "Nowhere/City"}),
+                json!({"online_url": "mailto:x@example.org"}),
+            ],
+        ),
+        (
+            "POST",
+            &registrations_path,
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"person_ids": []}),
+                json!({"person_ids": ["not-a-uuid"]}),
+                json!({"person_ids": [child, child]}),
+                json!({"person_ids": [uuid::Uuid::now_v7()]}),
+                json!({"person_ids": [child], "waitlist": "no"}),
+            ],
+        ),
+        (
+            "POST",
+            &check_ins_path,
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"registration_id": "x"}),
+                json!({"registration_id": uuid::Uuid::now_v7(), "person_ids": []}),
+                json!({"person_ids": [uuid::Uuid::now_v7()]}),
+                json!({"registration_id": uuid::Uuid::now_v7()}),
             ],
         ),
         (

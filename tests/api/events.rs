@@ -197,7 +197,7 @@ async fn a_household_registers_in_one_step_and_gets_a_calendar_file() {
     let mine = t.get("/api/v1/me/registrations", Some(&raj)).await.json();
     assert_eq!(mine.as_array().unwrap().len(), 1);
     assert_eq!(mine[0]["event_title"], "Welcome drinks");
-    t.register(&raj, &id(&event), &[&people[1]])
+    t.register(&raj, &id(&event), &[&people[1], &people[2]])
         .await
         .assert_problem(409);
 
@@ -300,6 +300,11 @@ async fn the_waitlist_moves_up_in_arrival_order_and_big_groups_keep_their_place(
     assert_eq!(status(&rb)["status"], "confirmed");
     assert_eq!(status(&rc)["status"], "waitlisted");
     assert_eq!(status(&rc)["position"], 1);
+    let waitlisted_b = t.next_mail_to("b@example.org").await;
+    assert!(
+        !waitlisted_b.raw.contains("text/calendar"),
+        "no seat yet, no calendar file"
+    );
     let promoted = t.next_mail_to("b@example.org").await;
     assert!(promoted.raw.contains("text/calendar"));
     // The cancelled people may register again.
