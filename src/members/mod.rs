@@ -618,6 +618,13 @@ pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
     .bind(account_id)
     .fetch_all(&app.db.read)
     .await?;
+    let registrations: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT r.id, e.title, r.status, r.seats, r.created_at FROM registrations r \
+         JOIN events e ON e.id = r.event_id WHERE r.household_id = $1 ORDER BY r.created_at, r.id",
+    )
+    .bind(&member.household_id)
+    .fetch_all(&app.db.read)
+    .await?;
     let ts = |ms: i64| crate::db::to_datetime(ms).to_rfc3339();
     Ok(json!({
         "exported_at": ts(now_ms()),
@@ -644,6 +651,9 @@ pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
         "mails": mails.into_iter().map(|(kind, subject, status, created, sent)| json!({
             "kind": kind, "subject": subject, "status": status,
             "created_at": ts(created), "sent_at": sent.map(ts),
+        })).collect::<Vec<_>>(),
+        "registrations": registrations.into_iter().map(|(id, title, status, seats, created)| json!({
+            "id": id, "event": title, "status": status, "seats": seats, "created_at": ts(created),
         })).collect::<Vec<_>>(),
         "sign_ins": sessions.into_iter().map(|(kind, created, expires)| json!({
             "kind": kind, "created_at": ts(created), "expires_at": expires.map(ts),

@@ -182,3 +182,38 @@ async fn an_admin_erases_a_member_on_request() {
         .assert_problem(404);
     t.get("/api/v1/me", Some(&ana)).await.assert_problem(401);
 }
+
+#[tokio::test]
+async fn an_export_lists_the_household_registrations_and_erasure_keeps_the_counts() {
+    let t = TestApp::spawn().await;
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    let (a, a_id) = t.quick_member("a@example.org").await;
+    let event = t.event(&staff, json!({"capacity": 5})).await;
+    let eid = event["id"].as_str().unwrap();
+    t.register(&a, eid, &[&a_id]).await.assert(201);
+    let e = t.get("/api/v1/me/export", Some(&a)).await.json();
+    assert_eq!(e["registrations"][0]["event"], "Welcome drinks");
+    assert_eq!(e["registrations"][0]["status"], "confirmed");
+
+    t.delete("/api/v1/me", Some(&a)).await.assert(204);
+    // The seat and the registration count stay: an anonymous person came.
+    assert_eq!(
+        t.get(&format!("/api/v1/events/{eid}"), None).await.json()["seats_left"],
+        4
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'")
+            .await,
+        1
+    );
+    let regs = t
+        .get(&format!("/api/v1/events/{eid}/registrations"), Some(&staff))
+        .await
+        .json();
+    assert!(regs[0]["people"][0]["first_name"].is_null());
+}
