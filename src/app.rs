@@ -22,6 +22,7 @@ use crate::households::api::HouseholdsApi;
 use crate::mail::Templates;
 use crate::mail::worker::Worker;
 use crate::members::api::MembersApi;
+use crate::newsletter::api::NewsletterApi;
 use crate::values::EmailAddress;
 
 /// Request bodies above this are answered 413.
@@ -59,17 +60,20 @@ pub enum ApiTags {
     SignIn,
     /// Events, household registration, waitlist, check-in, calendars
     Events,
+    /// Newsletter subscriptions and issues
+    Newsletter,
 }
 
 pub fn api_service(
     app: &App,
-) -> OpenApiService<(MembersApi, HouseholdsApi, AuthApi, EventsApi), ()> {
+) -> OpenApiService<(MembersApi, HouseholdsApi, AuthApi, EventsApi, NewsletterApi), ()> {
     OpenApiService::new(
         (
             MembersApi { app: app.clone() },
             HouseholdsApi { app: app.clone() },
             AuthApi { app: app.clone() },
             EventsApi { app: app.clone() },
+            NewsletterApi { app: app.clone() },
         ),
         "Limburgers Worldwide",
         env!("CARGO_PKG_VERSION"),
@@ -97,6 +101,11 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/invitation", get(crate::pages::invitation))
         .at("/calendar.ics", get(crate::calendar::public_calendar))
         .at("/calendar/:file", get(crate::calendar::personal_calendar))
+        .at(
+            "/unsubscribe/:key",
+            get(crate::newsletter::api::unsubscribe_form).post(crate::newsletter::api::unsubscribe),
+        )
+        .at("/newsletter/confirm", get(crate::pages::newsletter_confirm))
         .data(app.clone())
         .around(limit_body)
         .catch_all_error(|e| async move { problem_from_poem(e) })
@@ -221,6 +230,8 @@ pub async fn run(
     let (stop_tx, stop_rx) = watch::channel(false);
     let worker = Worker::new(app.db.clone(), &app.config)?;
     let worker = tokio::spawn(worker.run(stop_rx.clone()));
+    let sender = crate::newsletter::sender::Sender::new(app.clone())?;
+    let sender = tokio::spawn(sender.run(stop_rx.clone()));
     let scheduler = crate::jobs::start(app.clone()).await?;
     let result = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(&app), stop, Some(Duration::from_secs(30)))
@@ -229,6 +240,9 @@ pub async fn run(
     crate::jobs::stop(scheduler).await;
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "mail worker ended abnormally");
+    }
+    if let Err(e) = sender.await {
+        tracing::error!(error = %e, "newsletter sender ended abnormally");
     }
     app.db.close().await;
     tracing::info!("stopped");

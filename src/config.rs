@@ -28,6 +28,14 @@ pub struct Config {
     pub mail_requests_per_client: i64,
     /// Override the built-in e-mail templates with files from this folder.
     pub email_templates_dir: Option<PathBuf>,
+    /// When the upcoming-events digest is built (six-field cron in `timezone`); None: never.
+    pub newsletter_cron: Option<String>,
+    /// How many days ahead the digest looks.
+    pub digest_days: i64,
+    /// Newsletter messages per second at most (0: unlimited).
+    pub mail_rate_per_second: u32,
+    /// Newsletter messages in flight at once.
+    pub mail_concurrency: usize,
 }
 
 /// A setting that stops the start, named so the operator knows what to fix.
@@ -139,6 +147,20 @@ impl Config {
             }
         };
 
+        let number =
+            |name: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(raw) => raw
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or_else(|| {
+                            bad(name, format!("must be a whole number from {min} to {max}"))
+                        }),
+                }
+            };
+
         Ok(Self {
             database_url,
             listen,
@@ -158,6 +180,19 @@ impl Config {
                 }
             },
             email_templates_dir: get("EMAIL_TEMPLATES_DIR").map(PathBuf::from),
+            newsletter_cron: match get("NEWSLETTER_CRON").as_deref() {
+                Some("off") => None,
+                Some(expr) => {
+                    tokio_cron_scheduler::Job::new_async_tz(expr, timezone, |_, _| Box::pin(async {}))
+                        .map_err(|_| bad("NEWSLETTER_CRON", "six fields: sec min hour day month weekday (e.g. 0 0 9 * * Mon), or off"))?;
+                    Some(expr.to_owned())
+                }
+                None => Some("0 0 9 * * Mon".to_owned()),
+            },
+            digest_days: number("NEWSLETTER_DIGEST_DAYS", 14, 1, 90)?,
+            mail_rate_per_second: u32::try_from(number("MAIL_RATE_PER_SECOND", 10, 0, 100_000)?)
+                .unwrap_or(10),
+            mail_concurrency: usize::try_from(number("MAIL_CONCURRENCY", 4, 1, 64)?).unwrap_or(4),
         })
     }
 
@@ -233,6 +268,9 @@ mod tests {
             ("DATABASE_URL", "mysql://x"),
             ("MAIL_RETRY_BASE_MS", "-3"),
             ("MAIL_REQUESTS_PER_CLIENT", "0"),
+            ("NEWSLETTER_CRON", "every monday"),
+            ("MAIL_RATE_PER_SECOND", "-1"),
+            ("MAIL_CONCURRENCY", "0"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

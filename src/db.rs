@@ -33,12 +33,15 @@ pub struct Db {
     write: AnyPool,
     /// Wakes the mail worker when a transaction that enqueued mail commits.
     mail_wake: Arc<Notify>,
+    /// Wakes the newsletter sender likewise.
+    newsletter_wake: Arc<Notify>,
 }
 
 /// A write transaction. Commit it explicitly; dropping it rolls back.
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
     mail_wake: Arc<Notify>,
+    newsletter_wake: Arc<Notify>,
     mail_enqueued: bool,
 }
 
@@ -56,6 +59,7 @@ impl Tx {
         self.inner.commit().await?;
         if self.mail_enqueued {
             self.mail_wake.notify_one();
+            self.newsletter_wake.notify_one();
         }
         Ok(())
     }
@@ -112,6 +116,7 @@ impl Db {
             read,
             write,
             mail_wake: Arc::new(Notify::new()),
+            newsletter_wake: Arc::new(Notify::new()),
         })
     }
 
@@ -126,12 +131,17 @@ impl Db {
         Ok(Tx {
             inner: self.write.begin().await?,
             mail_wake: self.mail_wake.clone(),
+            newsletter_wake: self.newsletter_wake.clone(),
             mail_enqueued: false,
         })
     }
 
     pub fn mail_wake(&self) -> Arc<Notify> {
         self.mail_wake.clone()
+    }
+
+    pub fn newsletter_wake(&self) -> Arc<Notify> {
+        self.newsletter_wake.clone()
     }
 
     /// Whether the database answers (for `/ready`).

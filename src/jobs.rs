@@ -21,6 +21,9 @@ pub struct JobSpec {
     pub run: JobFn,
 }
 
+/// Marks the job whose schedule is the `NEWSLETTER_CRON` setting.
+const DIGEST: &str = "NEWSLETTER_CRON";
+
 pub fn all() -> Vec<JobSpec> {
     vec![
         JobSpec {
@@ -40,6 +43,28 @@ pub fn all() -> Vec<JobSpec> {
                 })
             },
         },
+        JobSpec {
+            name: "newsletter-dispatch",
+            schedule: "30 * * * * *",
+            about: "start newsletter issues whose scheduled time has come",
+            run: |app| {
+                Box::pin(async move {
+                    let n = crate::newsletter::issues::dispatch_due(&app).await?;
+                    Ok(format!("{n} issues started"))
+                })
+            },
+        },
+        JobSpec {
+            name: "newsletter-digest",
+            schedule: DIGEST,
+            about: "build this week's upcoming-events digest for each list (NEWSLETTER_CRON, in TIMEZONE)",
+            run: |app| {
+                Box::pin(async move {
+                    let started = crate::newsletter::issues::build_digests(&app).await?;
+                    Ok(format!("{} digests started", started.len()))
+                })
+            },
+        },
     ]
 }
 
@@ -52,9 +77,18 @@ pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
         .await
         .context("starting the scheduler")?;
     for spec in all() {
+        let schedule = if spec.schedule == DIGEST {
+            match &app.config.newsletter_cron {
+                Some(cron) => cron.clone(),
+                None => continue,
+            }
+        } else {
+            spec.schedule.to_owned()
+        };
         let app = app.clone();
         let (name, run) = (spec.name, spec.run);
-        let job = Job::new_async(spec.schedule, move |_id, _lock| {
+        let tz = app.config.timezone;
+        let job = Job::new_async_tz(schedule, tz, move |_id, _lock| {
             let app = app.clone();
             Box::pin(async move {
                 match run(app).await {

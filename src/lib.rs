@@ -14,5 +14,6 @@ pub mod households;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod newsletter;
 pub mod pages;
 pub mod values;

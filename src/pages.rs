@@ -65,3 +65,14 @@ pub fn invitation() -> Html<String> {
          show('Welcome! You are now a member of your household.');}catch(e){show(e.message);}};",
     )
 }
+
+/// Confirms a newsletter subscription after a click (the link in the confirmation mail).
+#[handler]
+pub fn newsletter_confirm() -> Html<String> {
+    page(
+        "Confirm your subscription",
+        "<p>Press the button to receive the newsletter.</p><button id=\"go\">Yes, send me the newsletter</button>",
+        "document.getElementById('go').onclick=async()=>{try{await call('/api/v1/newsletter/confirm',{token});\
+         show('Thank you: your subscription is confirmed.');}catch(e){show(e.message);}};",
+    )
+}

@@ -350,6 +350,11 @@ pub async fn accept_invitation(
                 "invitation",
             )
             .await?;
+            if acc.newsletter {
+                crate::newsletter::request_at_sign_up(&mut tx, &person_id, "community").await?;
+                crate::newsletter::confirm_sign_up_requests(&mut tx, &person_id, "invitation")
+                    .await?;
+            }
             person_id
         }
     };

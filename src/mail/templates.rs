@@ -85,12 +85,31 @@ impl Templates {
         })
     }
 
+    /// One template file by name, e.g. `newsletter_digest/en.subject`.
+    pub fn render_one(&self, name: &str, context: &serde_json::Value) -> anyhow::Result<String> {
+        let mut ctx = context.clone();
+        if let Some(map) = ctx.as_object_mut()
+            && let Some(lang) = name.split('/').nth(1).and_then(|f| f.split('.').next())
+        {
+            map.entry("lang").or_insert_with(|| lang.into());
+        }
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(Value::from(minijinja::value::Serde(&ctx))))
+            .with_context(|| format!("rendering template {name}"))
+    }
+
     /// Kinds that have the three English parts every mail needs.
     pub fn kinds(&self) -> Vec<String> {
         let mut kinds: Vec<String> = self
             .env
             .templates()
             .filter_map(|(name, _)| name.strip_suffix("/en.subject").map(str::to_owned))
+            .filter(|kind| {
+                ["txt", "html"]
+                    .iter()
+                    .all(|ext| self.env.get_template(&format!("{kind}/en.{ext}")).is_ok())
+            })
             .collect();
         kinds.sort();
         kinds
@@ -155,6 +174,12 @@ mod tests {
             "calendar_link": "https://community.example.org/api/v1/events/x/calendar.ics",
             "people": "Ana, Mia",
             "position": 2,
+            "list": "community",
+            "subject": "News from Limburg",
+            "content_text": "Hello **all**",
+            "content_html": "<p>Hello <strong>all</strong></p>",
+            "events": [{"title": "Drinks", "starts": "2030-01-01 18:00", "timezone": "Europe/Brussels", "venue": "", "link": "https://x"}],
+            "unsubscribe_link": "https://community.example.org/unsubscribe/abc",
         })
     }
 

@@ -48,7 +48,7 @@ impl Transport {
         }
     }
 
-    async fn send(&self, message: Message) -> Result<(), Failure> {
+    pub async fn send(&self, message: Message) -> Result<(), Failure> {
         match self {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| {
                 if e.is_permanent() {
@@ -66,7 +66,7 @@ impl Transport {
     }
 }
 
-enum Failure {
+pub enum Failure {
     Temporary(String),
     Permanent(String),
 }

@@ -259,6 +259,9 @@ pub async fn sign_up(app: &App, s: SignUp) -> Result<()> {
     }
     record_consent(&mut tx, &person_id, "privacy_policy", true, "sign_up").await?;
     record_consent(&mut tx, &person_id, "newsletter", s.newsletter, "sign_up").await?;
+    if s.newsletter {
+        crate::newsletter::request_at_sign_up(&mut tx, &person_id, "community").await?;
+    }
     send_verification(
         app,
         &mut tx,
@@ -378,6 +381,8 @@ pub async fn verify(app: &App, secret: &str) -> Result<(String, i64)> {
             return Err(Error::Gone("this account no longer exists".into()));
         }
     } else {
+        crate::newsletter::confirm_sign_up_requests(&mut tx, &account_id, "sign_up_confirmed")
+            .await?;
         audit::record(
             &mut tx,
             &account_id,

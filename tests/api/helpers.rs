@@ -171,6 +171,7 @@ pub struct TestApp {
     consumed: Mutex<HashMap<String, usize>>,
     stop: watch::Sender<bool>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    sender: Option<tokio::task::JoinHandle<()>>,
     _db: TestDb,
     pub dir: tempfile::TempDir,
 }
@@ -193,6 +194,8 @@ impl TestApp {
             ("DATA_DIR", dir.path().join("data").display().to_string()),
             ("MAIL_RETRY_BASE_MS", "50".to_owned()),
             ("MAIL_POLL_MS", "50".to_owned()),
+            ("MAIL_RATE_PER_SECOND", "0".to_owned()),
+            ("NEWSLETTER_CRON", "off".to_owned()),
         ]);
         change(&mut settings);
         let config = Config::from_lookup(|k| settings.get(k).cloned()).unwrap();
@@ -200,7 +203,9 @@ impl TestApp {
         let client = TestClient::new(app::routes(&app).map_to_response().boxed());
         let (stop, stop_rx) = watch::channel(false);
         let worker = Worker::new(app.db.clone(), &app.config).unwrap();
-        let worker = tokio::spawn(worker.run(stop_rx));
+        let worker = tokio::spawn(worker.run(stop_rx.clone()));
+        let sender = limburgers_worldwide::newsletter::sender::Sender::new(app.clone()).unwrap();
+        let sender = tokio::spawn(sender.run(stop_rx));
         TestApp {
             app,
             client,
@@ -208,16 +213,20 @@ impl TestApp {
             consumed: Mutex::new(HashMap::new()),
             stop,
             worker: Some(worker),
+            sender: Some(sender),
             _db: db,
             dir,
         }
     }
 
-    /// Stops the mail worker (it finishes the mail in hand).
+    /// Stops the mail worker and the newsletter sender (each finishes what it has in hand).
     pub async fn stop_worker(&mut self) {
         let _ = self.stop.send(true);
         if let Some(w) = self.worker.take() {
             w.await.unwrap();
+        }
+        if let Some(s) = self.sender.take() {
+            s.await.unwrap();
         }
     }
 
@@ -252,6 +261,11 @@ impl TestApp {
 
     pub async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
         self.send(self.client.post(path).body_json(&body), token)
+            .await
+    }
+
+    pub async fn put_json(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
+        self.send(self.client.put(path).body_json(&body), token)
             .await
     }
 

@@ -10,6 +10,7 @@ mod helpers;
 mod households;
 mod mail;
 mod members;
+mod newsletter;
 mod operations;
 mod privacy;
 mod smtp;

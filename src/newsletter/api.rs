@@ -1,0 +1,551 @@
+//! HTTP routes for subscriptions, the one-click unsubscribe page, and the staff's newsletters.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use poem::http::StatusCode;
+use poem::web::{Data, Html, Path as WebPath};
+use poem::{IntoResponse, Response, handler};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde_json::json;
+
+use super::issues::{self, Draft, Filters, IssueRow, Localized};
+use crate::app::{ApiTags, App};
+use crate::auth::Auth;
+use crate::db::to_datetime;
+use crate::error::{ApiResult, Error, Fields, problem_response};
+use crate::mail::{self, Mail};
+use crate::members::api::{TokenRequest, me};
+use crate::values::{EmailAddress, Language, Phase, ShortText};
+
+pub struct NewsletterApi {
+    pub app: App,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[oai(rename_all = "snake_case")]
+pub enum List {
+    Community,
+    Alumni,
+}
+
+impl List {
+    fn word(self) -> &'static str {
+        match self {
+            List::Community => "community",
+            List::Alumni => "alumni",
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct Subscription {
+    pub list: String,
+    /// `pending` until confirmed by mail, `active`, or `unsubscribed`.
+    pub status: String,
+}
+
+/// The lists a member wants; absent lists stay as they are.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SubscriptionsRequest {
+    pub community: Option<bool>,
+    pub alumni: Option<bool>,
+}
+
+#[derive(Object, Clone)]
+#[oai(deny_unknown_fields)]
+pub struct FiltersInput {
+    pub phase: Option<Phase>,
+    #[oai(validator(max_length = 200))]
+    pub municipality: Option<String>,
+    pub language: Option<Language>,
+}
+
+/// A newsletter issue. `subject` and `body` are keyed by language (`en` required, the fallback);
+/// bodies are Markdown.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewsletterInput {
+    pub subject: BTreeMap<String, String>,
+    pub body: BTreeMap<String, String>,
+    pub segment: List,
+    pub filters: Option<FiltersInput>,
+    /// Also list the published events of the next N days.
+    #[oai(validator(minimum(value = "1"), maximum(value = "90")))]
+    pub upcoming_events_days: Option<i64>,
+}
+
+#[derive(Object)]
+pub struct Counts {
+    pub recipients: i64,
+    pub queued: i64,
+    pub sent: i64,
+    pub failed: i64,
+    /// Unsubscribed, bouncing or closed meanwhile, or cancelled before sending.
+    pub skipped: i64,
+}
+
+#[derive(Object)]
+pub struct Newsletter {
+    pub id: String,
+    /// `campaign` or `digest`.
+    pub kind: String,
+    pub period_key: Option<String>,
+    pub segment: String,
+    pub subject: BTreeMap<String, String>,
+    pub body: BTreeMap<String, String>,
+    pub filters: serde_json::Value,
+    pub upcoming_events_days: Option<i64>,
+    /// draft, scheduled, sending, paused, sent or cancelled.
+    pub status: String,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub pause_reason: Option<String>,
+    pub counts: Counts,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct PreviewRequest {
+    /// Render as this member would see it (their language and name).
+    pub account_id: uuid::Uuid,
+}
+
+#[derive(Object)]
+pub struct Preview {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct TestRequest {
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+    pub language: Option<Language>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ScheduleRequest {
+    pub at: DateTime<Utc>,
+}
+
+#[derive(ApiResponse)]
+enum Created {
+    #[oai(status = 201)]
+    Created(Json<Newsletter>),
+}
+
+#[derive(ApiResponse)]
+enum Queued {
+    #[oai(status = 202)]
+    Queued,
+}
+
+fn localized(
+    f: &mut Fields,
+    field: &str,
+    map: &BTreeMap<String, String>,
+    max: usize,
+    one_line: bool,
+) -> Localized {
+    let mut out = Localized::new();
+    if !map.contains_key("en") {
+        f.add(field, "needs at least the English text (en)");
+    }
+    for (lang, text) in map {
+        let name = format!("{field}.{lang}");
+        if lang.parse::<Language>().is_err() {
+            f.add(&name, "languages are en, nl, de and fr");
+            continue;
+        }
+        let t = text.trim();
+        if t.is_empty() || t.chars().count() > max {
+            f.add(&name, format!("must be 1 to {max} characters"));
+        } else if one_line && t.contains(['\n', '\r']) {
+            f.add(&name, "must be one line");
+        } else if t
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            f.add(&name, "must not contain control characters");
+        } else {
+            out.insert(lang.clone(), t.to_owned());
+        }
+    }
+    out
+}
+
+fn draft(b: &NewsletterInput) -> Result<Draft, Error> {
+    let mut f = Fields::default();
+    let subject = localized(&mut f, "subject", &b.subject, 200, true);
+    let body = localized(&mut f, "body", &b.body, 100_000, false);
+    let filters = b.filters.clone().map(|fi| Filters {
+        phase: fi.phase,
+        municipality: fi
+            .municipality
+            .and_then(|m| f.check("filters.municipality", ShortText::parse(&m)))
+            .map(ShortText::into_string),
+        language: fi.language,
+    });
+    f.finish()?;
+    Ok(Draft {
+        subject,
+        body,
+        segment: b.segment.word(),
+        filters: filters.unwrap_or_default(),
+        upcoming_events_days: b.upcoming_events_days,
+    })
+}
+
+async fn view(app: &App, row: IssueRow) -> Result<Newsletter, Error> {
+    let c = issues::counts(app, &row.id).await?;
+    Ok(Newsletter {
+        subject: row.subjects(),
+        body: row.bodies(),
+        filters: serde_json::from_str(&row.filters).unwrap_or_else(|_| json!({})),
+        counts: Counts {
+            recipients: c.recipients,
+            queued: c.queued,
+            sent: c.sent,
+            failed: c.failed,
+            skipped: c.skipped,
+        },
+        scheduled_at: row.scheduled_at.map(to_datetime),
+        started_at: row.started_at.map(to_datetime),
+        finished_at: row.finished_at.map(to_datetime),
+        created_at: to_datetime(row.created_at),
+        id: row.id,
+        kind: row.kind,
+        period_key: row.period_key,
+        segment: row.segment,
+        upcoming_events_days: row.upcoming_events_days,
+        status: row.status,
+        pause_reason: row.pause_reason,
+    })
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Newsletter")]
+impl NewsletterApi {
+    /// My newsletter subscriptions
+    #[oai(path = "/me/subscriptions", method = "get")]
+    async fn subscriptions(&self, auth: Auth) -> ApiResult<Json<Vec<Subscription>>> {
+        let rows = super::subscriptions(&self.app, &auth.0.account_id).await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| Subscription {
+                    list: r.list,
+                    status: r.status,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Change my subscriptions
+    ///
+    /// Subscribing sends a confirmation mail (double opt-in); unsubscribing is immediate. Every
+    /// change is recorded as consent.
+    #[oai(path = "/me/subscriptions", method = "put")]
+    async fn set_subscriptions(
+        &self,
+        auth: Auth,
+        body: Json<SubscriptionsRequest>,
+    ) -> ApiResult<Json<Vec<Subscription>>> {
+        for (list, wanted) in [("community", body.community), ("alumni", body.alumni)] {
+            if let Some(wanted) = wanted {
+                super::set(&self.app, &auth.0.account_id, list, wanted, "profile").await?;
+            }
+        }
+        let rows = super::subscriptions(&self.app, &auth.0.account_id).await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| Subscription {
+                    list: r.list,
+                    status: r.status,
+                })
+                .collect(),
+        ))
+    }
+
+    /// Confirm a subscription
+    ///
+    /// With the token from the confirmation mail.
+    #[oai(path = "/newsletter/confirm", method = "post")]
+    async fn confirm(&self, body: Json<TokenRequest>) -> ApiResult<Json<Subscription>> {
+        let list = super::confirm(&self.app, &body.token).await?;
+        Ok(Json(Subscription {
+            list,
+            status: "active".into(),
+        }))
+    }
+
+    /// Newsletters (staff)
+    #[oai(path = "/newsletters", method = "get")]
+    async fn list(&self, auth: Auth) -> ApiResult<Json<Vec<Newsletter>>> {
+        auth.0.require_staff()?;
+        let mut out = Vec::new();
+        for row in issues::list(&self.app).await? {
+            out.push(view(&self.app, row).await?);
+        }
+        Ok(Json(out))
+    }
+
+    /// Write a newsletter (staff)
+    #[oai(path = "/newsletters", method = "post")]
+    async fn create(&self, auth: Auth, body: Json<NewsletterInput>) -> ApiResult<Created> {
+        auth.0.require_staff()?;
+        let d = draft(&body.0)?;
+        let row = issues::create(&self.app, &auth.0.account_id, d).await?;
+        Ok(Created::Created(Json(view(&self.app, row).await?)))
+    }
+
+    /// A newsletter with its delivery counts (staff)
+    #[oai(path = "/newsletters/:id", method = "get")]
+    async fn get(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        let row = issues::get(&self.app, &id.0.to_string()).await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+
+    /// Change a draft (staff)
+    #[oai(path = "/newsletters/:id", method = "patch")]
+    async fn update(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<NewsletterInput>,
+    ) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        let d = draft(&body.0)?;
+        let row =
+            issues::update(&self.app, &auth.0.account_id, &id.0.to_string(), |_| Ok(d)).await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+
+    /// Preview for a member (staff)
+    #[oai(path = "/newsletters/:id/preview", method = "post")]
+    async fn preview(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<PreviewRequest>,
+    ) -> ApiResult<Json<Preview>> {
+        auth.0.require_staff()?;
+        let issue = issues::get(&self.app, &id.0.to_string()).await?;
+        let member = crate::members::get(&self.app, &body.account_id.to_string()).await?;
+        let events = match issue.upcoming_events_days {
+            Some(days) if issue.status == "draft" || issue.status == "scheduled" => {
+                issues::upcoming(&self.app, &self.app.db.read, &issue.segment, days).await?
+            }
+            _ => issue.listed_events(),
+        };
+        let ctx = super::sender::context_for(
+            &self.app,
+            &issue,
+            events,
+            member.language(),
+            member.first_name.as_deref().unwrap_or(""),
+            "preview",
+        );
+        let mut ctx = ctx;
+        if let Some(m) = ctx.as_object_mut() {
+            m.insert(
+                "base_url".into(),
+                self.app
+                    .config
+                    .base_url
+                    .as_str()
+                    .trim_end_matches('/')
+                    .into(),
+            );
+        }
+        let r = self
+            .app
+            .templates
+            .render("newsletter", member.language(), &ctx)
+            .map_err(Error::Internal)?;
+        Ok(Json(Preview {
+            subject: r.subject,
+            text: r.text,
+            html: r.html,
+        }))
+    }
+
+    /// Send a test (staff)
+    ///
+    /// Mails the issue as it would look to an address of your choice.
+    #[oai(path = "/newsletters/:id/test", method = "post")]
+    async fn test(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<TestRequest>,
+    ) -> ApiResult<Queued> {
+        auth.0.require_staff()?;
+        let mut f = Fields::default();
+        let email = f.check("email", EmailAddress::parse(&body.email));
+        f.finish()?;
+        let email = crate::checked!(email);
+        let issue = issues::get(&self.app, &id.0.to_string()).await?;
+        let staff = me(&self.app, &auth).await?;
+        let language = body.language.unwrap_or(Language::En);
+        let events = match issue.upcoming_events_days {
+            Some(days) => {
+                issues::upcoming(&self.app, &self.app.db.read, &issue.segment, days).await?
+            }
+            None => issue.listed_events(),
+        };
+        let ctx = super::sender::context_for(
+            &self.app,
+            &issue,
+            events,
+            language,
+            staff.first_name.as_deref().unwrap_or(""),
+            "test",
+        );
+        let mut tx = self.app.db.begin().await.map_err(Error::from)?;
+        mail::enqueue(
+            &mut tx,
+            &self.app.templates,
+            &self.app.config,
+            Mail {
+                kind: "newsletter",
+                to: &email,
+                language,
+                account_id: None,
+                context: ctx,
+                idempotency_key: format!("newsletter_test:{}", crate::db::new_id()),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(Error::from)?;
+        Ok(Queued::Queued)
+    }
+
+    /// Schedule (staff)
+    #[oai(path = "/newsletters/:id/schedule", method = "post")]
+    async fn schedule(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<ScheduleRequest>,
+    ) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        if body.at.timestamp_millis() < crate::db::now_ms() - 60_000 {
+            return Err(Error::field("at", "must not be in the past").into());
+        }
+        let row = issues::transition(
+            &self.app,
+            &auth.0.account_id,
+            &id.0.to_string(),
+            "scheduled",
+            &["draft", "scheduled"],
+            Some(body.at.timestamp_millis()),
+            None,
+        )
+        .await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+
+    /// Send now (staff)
+    #[oai(path = "/newsletters/:id/send", method = "post")]
+    async fn send(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        let row = issues::send_now(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+
+    /// Pause sending (staff)
+    #[oai(path = "/newsletters/:id/pause", method = "post")]
+    async fn pause(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        let row = issues::transition(
+            &self.app,
+            &auth.0.account_id,
+            &id.0.to_string(),
+            "paused",
+            &["sending"],
+            None,
+            Some("paused by staff"),
+        )
+        .await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+
+    /// Resume sending (staff)
+    #[oai(path = "/newsletters/:id/resume", method = "post")]
+    async fn resume(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        let row = issues::transition(
+            &self.app,
+            &auth.0.account_id,
+            &id.0.to_string(),
+            "sending",
+            &["paused"],
+            None,
+            None,
+        )
+        .await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+
+    /// Cancel (staff)
+    ///
+    /// What was not sent yet is skipped.
+    #[oai(path = "/newsletters/:id/cancel", method = "post")]
+    async fn cancel(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+        auth.0.require_staff()?;
+        let row = issues::transition(
+            &self.app,
+            &auth.0.account_id,
+            &id.0.to_string(),
+            "cancelled",
+            &["draft", "scheduled", "sending", "paused"],
+            None,
+            None,
+        )
+        .await?;
+        Ok(Json(view(&self.app, row).await?))
+    }
+}
+
+fn unsubscribe_page(app: &App, language: &str, list: &str, key: &str, done: bool) -> Response {
+    let name = format!("unsubscribe_page/{language}.html");
+    let ctx = json!({"list": list, "action": app.config.link(&format!("/unsubscribe/{key}")), "done": done, "base_url": app.config.base_url.as_str()});
+    match app
+        .templates
+        .render_one(&name, &ctx)
+        .or_else(|_| app.templates.render_one("unsubscribe_page/en.html", &ctx))
+    {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => crate::error::ApiError::from(Error::Internal(e)).into_response(),
+    }
+}
+
+/// `GET /unsubscribe/{key}`: a page with a button; never unsubscribes by itself (mail scanners
+/// follow links).
+#[handler]
+pub async fn unsubscribe_form(app: Data<&App>, WebPath(key): WebPath<String>) -> Response {
+    match super::by_unsubscribe_key(&app, &key).await {
+        Ok(Some((_, list, language))) => unsubscribe_page(&app, &language, &list, &key, false),
+        Ok(None) => problem_response(StatusCode::NOT_FOUND, "unknown unsubscribe link"),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}
+
+/// `POST /unsubscribe/{key}`: one-click unsubscribe (RFC 8058), no sign-in, idempotent.
+#[handler]
+pub async fn unsubscribe(app: Data<&App>, WebPath(key): WebPath<String>) -> Response {
+    match super::unsubscribe_by_key(&app, &key).await {
+        Ok(Some((list, language))) => unsubscribe_page(&app, &language, &list, &key, true),
+        Ok(None) => problem_response(StatusCode::NOT_FOUND, "unknown unsubscribe link"),
+        Err(e) => crate::error::ApiError::from(e).into_response(),
+    }
+}

@@ -1,0 +1,247 @@
+//! The newsletter: two lists (`community`, `alumni`), subscriptions with double opt-in and
+//! one-click unsubscribe, issues written by staff or built by the weekly digest ([`issues`]),
+//! and the delivery engine ([`sender`]).
+//!
+//! Invariants: a member is mailed an issue only while their subscription to its list is active,
+//! their account is active or alumni and their address is not bouncing; every change of a
+//! subscription is recorded as consent with its time and source.
+
+pub mod api;
+pub mod issues;
+pub mod sender;
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::auth;
+use crate::db::{Tx, now_ms};
+use crate::error::{Error, Result};
+use crate::mail::{self, Mail};
+use crate::members;
+use crate::values::EmailAddress;
+
+/// The lists, as words.
+pub const LISTS: [&str; 2] = ["community", "alumni"];
+
+pub fn check_list(list: &str) -> Result<&'static str> {
+    LISTS
+        .iter()
+        .find(|l| **l == list)
+        .copied()
+        .ok_or_else(|| Error::field("list", "must be community or alumni"))
+}
+
+fn consent_kind(list: &str) -> String {
+    format!("newsletter:{list}")
+}
+
+fn new_unsubscribe_key() -> String {
+    auth::new_secret().0
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubscriptionRow {
+    pub list: String,
+    pub status: String,
+}
+
+pub async fn subscriptions(app: &App, account_id: &str) -> Result<Vec<SubscriptionRow>> {
+    Ok(
+        sqlx::query_as(
+            "SELECT list, status FROM subscriptions WHERE account_id = $1 ORDER BY list",
+        )
+        .bind(account_id)
+        .fetch_all(&app.db.read)
+        .await?,
+    )
+}
+
+/// The request made with the consent given at sign-up: pending until the address is confirmed
+/// by the verification link, which then also confirms the subscription.
+pub async fn request_at_sign_up(tx: &mut Tx, account_id: &str, list: &str) -> Result<()> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO subscriptions (account_id, list, status, unsubscribe_key, requested_at, updated_at) \
+         VALUES ($1, $2, 'pending', $3, $4, $4) ON CONFLICT (account_id, list) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(list)
+    .bind(new_unsubscribe_key())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Confirms the sign-up request once the address is proven (verification or an accepted
+/// invitation).
+pub async fn confirm_sign_up_requests(tx: &mut Tx, account_id: &str, source: &str) -> Result<()> {
+    let now = now_ms();
+    let lists: Vec<(String,)> = sqlx::query_as(
+        "UPDATE subscriptions SET status = 'active', confirmed_at = $2, updated_at = $2 \
+         WHERE account_id = $1 AND status = 'pending' AND confirm_token_hash IS NULL RETURNING list",
+    )
+    .bind(account_id)
+    .bind(now)
+    .fetch_all(tx.conn())
+    .await?;
+    for (list,) in lists {
+        members::record_consent(tx, account_id, &consent_kind(&list), true, source).await?;
+    }
+    Ok(())
+}
+
+/// Subscribes (pending, with a confirmation mail) or unsubscribes (at once) a member.
+pub async fn set(
+    app: &App,
+    account_id: &str,
+    list: &'static str,
+    wanted: bool,
+    source: &str,
+) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let now = now_ms();
+    let current: Option<(String,)> =
+        sqlx::query_as("SELECT status FROM subscriptions WHERE account_id = $1 AND list = $2")
+            .bind(account_id)
+            .bind(list)
+            .fetch_optional(tx.conn())
+            .await?;
+    let current = current.map(|(s,)| s);
+    match (wanted, current.as_deref()) {
+        (true, Some("active")) | (false, None | Some("unsubscribed")) => return Ok(()),
+        (true, _) => {
+            let member = members::find(tx.conn(), account_id)
+                .await?
+                .ok_or(Error::NotFound("member"))?;
+            let email = member.email_address().ok_or(Error::NotFound("member"))?;
+            let (secret, hash) = auth::new_secret();
+            sqlx::query(
+                "INSERT INTO subscriptions (account_id, list, status, unsubscribe_key, confirm_token_hash, requested_at, updated_at) \
+                 VALUES ($1, $2, 'pending', $3, $4, $5, $5) \
+                 ON CONFLICT (account_id, list) DO UPDATE SET status = 'pending', confirm_token_hash = $4, \
+                 requested_at = $5, updated_at = $5",
+            )
+            .bind(account_id)
+            .bind(list)
+            .bind(new_unsubscribe_key())
+            .bind(&hash)
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+            send_confirmation(
+                app,
+                &mut tx,
+                &member.id,
+                &email,
+                member.language(),
+                member.first_name.as_deref().unwrap_or(""),
+                list,
+                &secret,
+            )
+            .await?;
+        }
+        (false, _) => {
+            unsubscribe_in(&mut tx, account_id, list, source).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn send_confirmation(
+    app: &App,
+    tx: &mut Tx,
+    account_id: &str,
+    email: &EmailAddress,
+    language: crate::values::Language,
+    first_name: &str,
+    list: &str,
+    secret: &str,
+) -> Result<()> {
+    mail::enqueue(
+        tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind: "newsletter_confirm",
+            to: email,
+            language,
+            account_id: Some(account_id),
+            context: json!({
+                "first_name": first_name,
+                "list": list,
+                "link": app.config.link(&format!("/newsletter/confirm?token={secret}")),
+            }),
+            idempotency_key: format!("newsletter_confirm:{}", auth::hash_secret(secret)),
+        },
+    )
+    .await
+}
+
+/// Follows the confirmation link: the subscription becomes active.
+pub async fn confirm(app: &App, secret: &str) -> Result<String> {
+    let mut tx = app.db.begin().await?;
+    let now = now_ms();
+    let row: Option<(String, String)> = sqlx::query_as(
+        "UPDATE subscriptions SET status = 'active', confirmed_at = $2, updated_at = $2, confirm_token_hash = NULL \
+         WHERE confirm_token_hash = $1 AND status = 'pending' RETURNING account_id, list",
+    )
+    .bind(auth::hash_secret(secret))
+    .bind(now)
+    .fetch_optional(tx.conn())
+    .await?;
+    let (account_id, list) =
+        row.ok_or_else(|| Error::Gone("this confirmation link is unknown or already used".into()))?;
+    members::record_consent(
+        &mut tx,
+        &account_id,
+        &consent_kind(&list),
+        true,
+        "double_opt_in",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(list)
+}
+
+async fn unsubscribe_in(tx: &mut Tx, account_id: &str, list: &str, source: &str) -> Result<bool> {
+    let now = now_ms();
+    let changed = sqlx::query(
+        "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $3, updated_at = $3, confirm_token_hash = NULL \
+         WHERE account_id = $1 AND list = $2 AND status <> 'unsubscribed'",
+    )
+    .bind(account_id)
+    .bind(list)
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        members::record_consent(tx, account_id, &consent_kind(list), false, source).await?;
+    }
+    Ok(changed > 0)
+}
+
+/// Who an unsubscribe key belongs to: (account, list, language).
+pub async fn by_unsubscribe_key(app: &App, key: &str) -> Result<Option<(String, String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT s.account_id, s.list, a.language FROM subscriptions s JOIN accounts a ON a.person_id = s.account_id \
+         WHERE s.unsubscribe_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&app.db.read)
+    .await?)
+}
+
+/// One-click unsubscribe (RFC 8058): no sign-in, idempotent.
+pub async fn unsubscribe_by_key(app: &App, key: &str) -> Result<Option<(String, String)>> {
+    let Some((account_id, list, language)) = by_unsubscribe_key(app, key).await? else {
+        return Ok(None);
+    };
+    let mut tx = app.db.begin().await?;
+    unsubscribe_in(&mut tx, &account_id, &list, "one_click").await?;
+    tx.commit().await?;
+    Ok(Some((list, language)))
+}

@@ -1,0 +1,493 @@
+//! The delivery engine. Deliveries are claimed in batches with a lease (`FOR UPDATE SKIP LOCKED`
+//! on PostgreSQL, so several instances share the work without overlap; SQLite runs one sender),
+//! sent with a bounded concurrency and rate over one pooled SMTP transport, and each is marked
+//! sent right after the SMTP server accepted it.
+//!
+//! Crash window: a message accepted by the server but not yet marked (at most `MAIL_CONCURRENCY`
+//! of them) is sent again after its lease runs out, with the same Message-ID
+//! (`<newsletter.account@domain>`), so the duplicate is identifiable. Nothing is lost.
+//!
+//! Temporary SMTP failures retry with backoff; after [`PAUSE_AFTER`] consecutive failures the issue
+//! pauses itself with the reason. A permanent refusal marks the address as bouncing: it is not
+//! mailed again until the member changes it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use futures::StreamExt as _;
+use lettre::Message;
+use lettre::message::header::{self, Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use super::issues::{self, IssueRow, ListedEvent, pick};
+use crate::app::App;
+use crate::db::{Backend, new_id, now_ms};
+use crate::mail::worker::{Failure, Transport};
+use crate::values::Language;
+
+/// Consecutive temporary failures after which an issue pauses itself.
+pub const PAUSE_AFTER: i64 = 10;
+const LEASE: Duration = Duration::from_secs(300);
+const MAX_ATTEMPTS: i64 = 8;
+
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl Header for ListUnsubscribe {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl Header for ListUnsubscribePost {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
+}
+
+/// An issue ready to render for anyone: Markdown turned into HTML once per language.
+struct Prepared {
+    segment: String,
+    subjects: issues::Localized,
+    bodies: issues::Localized,
+    html: HashMap<String, String>,
+    events: Vec<ListedEvent>,
+}
+
+impl Prepared {
+    fn new(issue: &IssueRow) -> Self {
+        let bodies = issue.bodies();
+        let html = bodies
+            .iter()
+            .map(|(l, md)| (l.clone(), markdown_html(md)))
+            .collect();
+        Prepared {
+            segment: issue.segment.clone(),
+            subjects: issue.subjects(),
+            bodies,
+            html,
+            events: issue.listed_events(),
+        }
+    }
+
+    fn context(
+        &self,
+        language: Language,
+        first_name: &str,
+        unsubscribe_link: &str,
+    ) -> serde_json::Value {
+        let lang = if self.bodies.contains_key(language.as_str()) {
+            language.as_str()
+        } else {
+            "en"
+        };
+        json!({
+            "subject": pick(&self.subjects, language),
+            "first_name": first_name,
+            "content_text": self.bodies.get(lang).cloned().unwrap_or_default(),
+            "content_html": self.html.get(lang).cloned().unwrap_or_default(),
+            "events": self.events,
+            "unsubscribe_link": unsubscribe_link,
+            "list": self.segment,
+        })
+    }
+}
+
+/// Markdown to HTML; raw HTML in the source is dropped, so an issue cannot carry markup that
+/// mail clients would run.
+pub fn markdown_html(md: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, html};
+    let parser = Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
+        .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+/// The variables of the newsletter template for one reader (previews and test sends).
+pub fn context_for(
+    app: &App,
+    issue: &IssueRow,
+    events: Vec<ListedEvent>,
+    language: Language,
+    first_name: &str,
+    unsubscribe_key: &str,
+) -> serde_json::Value {
+    let mut prepared = Prepared::new(issue);
+    prepared.events = events;
+    let link = app.config.link(&format!("/unsubscribe/{unsubscribe_key}"));
+    prepared.context(language, first_name, &link)
+}
+
+#[derive(sqlx::FromRow)]
+struct Claimed {
+    newsletter_id: String,
+    account_id: String,
+    attempts: i64,
+    email: Option<String>,
+    first_name: Option<String>,
+    language: String,
+    account_status: String,
+    bouncing_at: Option<i64>,
+    sub_status: Option<String>,
+    unsubscribe_key: Option<String>,
+}
+
+enum Outcome {
+    Sent,
+    Skipped(&'static str),
+    Temporary(String),
+    Permanent(String),
+}
+
+pub struct Sender {
+    app: App,
+    transport: Transport,
+    from: Mailbox,
+    domain: String,
+    interval: Option<Duration>,
+    next_slot: Mutex<Instant>,
+    batch: i64,
+    issues: Mutex<HashMap<String, Arc<Prepared>>>,
+    /// Issues with failures since their last success, so a success resets the count only then.
+    failing: Mutex<HashMap<String, bool>>,
+}
+
+impl Sender {
+    pub fn new(app: App) -> anyhow::Result<Self> {
+        let config = &app.config;
+        let from: lettre::Address = config.mail_from.as_str().parse().context("MAIL_FROM")?;
+        let interval = (config.mail_rate_per_second > 0)
+            .then(|| Duration::from_secs(1) / config.mail_rate_per_second);
+        let batch = i64::try_from(config.mail_concurrency * 25)
+            .unwrap_or(100)
+            .clamp(20, 500);
+        Ok(Sender {
+            transport: Transport::from_config(config)?,
+            from: Mailbox::new(Some("Limburgers Worldwide".into()), from),
+            domain: config
+                .mail_from
+                .as_str()
+                .rsplit_once('@')
+                .map(|(_, d)| d.to_owned())
+                .unwrap_or_default(),
+            interval,
+            next_slot: Mutex::new(Instant::now()),
+            batch,
+            issues: Mutex::new(HashMap::new()),
+            failing: Mutex::new(HashMap::new()),
+            app,
+        })
+    }
+
+    /// Sends until `shutdown` turns true; the batch in hand is finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let wake = self.app.db.newsletter_wake();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.send_batch().await {
+                Ok(n) if n > 0 => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = format!("{e:#}"), "newsletter sender"),
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(self.app.config.mail_poll_interval) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+        tracing::info!("newsletter sender stopped");
+    }
+
+    /// Claims and sends one batch; answers how many deliveries it handled.
+    pub async fn send_batch(&self) -> anyhow::Result<usize> {
+        let claimed = self.claim().await?;
+        let n = claimed.len();
+        if n > 0 {
+            let concurrency = self.app.config.mail_concurrency;
+            futures::stream::iter(claimed)
+                .map(|c| self.deliver(c))
+                .buffer_unordered(concurrency)
+                .collect::<Vec<anyhow::Result<()>>>()
+                .await
+                .into_iter()
+                .collect::<anyhow::Result<Vec<()>>>()?;
+        }
+        self.finish_done().await?;
+        Ok(n)
+    }
+
+    async fn claim(&self) -> anyhow::Result<Vec<Claimed>> {
+        let now = now_ms();
+        let claim_id = new_id();
+        let mut tx = self.app.db.begin().await?;
+        let q = match self.app.db.backend {
+            Backend::Postgres => sqlx::query(
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = $2, claim_id = $3 \
+                 WHERE (newsletter_id, account_id) IN (SELECT d.newsletter_id, d.account_id FROM deliveries d \
+                   JOIN newsletters n ON n.id = d.newsletter_id WHERE n.status = 'sending' \
+                   AND ((d.status = 'queued' AND d.next_attempt_at <= $1) OR (d.status = 'sending' AND d.lease_until < $1)) \
+                   ORDER BY d.next_attempt_at LIMIT $4 FOR UPDATE OF d SKIP LOCKED)",
+            ),
+            Backend::Sqlite => sqlx::query(
+                "UPDATE deliveries SET status = 'sending', attempts = attempts + 1, lease_until = $2, claim_id = $3 \
+                 WHERE (newsletter_id, account_id) IN (SELECT d.newsletter_id, d.account_id FROM deliveries d \
+                   JOIN newsletters n ON n.id = d.newsletter_id WHERE n.status = 'sending' \
+                   AND ((d.status = 'queued' AND d.next_attempt_at <= $1) OR (d.status = 'sending' AND d.lease_until < $1)) \
+                   ORDER BY d.next_attempt_at LIMIT $4)",
+            ),
+        };
+        let claimed = q
+            .bind(now)
+            .bind(now + LEASE.as_millis() as i64)
+            .bind(&claim_id)
+            .bind(self.batch)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        if claimed == 0 {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_as(
+            "SELECT d.newsletter_id, d.account_id, d.attempts, a.email, p.first_name, a.language, \
+             a.status AS account_status, a.bouncing_at, s.status AS sub_status, s.unsubscribe_key \
+             FROM deliveries d JOIN newsletters n ON n.id = d.newsletter_id \
+             JOIN accounts a ON a.person_id = d.account_id JOIN people p ON p.id = d.account_id \
+             LEFT JOIN subscriptions s ON s.account_id = d.account_id AND s.list = n.segment \
+             WHERE d.claim_id = $1",
+        )
+        .bind(&claim_id)
+        .fetch_all(&self.app.db.read)
+        .await?)
+    }
+
+    async fn prepared(&self, id: &str) -> anyhow::Result<Arc<Prepared>> {
+        if let Some(p) = self
+            .issues
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .get(id)
+        {
+            return Ok(p.clone());
+        }
+        let issue = issues::find(&self.app.db.read, id)
+            .await?
+            .context("newsletter vanished")?;
+        let p = Arc::new(Prepared::new(&issue));
+        self.issues
+            .lock()
+            .map_err(|_| anyhow::anyhow!("poisoned"))?
+            .insert(id.to_owned(), p.clone());
+        Ok(p)
+    }
+
+    async fn wait_turn(&self) {
+        let Some(interval) = self.interval else {
+            return;
+        };
+        let at = match self.next_slot.lock() {
+            Ok(mut next) => {
+                let at = (*next).max(Instant::now());
+                *next = at + interval;
+                at
+            }
+            Err(_) => Instant::now(),
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    async fn deliver(&self, c: Claimed) -> anyhow::Result<()> {
+        let outcome = match (&c.email, &c.unsubscribe_key) {
+            _ if c.sub_status.as_deref() != Some("active") => Outcome::Skipped("unsubscribed"),
+            _ if c.bouncing_at.is_some() => Outcome::Skipped("address bouncing"),
+            _ if !matches!(c.account_status.as_str(), "active" | "alumni") => {
+                Outcome::Skipped("account closed")
+            }
+            (Some(email), Some(key)) => match self.message(&c, email, key).await {
+                Ok(message) => {
+                    self.wait_turn().await;
+                    match self.transport.send(message).await {
+                        Ok(()) => Outcome::Sent,
+                        Err(Failure::Temporary(e)) => Outcome::Temporary(e),
+                        Err(Failure::Permanent(e)) => Outcome::Permanent(e),
+                    }
+                }
+                Err(e) => Outcome::Permanent(format!("{e:#}")),
+            },
+            _ => Outcome::Skipped("no address"),
+        };
+        self.record(&c, outcome).await
+    }
+
+    async fn message(&self, c: &Claimed, email: &str, key: &str) -> anyhow::Result<Message> {
+        let issue = self.prepared(&c.newsletter_id).await?;
+        let language: Language = c.language.parse().unwrap_or(Language::En);
+        let link = self.app.config.link(&format!("/unsubscribe/{key}"));
+        let mut ctx = issue.context(language, c.first_name.as_deref().unwrap_or(""), &link);
+        if let Some(m) = ctx.as_object_mut() {
+            m.insert(
+                "base_url".into(),
+                self.app
+                    .config
+                    .base_url
+                    .as_str()
+                    .trim_end_matches('/')
+                    .into(),
+            );
+        }
+        let r = self.app.templates.render("newsletter", language, &ctx)?;
+        Message::builder()
+            .from(self.from.clone())
+            .to(email.parse().context("recipient address")?)
+            .subject(r.subject)
+            .message_id(Some(format!(
+                "<{}.{}@{}>",
+                c.newsletter_id, c.account_id, self.domain
+            )))
+            .header(header::MIME_VERSION_1_0)
+            .header(ListUnsubscribe(format!("<{link}>")))
+            .header(ListUnsubscribePost)
+            .multipart(MultiPart::alternative_plain_html(r.text, r.html))
+            .context("building the message")
+    }
+
+    async fn record(&self, c: &Claimed, outcome: Outcome) -> anyhow::Result<()> {
+        let now = now_ms();
+        let mut tx = self.app.db.begin().await?;
+        let set = |status: &'static str| {
+            sqlx::query(
+                "UPDATE deliveries SET status = $3, sent_at = $4, last_error = $5, lease_until = NULL, claim_id = NULL, \
+                 next_attempt_at = $6 WHERE newsletter_id = $1 AND account_id = $2",
+            )
+            .bind(c.newsletter_id.clone())
+            .bind(c.account_id.clone())
+            .bind(status)
+        };
+        match outcome {
+            Outcome::Sent => {
+                set("sent")
+                    .bind(Some(now))
+                    .bind(None::<String>)
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?;
+                let was_failing = self
+                    .failing
+                    .lock()
+                    .ok()
+                    .and_then(|mut f| f.remove(&c.newsletter_id))
+                    .unwrap_or(false);
+                if was_failing {
+                    sqlx::query("UPDATE newsletters SET consecutive_failures = 0 WHERE id = $1")
+                        .bind(&c.newsletter_id)
+                        .execute(tx.conn())
+                        .await?;
+                }
+            }
+            Outcome::Skipped(why) => {
+                set("skipped")
+                    .bind(None::<i64>)
+                    .bind(Some(why.to_owned()))
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            Outcome::Permanent(reason) => {
+                set("failed")
+                    .bind(None::<i64>)
+                    .bind(Some(reason))
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?;
+                sqlx::query("UPDATE accounts SET bouncing_at = $2 WHERE person_id = $1 AND bouncing_at IS NULL")
+                    .bind(&c.account_id)
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?;
+            }
+            Outcome::Temporary(reason) => {
+                let give_up = c.attempts >= MAX_ATTEMPTS;
+                let delay = self.app.config.mail_retry_base.saturating_mul(
+                    2u32.saturating_pow(u32::try_from(c.attempts.clamp(1, 16) - 1).unwrap_or(0)),
+                );
+                let status = if give_up { "failed" } else { "queued" };
+                set(status)
+                    .bind(None::<i64>)
+                    .bind(Some(reason.clone()))
+                    .bind(now + delay.as_millis() as i64)
+                    .execute(tx.conn())
+                    .await?;
+                if let Ok(mut f) = self.failing.lock() {
+                    f.insert(c.newsletter_id.clone(), true);
+                }
+                let (failures,): (i64,) = sqlx::query_as(
+                    "UPDATE newsletters SET consecutive_failures = consecutive_failures + 1 WHERE id = $1 RETURNING consecutive_failures",
+                )
+                .bind(&c.newsletter_id)
+                .fetch_one(tx.conn())
+                .await?;
+                if failures >= PAUSE_AFTER {
+                    let paused = sqlx::query(
+                        "UPDATE newsletters SET status = 'paused', pause_reason = $2, updated_at = $3 WHERE id = $1 AND status = 'sending'",
+                    )
+                    .bind(&c.newsletter_id)
+                    .bind(format!("paused after {failures} failed deliveries in a row; last: {reason}"))
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?
+                    .rows_affected();
+                    if paused > 0 {
+                        tracing::warn!(newsletter = %c.newsletter_id, %reason, "newsletter paused itself");
+                        crate::audit::record(
+                            &mut tx,
+                            "system",
+                            "newsletter.paused",
+                            Some(&c.newsletter_id),
+                            None,
+                        )
+                        .await?;
+                    }
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks issues whose every delivery is settled as sent.
+    async fn finish_done(&self) -> anyhow::Result<()> {
+        let mut tx = self.app.db.begin().await?;
+        sqlx::query(
+            "UPDATE newsletters SET status = 'sent', finished_at = $1, updated_at = $1 WHERE status = 'sending' \
+             AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.newsletter_id = newsletters.id AND d.status IN ('queued', 'sending'))",
+        )
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
