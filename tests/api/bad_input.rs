@@ -18,6 +18,9 @@ async fn footprint(t: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM outbox",
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM events",
+        "SELECT COUNT(*) FROM newsletters",
+        "SELECT COUNT(*) FROM subscriptions",
+        "SELECT COUNT(*) FROM deliveries",
         "SELECT COUNT(*) FROM registrations",
         "SELECT COUNT(*) FROM registration_people WHERE checked_in_at IS NOT NULL",
         "SELECT CAST(COALESCE(SUM(revision), 0) AS BIGINT) FROM events",
@@ -69,6 +72,19 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
     let events_path = format!("/api/v1/events/{eid}");
     let registrations_path = format!("/api/v1/events/{eid}/registrations");
     let check_ins_path = format!("/api/v1/events/{eid}/check-ins");
+    let newsletter = t
+        .post(
+            "/api/v1/newsletters",
+            json!({"subject": {"en": "S"}, "body": {"en": "B"}, "segment": "community"}),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let nid = newsletter["id"].as_str().unwrap().to_owned();
+    let newsletter_path = format!("/api/v1/newsletters/{nid}");
+    let schedule_path = format!("/api/v1/newsletters/{nid}/schedule");
+    let preview_path = format!("/api/v1/newsletters/{nid}/preview");
+    let test_path = format!("/api/v1/newsletters/{nid}/test");
     let good_event =
         json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00"});
 
@@ -251,6 +267,72 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
                 json!({"person_ids": [uuid::Uuid::now_v7()]}),
                 json!({"registration_id": uuid::Uuid::now_v7()}),
             ],
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters",
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"subject": {"en": "S"}, "body": {"en": "B"}}),
+                json!({"subject": {"en": "S"}, "body": {"en": "B"}, "segment": "all"}),
+                json!({"subject": "S", "body": {"en": "B"}, "segment": "community"}),
+                json!({"subject": {"en": "S"}, "body": {"xx": "B"}, "segment": "community"}),
+                json!({"subject": {"en": long}, "body": {"en": "B"}, "segment": "community"}),
+                json!({"subject": {"en": "S"}, "body": {"en": "B"}, "segment": "community", "upcoming_events_days": 0}),
+                json!({"subject": {"en": "S"}, "body": {"en": "B"}, "segment": "community", "filters": {"phase": "x"}}),
+            ],
+        ),
+        (
+            "PATCH",
+            &newsletter_path,
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"subject": {"en": ""}, "body": {"en": "B"}, "segment": "community"}),
+            ],
+        ),
+        (
+            "POST",
+            &schedule_path,
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"at": "tomorrow"}),
+                json!({"at": "2000-01-01T00:00:00Z"}),
+            ],
+        ),
+        (
+            "POST",
+            &preview_path,
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"account_id": "x"}),
+                json!({"account_id": uuid::Uuid::now_v7()}),
+            ],
+        ),
+        (
+            "POST",
+            &test_path,
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"email": "nope"}),
+                json!({"email": "a@example.org", "language": "xx"}),
+            ],
+        ),
+        (
+            "PUT",
+            "/api/v1/me/subscriptions",
+            Some(&ana),
+            vec![json!({"community": "yes"}), json!({"weekly": true})],
+        ),
+        (
+            "POST",
+            "/api/v1/newsletter/confirm",
+            None,
+            vec![json!({}), json!({"token": "unknown"})],
         ),
         (
             "PATCH",
