@@ -20,11 +20,18 @@ use limburgers_worldwide::values::{Language, Role};
 use sqlx::{Connection, Executor};
 
 fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn tool(name: &str) -> String {
@@ -40,7 +47,10 @@ fn tool(name: &str) -> String {
 
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
-        .map(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0")))
+        .map(|s| {
+            s.lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
         .unwrap_or(false)
 }
 
@@ -68,7 +78,10 @@ fn start_sink(port: u16) -> Reaped {
     let child = Reaped(child);
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "smtp-sink did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "smtp-sink did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     child
@@ -83,7 +96,11 @@ fn http(port: u16, method: &str, path: &str, token: &str) -> (u16, String) {
     s.write_all(req.as_bytes()).unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
-    let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let status = out
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     (status, out)
 }
 
@@ -105,17 +122,23 @@ async fn seed(app: &App, n: usize) -> anyhow::Result<()> {
     for start in (0..n).step_by(CHUNK) {
         let end = (start + CHUNK).min(n);
         let mut tx = app.db.begin().await?;
-        let ids: Vec<String> = (start..end).map(|_| limburgers_worldwide::db::new_id()).collect();
+        let ids: Vec<String> = (start..end)
+            .map(|_| limburgers_worldwide::db::new_id())
+            .collect();
         let rows = |cols: usize| {
             (0..ids.len())
                 .map(|i| {
-                    let ps: Vec<String> = (1..=cols).map(|c| format!("${}", i * cols + c)).collect();
+                    let ps: Vec<String> =
+                        (1..=cols).map(|c| format!("${}", i * cols + c)).collect();
                     format!("({})", ps.join(", "))
                 })
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("INSERT INTO households (id, created_at) VALUES {}", rows(2))));
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO households (id, created_at) VALUES {}",
+            rows(2)
+        )));
         for id in &ids {
             q = q.bind(id.clone()).bind(now);
         }
@@ -125,7 +148,14 @@ async fn seed(app: &App, n: usize) -> anyhow::Result<()> {
             rows(7)
         )));
         for (i, id) in ids.iter().enumerate() {
-            q = q.bind(id.clone()).bind(id.clone()).bind("primary").bind(format!("Reader{}", start + i)).bind("Bench").bind(now).bind(now);
+            q = q
+                .bind(id.clone())
+                .bind(id.clone())
+                .bind("primary")
+                .bind(format!("Reader{}", start + i))
+                .bind("Bench")
+                .bind(now)
+                .bind(now);
         }
         q.execute(tx.conn()).await?;
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -135,7 +165,15 @@ async fn seed(app: &App, n: usize) -> anyhow::Result<()> {
         let langs = ["en", "nl", "de", "fr"];
         for (i, id) in ids.iter().enumerate() {
             let email = format!("reader{}@bench.example.org", start + i);
-            q = q.bind(id.clone()).bind(email.clone()).bind(email).bind(langs[(start + i) % 4]).bind("member").bind("active").bind(now).bind(now);
+            q = q
+                .bind(id.clone())
+                .bind(email.clone())
+                .bind(email)
+                .bind(langs[(start + i) % 4])
+                .bind("member")
+                .bind("active")
+                .bind(now)
+                .bind(now);
         }
         q.execute(tx.conn()).await?;
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -143,7 +181,14 @@ async fn seed(app: &App, n: usize) -> anyhow::Result<()> {
             rows(7)
         )));
         for id in &ids {
-            q = q.bind(id.clone()).bind("community").bind("active").bind(limburgers_worldwide::auth::new_secret().0).bind(now).bind(now).bind(now);
+            q = q
+                .bind(id.clone())
+                .bind("community")
+                .bind("active")
+                .bind(limburgers_worldwide::auth::new_secret().0)
+                .bind(now)
+                .bind(now)
+                .bind(now);
         }
         q.execute(tx.conn()).await?;
         tx.commit().await?;
@@ -156,14 +201,17 @@ fn main() -> anyhow::Result<()> {
     let concurrency = env_or("BENCH_CONCURRENCY", 16);
     let rt = tokio::runtime::Runtime::new()?;
     let dir = tempfile::tempdir()?;
-    let pg = std::env::var("BENCH_DATABASE_URL").ok().filter(|u| u.starts_with("postgres"));
+    let pg = std::env::var("BENCH_DATABASE_URL")
+        .ok()
+        .filter(|u| u.starts_with("postgres"));
     let (database_url, pg_drop) = match &pg {
         Some(admin) => {
             let name = format!("lw_bench_{}", uuid::Uuid::new_v4().simple());
             rt.block_on(async {
                 sqlx::any::install_default_drivers();
                 let mut c = sqlx::AnyConnection::connect(admin).await?;
-                c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).await?;
+                c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+                    .await?;
                 anyhow::Ok(())
             })?;
             let (base, _) = admin.rsplit_once('/').unwrap_or((admin, ""));
@@ -184,9 +232,17 @@ fn main() -> anyhow::Result<()> {
         ("NEWSLETTER_CRON", "off".to_owned()),
         ("RUST_LOG", "warn".to_owned()),
     ];
-    let config = Config::from_lookup(|k| settings.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))?;
+    let config = Config::from_lookup(|k| {
+        settings
+            .iter()
+            .find(|(n, _)| *n == k)
+            .map(|(_, v)| v.clone())
+    })?;
 
-    println!("seeding {n} subscribers ({})…", if pg.is_some() { "PostgreSQL" } else { "SQLite" });
+    println!(
+        "seeding {n} subscribers ({})…",
+        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
     let (token, issue_id, message_size) = rt.block_on(async {
         let app = App::new(config.clone()).await?;
         seed(&app, n).await?;
@@ -213,8 +269,21 @@ fn main() -> anyhow::Result<()> {
     let sink = start_sink(sink_port);
     let started = Instant::now();
     let status = Command::new(tool("smtp-source"))
-        .args(["-s", &concurrency.to_string(), "-d", "-m", &n.to_string(), "-l", &message_size.to_string()])
-        .args(["-f", "community@bench.example.org", "-t", "reader@bench.example.org"])
+        .args([
+            "-s",
+            &concurrency.to_string(),
+            "-d",
+            "-m",
+            &n.to_string(),
+            "-l",
+            &message_size.to_string(),
+        ])
+        .args([
+            "-f",
+            "community@bench.example.org",
+            "-t",
+            "reader@bench.example.org",
+        ])
         .arg(format!("127.0.0.1:{sink_port}"))
         .stdout(Stdio::null())
         .status()?;
@@ -232,20 +301,30 @@ fn main() -> anyhow::Result<()> {
     let server = Reaped(server);
     let started = Instant::now();
     while TcpStream::connect(("127.0.0.1", server_port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "server did not start");
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "server did not start"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     let idle_kib = memory_kib(server.0.id(), "VmRSS:");
     let started = Instant::now();
-    let (code, body) = http(server_port, "POST", &format!("/api/v1/newsletters/{issue_id}/send"), &token);
+    let (code, body) = http(
+        server_port,
+        "POST",
+        &format!("/api/v1/newsletters/{issue_id}/send"),
+        &token,
+    );
     assert_eq!(code, 200, "{body}");
     let done = rt.block_on(async {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&database_url).await?;
         loop {
-            let (open,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE status IN ('queued', 'sending')")
-                .fetch_one(&pool)
-                .await?;
+            let (open,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM deliveries WHERE status IN ('queued', 'sending')",
+            )
+            .fetch_one(&pool)
+            .await?;
             if open == 0 {
                 break;
             }
@@ -254,19 +333,27 @@ fn main() -> anyhow::Result<()> {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        let (sent,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetch_one(&pool).await?;
+        let (sent,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")
+                .fetch_one(&pool)
+                .await?;
         pool.close().await;
         anyhow::Ok(sent)
     })?;
     let elapsed = started.elapsed().as_secs_f64();
     let peak_kib = memory_kib(server.0.id(), "VmHWM:");
-    let _ = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status();
     drop(server);
     drop(sink);
     if let Some((admin, name)) = pg_drop {
         rt.block_on(async {
             let mut c = sqlx::AnyConnection::connect(&admin).await?;
-            c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))).await?;
+            c.execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .await?;
             anyhow::Ok(())
         })?;
     }
@@ -274,15 +361,32 @@ fn main() -> anyhow::Result<()> {
     let rate = done as f64 / elapsed;
     let peak_mib = peak_kib as f64 / 1024.0;
     println!();
-    println!("newsletter benchmark ({}, {n} subscribers, MAIL_CONCURRENCY={concurrency}, ~{message_size} bytes/message)", if pg.is_some() { "PostgreSQL" } else { "SQLite" });
-    println!("  server:   {done} sent in {elapsed:.1} s = {rate:.0} msg/s = {:.0} msg/min", rate * 60.0);
+    println!(
+        "newsletter benchmark ({}, {n} subscribers, MAIL_CONCURRENCY={concurrency}, ~{message_size} bytes/message)",
+        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+    );
+    println!(
+        "  server:   {done} sent in {elapsed:.1} s = {rate:.0} msg/s = {:.0} msg/min",
+        rate * 60.0
+    );
     println!("  ceiling:  smtp-source {ceiling:.0} msg/s (same count, size and sink, this run)");
     println!("  ratio:    {:.2} of the ceiling", rate / ceiling);
-    println!("  memory:   peak {peak_mib:.1} MiB (idle before the send {:.1} MiB)", idle_kib as f64 / 1024.0);
+    println!(
+        "  memory:   peak {peak_mib:.1} MiB (idle before the send {:.1} MiB)",
+        idle_kib as f64 / 1024.0
+    );
     println!(
         "  goals:    >= 100000 msg/min {} | >= 0.5 of ceiling {} | peak < 64 MiB {}",
-        if rate * 60.0 >= 100_000.0 { "met" } else { "MISSED" },
-        if rate / ceiling >= 0.5 { "met" } else { "MISSED" },
+        if rate * 60.0 >= 100_000.0 {
+            "met"
+        } else {
+            "MISSED"
+        },
+        if rate / ceiling >= 0.5 {
+            "met"
+        } else {
+            "MISSED"
+        },
         if peak_mib < 64.0 { "met" } else { "MISSED" }
     );
     Ok(())

@@ -84,6 +84,8 @@ impl Db {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .acquire_timeout(Duration::from_secs(30))
+                        // A local file needs no liveness ping before every use.
+                        .test_before_acquire(false)
                         .after_connect(|conn, _| {
                             Box::pin(async move {
                                 // WAL lets readers run beside the writer; the busy timeout covers

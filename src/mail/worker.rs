@@ -35,7 +35,7 @@ impl Transport {
                 let smtp = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.as_str())
                     .context("SMTP_URL")?
                     .timeout(Some(Duration::from_secs(30)))
-                    .pool_config(PoolConfig::new().max_size(8))
+                    .pool_config(PoolConfig::new().max_size(config.mail_concurrency.max(4) as u32))
                     .build();
                 Ok(Transport::Smtp(smtp))
             }

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod issues;
 pub mod sender;
+pub mod smtp;
 
 use serde_json::json;
 

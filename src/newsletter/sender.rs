@@ -160,9 +160,25 @@ enum Outcome {
     Permanent(String),
 }
 
+/// Where newsletter messages go: our TCP_NODELAY pool for `smtp://`, lettre's transport otherwise
+/// (`smtps://`, or `.eml` files without SMTP).
+enum Outbound {
+    Bulk(super::smtp::BulkSmtp),
+    Lettre(Transport),
+}
+
+impl Outbound {
+    async fn send(&self, message: Message) -> Result<(), Failure> {
+        match self {
+            Outbound::Bulk(pool) => pool.send(&message).await,
+            Outbound::Lettre(t) => t.send(message).await,
+        }
+    }
+}
+
 pub struct Sender {
     app: App,
-    transport: Transport,
+    transport: Outbound,
     from: Mailbox,
     domain: String,
     interval: Option<Duration>,
@@ -182,8 +198,16 @@ impl Sender {
         let batch = i64::try_from(config.mail_concurrency * 25)
             .unwrap_or(100)
             .clamp(20, 500);
+        let bulk = config
+            .smtp_url
+            .as_ref()
+            .and_then(|u| super::smtp::BulkSmtp::from_url(u, config.mail_concurrency));
+        let transport = match bulk {
+            Some(pool) => Outbound::Bulk(pool),
+            None => Outbound::Lettre(Transport::from_config(config)?),
+        };
         Ok(Sender {
-            transport: Transport::from_config(config)?,
+            transport,
             from: Mailbox::new(Some("Limburgers Worldwide".into()), from),
             domain: config
                 .mail_from
