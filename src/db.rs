@@ -138,6 +138,12 @@ impl Db {
         })
     }
 
+    /// The write pool, for a single statement that is its own transaction (a hot path where
+    /// BEGIN and COMMIT would triple the round trips).
+    pub fn writer(&self) -> &AnyPool {
+        &self.write
+    }
+
     pub fn mail_wake(&self) -> Arc<Notify> {
         self.mail_wake.clone()
     }

@@ -400,6 +400,26 @@ impl Sender {
 
     async fn record(&self, c: &Claimed, outcome: Outcome) -> anyhow::Result<()> {
         let now = now_ms();
+        let was_failing = || {
+            self.failing
+                .lock()
+                .ok()
+                .and_then(|mut f| f.remove(&c.newsletter_id))
+                .unwrap_or(false)
+        };
+        if matches!(outcome, Outcome::Sent) && !was_failing() {
+            // The hot path: one statement, its own transaction.
+            sqlx::query(
+                "UPDATE deliveries SET status = 'sent', sent_at = $3, last_error = NULL, lease_until = NULL, claim_id = NULL \
+                 WHERE newsletter_id = $1 AND account_id = $2",
+            )
+            .bind(&c.newsletter_id)
+            .bind(&c.account_id)
+            .bind(now)
+            .execute(self.app.db.writer())
+            .await?;
+            return Ok(());
+        }
         let mut tx = self.app.db.begin().await?;
         let set = |status: &'static str| {
             sqlx::query(
@@ -418,18 +438,11 @@ impl Sender {
                     .bind(now)
                     .execute(tx.conn())
                     .await?;
-                let was_failing = self
-                    .failing
-                    .lock()
-                    .ok()
-                    .and_then(|mut f| f.remove(&c.newsletter_id))
-                    .unwrap_or(false);
-                if was_failing {
-                    sqlx::query("UPDATE newsletters SET consecutive_failures = 0 WHERE id = $1")
-                        .bind(&c.newsletter_id)
-                        .execute(tx.conn())
-                        .await?;
-                }
+                // Only reached right after failures: their run ends here.
+                sqlx::query("UPDATE newsletters SET consecutive_failures = 0 WHERE id = $1")
+                    .bind(&c.newsletter_id)
+                    .execute(tx.conn())
+                    .await?;
             }
             Outcome::Skipped(why) => {
                 set("skipped")
