@@ -36,6 +36,9 @@ pub struct Config {
     pub mail_rate_per_second: u32,
     /// Newsletter messages in flight at once.
     pub mail_concurrency: usize,
+    /// How long a claimed mail or delivery stays with one worker before another may take it
+    /// over (after a crash, the restart waits this long for what was in flight).
+    pub mail_lease: Duration,
 }
 
 /// A setting that stops the start, named so the operator knows what to fix.
@@ -193,6 +196,9 @@ impl Config {
             mail_rate_per_second: u32::try_from(number("MAIL_RATE_PER_SECOND", 10, 0, 100_000)?)
                 .unwrap_or(10),
             mail_concurrency: usize::try_from(number("MAIL_CONCURRENCY", 4, 1, 64)?).unwrap_or(4),
+            mail_lease: Duration::from_secs(
+                u64::try_from(number("MAIL_LEASE_SECONDS", 300, 1, 86_400)?).unwrap_or(300),
+            ),
         })
     }
 

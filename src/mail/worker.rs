@@ -17,8 +17,6 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::db::{Backend, Db, now_ms};
 
-/// How long a claimed mail stays with one worker before another may take it over.
-const LEASE: Duration = Duration::from_secs(300);
 /// After this many temporary failures a mail is given up and marked failed.
 const MAX_ATTEMPTS: i64 = 12;
 const BATCH: i64 = 20;
@@ -89,6 +87,7 @@ pub struct Worker {
     from: Mailbox,
     retry_base: Duration,
     poll: Duration,
+    lease: Duration,
 }
 
 impl Worker {
@@ -104,6 +103,7 @@ impl Worker {
             from: Mailbox::new(Some("Limburgers Worldwide".into()), from_address),
             retry_base: config.mail_retry_base,
             poll: config.mail_poll_interval,
+            lease: config.mail_lease,
         })
     }
 
@@ -151,7 +151,7 @@ impl Worker {
 
     async fn claim(&self) -> anyhow::Result<Vec<Due>> {
         let now = now_ms();
-        let lease_until = now + LEASE.as_millis() as i64;
+        let lease_until = now + self.lease.as_millis() as i64;
         let mut tx = self.db.begin().await?;
         let rows = match self.db.backend {
             Backend::Postgres => sqlx::query_as::<_, Due>(

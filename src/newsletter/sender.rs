@@ -32,7 +32,6 @@ use crate::values::Language;
 
 /// Consecutive temporary failures after which an issue pauses itself.
 pub const PAUSE_AFTER: i64 = 10;
-const LEASE: Duration = Duration::from_secs(300);
 const MAX_ATTEMPTS: i64 = 8;
 
 #[derive(Clone)]
@@ -285,7 +284,7 @@ impl Sender {
         };
         let claimed = q
             .bind(now)
-            .bind(now + LEASE.as_millis() as i64)
+            .bind(now + self.app.config.mail_lease.as_millis() as i64)
             .bind(&claim_id)
             .bind(self.batch)
             .execute(tx.conn())

@@ -159,3 +159,119 @@ fn jobs_are_listed() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("purge-expired-tokens"));
 }
+
+/// The real binary killed with SIGKILL in the middle of a newsletter send, then restarted: every
+/// subscriber gets the issue; the only repeats are messages that were in flight at the kill, and
+/// they carry the same Message-ID.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newsletter_send_survives_kill_9_and_a_restart() {
+    use limburgers_worldwide::newsletter::issues::{self, Draft};
+    let mut t = crate::helpers::TestApp::spawn().await;
+    t.stop_worker().await;
+    let n = 300;
+    for i in 0..n {
+        let (_, id) = t.quick_member(&format!("k{i}@example.org")).await;
+        sqlx::query(
+            "INSERT INTO subscriptions (account_id, list, status, unsubscribe_key, requested_at, confirmed_at, updated_at) \
+             VALUES ($1, 'community', 'active', $2, 0, 0, 0)",
+        )
+        .bind(&id)
+        .bind(uuid::Uuid::new_v4().to_string())
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    }
+    let text = |s: &str| [("en".to_owned(), s.to_owned())].into_iter().collect();
+    let issue = issues::create(
+        &t.app,
+        "test",
+        Draft {
+            subject: text("Crash test"),
+            body: text("Hello"),
+            segment: "community",
+            filters: Default::default(),
+            upcoming_events_days: None,
+        },
+    )
+    .await
+    .unwrap();
+    issues::send_now(&t.app, "test", &issue.id).await.unwrap();
+
+    let port = free_port();
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_limburgers-worldwide"))
+            .current_dir(t.dir.path())
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATABASE_URL", &t.app.config.database_url)
+            .env("LISTEN", format!("127.0.0.1:{port}"))
+            .env("SMTP_URL", format!("smtp://127.0.0.1:{}", t.smtp.port))
+            .env("MAIL_FROM", "community@expatcentre.test")
+            .env("MAIL_RATE_PER_SECOND", "200")
+            .env("MAIL_CONCURRENCY", "2")
+            .env("MAIL_LEASE_SECONDS", "1")
+            .env("MAIL_POLL_MS", "50")
+            .env("NEWSLETTER_CRON", "off")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while t.smtp.received().len() < 60 {
+        assert!(Instant::now() < deadline, "the first instance did not send");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+    let at_kill = t.smtp.received().len();
+    assert!(at_kill < n, "killed too late to prove anything ({at_kill})");
+
+    let mut second = start();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let open = t
+            .count("SELECT COUNT(*) FROM deliveries WHERE status IN ('queued', 'sending')")
+            .await;
+        if open == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the restarted instance did not finish ({open} left)"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &second.id().to_string()])
+        .status()
+        .unwrap();
+    second.wait().unwrap();
+
+    let mut per_address: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for m in t.smtp.received() {
+        let id = m
+            .raw
+            .lines()
+            .find_map(|l| l.strip_prefix("Message-ID: "))
+            .unwrap_or("")
+            .to_owned();
+        per_address.entry(m.to[0].clone()).or_default().push(id);
+    }
+    assert_eq!(per_address.len(), n, "every subscriber got the issue");
+    let repeated: Vec<_> = per_address.values().filter(|ids| ids.len() > 1).collect();
+    assert!(
+        repeated.len() <= 2,
+        "only what was in flight (MAIL_CONCURRENCY=2) may repeat: {repeated:?}"
+    );
+    assert!(
+        repeated.iter().all(|ids| ids.iter().all(|i| i == &ids[0])),
+        "a repeat has the same Message-ID"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM deliveries WHERE status = 'sent'")
+            .await,
+        n as i64
+    );
+}
