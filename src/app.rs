@@ -13,6 +13,7 @@ use poem_openapi::{OpenApiService, Tags};
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
+use crate::alumni::AlumniApi;
 use crate::auth::api::AuthApi;
 use crate::config::Config;
 use crate::db::Db;
@@ -22,7 +23,9 @@ use crate::households::api::HouseholdsApi;
 use crate::mail::Templates;
 use crate::mail::worker::Worker;
 use crate::members::api::MembersApi;
+use crate::mentoring::api::MentoringApi;
 use crate::newsletter::api::NewsletterApi;
+use crate::stats::StatsApi;
 use crate::values::EmailAddress;
 
 /// Request bodies above this are answered 413.
@@ -62,11 +65,27 @@ pub enum ApiTags {
     Events,
     /// Newsletter subscriptions and issues
     Newsletter,
+    /// Mentor programmes for partners
+    Mentoring,
+    /// Departure, alumni and the alumni directory
+    Alumni,
+    /// Figures for funders
+    Stats,
 }
 
-pub fn api_service(
-    app: &App,
-) -> OpenApiService<(MembersApi, HouseholdsApi, AuthApi, EventsApi, NewsletterApi), ()> {
+/// Every API of the service, one per domain module.
+pub type Apis = (
+    MembersApi,
+    HouseholdsApi,
+    AuthApi,
+    EventsApi,
+    NewsletterApi,
+    MentoringApi,
+    AlumniApi,
+    StatsApi,
+);
+
+pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
     OpenApiService::new(
         (
             MembersApi { app: app.clone() },
@@ -74,6 +93,9 @@ pub fn api_service(
             AuthApi { app: app.clone() },
             EventsApi { app: app.clone() },
             NewsletterApi { app: app.clone() },
+            MentoringApi { app: app.clone() },
+            AlumniApi { app: app.clone() },
+            StatsApi { app: app.clone() },
         ),
         "Limburgers Worldwide",
         env!("CARGO_PKG_VERSION"),

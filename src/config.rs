@@ -39,6 +39,8 @@ pub struct Config {
     /// How long a claimed mail or delivery stays with one worker before another may take it
     /// over (after a crash, the restart waits this long for what was in flight).
     pub mail_lease: Duration,
+    /// Alumni inactive this many years are reminded, then erased; None: never.
+    pub alumni_retention_years: Option<i64>,
 }
 
 /// A setting that stops the start, named so the operator knows what to fix.
@@ -196,6 +198,10 @@ impl Config {
             mail_rate_per_second: u32::try_from(number("MAIL_RATE_PER_SECOND", 10, 0, 100_000)?)
                 .unwrap_or(10),
             mail_concurrency: usize::try_from(number("MAIL_CONCURRENCY", 4, 1, 64)?).unwrap_or(4),
+            alumni_retention_years: match get("ALUMNI_RETENTION_YEARS").as_deref() {
+                None | Some("off") => None,
+                Some(_) => Some(number("ALUMNI_RETENTION_YEARS", 0, 1, 50)?),
+            },
             mail_lease: Duration::from_secs(
                 u64::try_from(number("MAIL_LEASE_SECONDS", 300, 1, 86_400)?).unwrap_or(300),
             ),
@@ -277,6 +283,7 @@ mod tests {
             ("NEWSLETTER_CRON", "every monday"),
             ("MAIL_RATE_PER_SECOND", "-1"),
             ("MAIL_CONCURRENCY", "0"),
+            ("ALUMNI_RETENTION_YEARS", "forever"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

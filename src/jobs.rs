@@ -10,6 +10,7 @@ use tokio_cron_scheduler::{Job, JobScheduler};
 
 use crate::app::App;
 use crate::db::now_ms;
+use serde_json::json;
 
 type JobFn = fn(App) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
 
@@ -40,6 +41,49 @@ pub fn all() -> Vec<JobSpec> {
                 Box::pin(async move {
                     let n = crate::events::registrations::send_reminders(&app).await?;
                     Ok(format!("{n} reminders queued"))
+                })
+            },
+        },
+        JobSpec {
+            name: "alumni-transition",
+            schedule: "0 30 2 * * *",
+            about: "make members whose leaving date has come alumni (lists, farewell mail)",
+            run: |app| {
+                Box::pin(async move {
+                    let n = crate::alumni::make_alumni(&app).await?;
+                    audited(&app, "job.alumni_transition", json!({"alumni": n})).await?;
+                    Ok(format!("{n} members became alumni"))
+                })
+            },
+        },
+        JobSpec {
+            name: "retention-unverified",
+            schedule: "0 0 3 * * *",
+            about: "remove sign-ups not confirmed within 7 days",
+            run: |app| {
+                Box::pin(async move {
+                    let n = crate::alumni::remove_unverified(&app).await?;
+                    Ok(format!("{n} unconfirmed sign-ups removed"))
+                })
+            },
+        },
+        JobSpec {
+            name: "retention-alumni",
+            schedule: "0 30 3 * * *",
+            about: "remind alumni inactive for ALUMNI_RETENTION_YEARS, erase them 30 days later (off by default)",
+            run: |app| {
+                Box::pin(async move {
+                    let Some(years) = app.config.alumni_retention_years else {
+                        return Ok("off (ALUMNI_RETENTION_YEARS is not set)".to_owned());
+                    };
+                    let (reminded, erased) = crate::alumni::retain_alumni(&app, years).await?;
+                    audited(
+                        &app,
+                        "job.retention_alumni",
+                        json!({"reminded": reminded, "erased": erased}),
+                    )
+                    .await?;
+                    Ok(format!("{reminded} reminded, {erased} erased"))
                 })
             },
         },
@@ -111,6 +155,14 @@ pub async fn stop(mut scheduler: JobScheduler) {
     if let Err(e) = scheduler.shutdown().await {
         tracing::warn!(error = %e, "scheduler did not stop cleanly");
     }
+}
+
+/// Writes a job run to the audit log.
+async fn audited(app: &App, action: &str, detail: serde_json::Value) -> anyhow::Result<()> {
+    let mut tx = app.db.begin().await?;
+    crate::audit::record(&mut tx, "system", action, None, Some(detail)).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn purge_expired_tokens(app: App) -> anyhow::Result<String> {

@@ -1,6 +1,7 @@
 //! Limburgers Worldwide: the backend of the community of Expat Centre Limburg.
 //! See README.md for running it and docs/architecture.md for the shape of the code.
 
+pub mod alumni;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -14,6 +15,8 @@ pub mod households;
 pub mod jobs;
 pub mod mail;
 pub mod members;
+pub mod mentoring;
 pub mod newsletter;
 pub mod pages;
+pub mod stats;
 pub mod values;

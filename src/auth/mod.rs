@@ -101,7 +101,15 @@ pub async fn redeem(tx: &mut Tx, secret: &str, kind: TokenKind) -> Result<String
         .ok_or_else(|| Error::Gone("this link is unknown, already used or expired".into()))
 }
 
+/// A new session; also the moment an account counts as seen (for alumni retention).
 pub async fn session(tx: &mut Tx, account_id: &str) -> Result<(String, i64)> {
+    sqlx::query(
+        "UPDATE accounts SET last_seen_at = $2, retention_reminded_at = NULL WHERE person_id = $1",
+    )
+    .bind(account_id)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?;
     let (secret, expires) = issue(
         tx,
         account_id,

@@ -180,6 +180,15 @@ mod tests {
             "content_html": "<p>Hello <strong>all</strong></p>",
             "events": [{"title": "Drinks", "starts": "2030-01-01 18:00", "timezone": "Europe/Brussels", "venue": "", "link": "https://x"}],
             "unsubscribe_link": "https://community.example.org/unsubscribe/abc",
+            "destination": "Toronto, CA",
+            "keep_in_touch": true,
+            "role": "mentee",
+            "other_name": "Bo Peeters",
+            "other_email": "bo@example.org",
+            "programme": "Partners at work",
+            "other_about": "Job search in Flanders",
+            "years": 2,
+            "days": 30,
         })
     }
 

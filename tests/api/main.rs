@@ -2,6 +2,7 @@
 //! own per test and a real SMTP receiver. Runs on SQLite, or on PostgreSQL with
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
+mod alumni;
 mod bad_input;
 mod binary;
 mod calendar;
@@ -10,7 +11,9 @@ mod helpers;
 mod households;
 mod mail;
 mod members;
+mod mentoring;
 mod newsletter;
 mod operations;
 mod privacy;
 mod smtp;
+mod stats;

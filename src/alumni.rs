@@ -1,0 +1,577 @@
+//! The alumni life cycle: a member records their departure (phase `leaving`), a daily job makes
+//! them alumni on the leaving date (status `alumni`, from the community list to the alumni list
+//! when they chose to keep in touch, a farewell mail), alumni choose what the directory shows,
+//! and an alumnus who moves back becomes a resident again, keeping their history.
+//! Retention jobs live here too: unconfirmed sign-ups are removed after 7 days, and (when
+//! `ALUMNI_RETENTION_YEARS` is set) long-inactive alumni are reminded, then erased.
+
+use chrono::NaiveDate;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+use serde_json::json;
+
+use crate::app::{ApiTags, App};
+use crate::audit;
+use crate::auth::Auth;
+use crate::db::{Tx, now_ms};
+use crate::error::{ApiResult, Error, Fields, Result};
+use crate::mail::{self, Mail};
+use crate::members::{self, MemberRow};
+use crate::values::{CountryCode, ShortText};
+
+/// Days an inactive alumnus has, after the reminder, to sign in before erasure.
+pub const RETENTION_GRACE_DAYS: i64 = 30;
+/// Days an unconfirmed sign-up is kept.
+pub const UNVERIFIED_DAYS: i64 = 7;
+
+pub struct Departure {
+    pub leaving_on: NaiveDate,
+    pub country: CountryCode,
+    pub city: Option<ShortText>,
+    pub keep_in_touch: bool,
+    /// Whether the others of the household with an account leave too.
+    pub household: bool,
+}
+
+fn today(app: &App) -> NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&app.config.timezone)
+        .date_naive()
+}
+
+/// Records a departure for the member (and by default the household). Answers who leaves.
+pub async fn record_departure(
+    app: &App,
+    actor: &str,
+    member: &MemberRow,
+    d: Departure,
+) -> Result<Vec<String>> {
+    let today = today(app);
+    if d.leaving_on < today - chrono::Duration::days(60)
+        || d.leaving_on > today + chrono::Duration::days(730)
+    {
+        return Err(Error::field(
+            "leaving_on",
+            "must be within 60 days back and two years ahead",
+        ));
+    }
+    if member.status != "active" {
+        return Err(Error::Conflict(
+            "only a resident member can leave; alumni already have".into(),
+        ));
+    }
+    let mut tx = app.db.begin().await?;
+    let mut who = vec![member.id.clone()];
+    if d.household {
+        let others: Vec<(String,)> = sqlx::query_as(
+            "SELECT p.id FROM people p JOIN accounts a ON a.person_id = p.id \
+             WHERE p.household_id = $1 AND p.id <> $2 AND a.status = 'active'",
+        )
+        .bind(&member.household_id)
+        .bind(&member.id)
+        .fetch_all(tx.conn())
+        .await?;
+        who.extend(others.into_iter().map(|(id,)| id));
+    }
+    let now = now_ms();
+    for id in &who {
+        sqlx::query(
+            "UPDATE accounts SET phase = 'leaving', leaving_on = $2, destination_country = $3, destination_city = $4, \
+             keep_in_touch = $5, updated_at = $6 WHERE person_id = $1",
+        )
+        .bind(id)
+        .bind(d.leaving_on.to_string())
+        .bind(d.country.as_str())
+        .bind(d.city.as_ref().map(ShortText::as_str))
+        .bind(i64::from(d.keep_in_touch))
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        members::record_consent(
+            &mut tx,
+            id,
+            "keep_in_touch",
+            d.keep_in_touch,
+            if id == actor {
+                "departure"
+            } else {
+                "departure_by_household"
+            },
+        )
+        .await?;
+        audit::record(
+            &mut tx,
+            actor,
+            "member.departure_recorded",
+            Some(id),
+            Some(json!({"leaving_on": d.leaving_on.to_string()})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(who)
+}
+
+/// The daily switch: members whose leaving date has come become alumni. Idempotent.
+pub async fn make_alumni(app: &App) -> Result<usize> {
+    let due: Vec<(String,)> = sqlx::query_as(
+        "SELECT person_id FROM accounts WHERE status = 'active' AND leaving_on IS NOT NULL AND leaving_on <= $1 ORDER BY person_id",
+    )
+    .bind(today(app).to_string())
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut done = 0;
+    for (id,) in due {
+        let mut tx = app.db.begin().await?;
+        let now = now_ms();
+        let changed = sqlx::query(
+            "UPDATE accounts SET status = 'alumni', alumni_since = $2, updated_at = $2 WHERE person_id = $1 AND status = 'active'",
+        )
+        .bind(&id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            continue;
+        }
+        let member = members::find(tx.conn(), &id)
+            .await?
+            .ok_or(Error::NotFound("member"))?;
+        let keep = move_lists(&mut tx, &member).await?;
+        farewell(app, &mut tx, &member, keep).await?;
+        audit::record(&mut tx, "system", "member.became_alumnus", Some(&id), None).await?;
+        tx.commit().await?;
+        done += 1;
+    }
+    Ok(done)
+}
+
+/// Off the community list; onto the alumni list when they chose to keep in touch.
+async fn move_lists(tx: &mut Tx, member: &MemberRow) -> Result<bool> {
+    let (keep,): (i64,) = sqlx::query_as("SELECT keep_in_touch FROM accounts WHERE person_id = $1")
+        .bind(&member.id)
+        .fetch_one(tx.conn())
+        .await?;
+    let now = now_ms();
+    let left = sqlx::query(
+        "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $2, updated_at = $2 \
+         WHERE account_id = $1 AND list = 'community' AND status <> 'unsubscribed'",
+    )
+    .bind(&member.id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if left > 0 {
+        members::record_consent(tx, &member.id, "newsletter:community", false, "departure").await?;
+    }
+    if keep == 1 {
+        sqlx::query(
+            "INSERT INTO subscriptions (account_id, list, status, unsubscribe_key, requested_at, confirmed_at, updated_at) \
+             VALUES ($1, 'alumni', 'active', $2, $3, $3, $3) \
+             ON CONFLICT (account_id, list) DO UPDATE SET status = 'active', confirmed_at = $3, updated_at = $3",
+        )
+        .bind(&member.id)
+        .bind(crate::auth::new_secret().0)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        members::record_consent(tx, &member.id, "newsletter:alumni", true, "keep_in_touch").await?;
+    }
+    Ok(keep == 1)
+}
+
+async fn farewell(app: &App, tx: &mut Tx, member: &MemberRow, keep: bool) -> Result<()> {
+    let Some(email) = member.email_address() else {
+        return Ok(());
+    };
+    let (country, city): (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT destination_country, destination_city FROM accounts WHERE person_id = $1",
+    )
+    .bind(&member.id)
+    .fetch_one(tx.conn())
+    .await?;
+    let destination = [city, country]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", ");
+    mail::enqueue(
+        tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind: "farewell",
+            to: &email,
+            language: member.language(),
+            account_id: Some(&member.id),
+            context: json!({"first_name": member.first_name.clone().unwrap_or_default(), "destination": destination, "keep_in_touch": keep}),
+            idempotency_key: format!("farewell:{}:{}", member.id, today(app)),
+        },
+    )
+    .await
+}
+
+/// An alumnus moves back: a resident again (phase `coming_in`), history kept.
+pub async fn come_back(app: &App, member: &MemberRow) -> Result<()> {
+    if member.status != "alumni" {
+        return Err(Error::Conflict("only alumni can come back".into()));
+    }
+    let mut tx = app.db.begin().await?;
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE accounts SET status = 'active', phase = 'coming_in', leaving_on = NULL, returned_at = $2, updated_at = $2 \
+         WHERE person_id = $1 AND status = 'alumni'",
+    )
+    .bind(&member.id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "member.returned",
+        Some(&member.id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes sign-ups never confirmed within 7 days, with everything they left behind.
+pub async fn remove_unverified(app: &App) -> Result<usize> {
+    let cutoff = now_ms() - UNVERIFIED_DAYS * 86_400_000;
+    let stale: Vec<(String, String)> = sqlx::query_as(
+        "SELECT a.person_id, p.household_id FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.status = 'pending' AND a.created_at < $1",
+    )
+    .bind(cutoff)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut tx = app.db.begin().await?;
+    for (id, household) in &stale {
+        for sql in [
+            "DELETE FROM tokens WHERE account_id = $1",
+            "DELETE FROM consents WHERE account_id = $1",
+            "DELETE FROM subscriptions WHERE account_id = $1",
+            "DELETE FROM outbox WHERE account_id = $1",
+            "DELETE FROM accounts WHERE person_id = $1",
+            "DELETE FROM people WHERE id = $1",
+        ] {
+            sqlx::query(sql).bind(id).execute(tx.conn()).await?;
+        }
+        sqlx::query(
+            "DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM people WHERE household_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM invitations WHERE household_id = $1) \
+             AND NOT EXISTS (SELECT 1 FROM registrations WHERE household_id = $1)",
+        )
+        .bind(household)
+        .execute(tx.conn())
+        .await?;
+    }
+    audit::record(
+        &mut tx,
+        "system",
+        "retention.unverified_removed",
+        None,
+        Some(json!({"count": stale.len()})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(stale.len())
+}
+
+/// Alumni inactive for `years`: reminded once, erased when still inactive after the grace days.
+/// Answers (reminded, erased).
+pub async fn retain_alumni(app: &App, years: i64) -> Result<(usize, usize)> {
+    let now = now_ms();
+    let cutoff = now - years * 365 * 86_400_000;
+    let inactive: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT person_id, retention_reminded_at FROM accounts WHERE status = 'alumni' \
+         AND COALESCE(last_seen_at, alumni_since, created_at) < $1 ORDER BY person_id",
+    )
+    .bind(cutoff)
+    .fetch_all(&app.db.read)
+    .await?;
+    let (mut reminded, mut erased) = (0, 0);
+    for (id, reminded_at) in inactive {
+        match reminded_at {
+            None => {
+                let mut tx = app.db.begin().await?;
+                let Some(member) = members::find(tx.conn(), &id).await? else {
+                    continue;
+                };
+                sqlx::query("UPDATE accounts SET retention_reminded_at = $2 WHERE person_id = $1")
+                    .bind(&id)
+                    .bind(now)
+                    .execute(tx.conn())
+                    .await?;
+                if let Some(email) = member.email_address() {
+                    mail::enqueue(
+                        &mut tx,
+                        &app.templates,
+                        &app.config,
+                        Mail {
+                            kind: "alumni_reminder",
+                            to: &email,
+                            language: member.language(),
+                            account_id: Some(&id),
+                            context: json!({"first_name": member.first_name.clone().unwrap_or_default(), "years": years,
+                                            "days": RETENTION_GRACE_DAYS, "sign_in_link": app.config.link("/sign-in")}),
+                            idempotency_key: format!("alumni_reminder:{id}:{now}"),
+                        },
+                    )
+                    .await?;
+                }
+                audit::record(
+                    &mut tx,
+                    "system",
+                    "retention.alumnus_reminded",
+                    Some(&id),
+                    None,
+                )
+                .await?;
+                tx.commit().await?;
+                reminded += 1;
+            }
+            Some(at) if at < now - RETENTION_GRACE_DAYS * 86_400_000 => {
+                members::erase(app, "system:retention", &id).await?;
+                erased += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    Ok((reminded, erased))
+}
+
+// ---------------------------------------------------------------- HTTP
+
+pub struct AlumniApi {
+    pub app: App,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct DepartureInput {
+    pub leaving_on: NaiveDate,
+    /// ISO 3166-1 alpha-2.
+    #[oai(validator(max_length = 2))]
+    pub destination_country: String,
+    #[oai(validator(max_length = 200))]
+    pub destination_city: Option<String>,
+    /// Stay in the network: the alumni newsletter and directory.
+    pub keep_in_touch: bool,
+    /// Whether the household's other members leave too (default true).
+    pub household: Option<bool>,
+}
+
+#[derive(Object)]
+pub struct DepartureRecorded {
+    /// The members (account ids) whose departure was recorded.
+    pub leaving: Vec<String>,
+    pub leaving_on: NaiveDate,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum DirectoryField {
+    FirstName,
+    LastName,
+    DestinationCountry,
+    DestinationCity,
+    Employer,
+    Email,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct DirectoryInput {
+    /// Appear in the alumni directory.
+    pub visible: bool,
+    /// What it shows of you.
+    #[oai(validator(max_items = 6))]
+    pub fields: Vec<DirectoryField>,
+}
+
+#[derive(Object, Default)]
+pub struct DirectoryEntry {
+    pub id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub destination_country: Option<String>,
+    pub destination_city: Option<String>,
+    pub employer: Option<String>,
+    pub email: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DirectoryRow {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    destination_country: Option<String>,
+    destination_city: Option<String>,
+    employer: Option<String>,
+    email: Option<String>,
+    directory_fields: String,
+}
+
+fn departure_from(f: &mut Fields, b: &DepartureInput) -> Option<Departure> {
+    let country = f.check(
+        "destination_country",
+        CountryCode::parse(&b.destination_country),
+    );
+    let city = f.check_opt(
+        "destination_city",
+        b.destination_city.as_deref(),
+        ShortText::parse,
+    );
+    Some(Departure {
+        leaving_on: b.leaving_on,
+        country: country?,
+        city,
+        keep_in_touch: b.keep_in_touch,
+        household: b.household.unwrap_or(true),
+    })
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Alumni")]
+impl AlumniApi {
+    /// Record my departure
+    ///
+    /// Sets the phase `leaving`; on the leaving date a daily job makes the member an alumnus.
+    /// The household leaves together unless `household` is false.
+    #[oai(path = "/me/departure", method = "post")]
+    async fn departure(
+        &self,
+        auth: Auth,
+        body: Json<DepartureInput>,
+    ) -> ApiResult<Json<DepartureRecorded>> {
+        let mut f = Fields::default();
+        let d = departure_from(&mut f, &body.0);
+        f.finish()?;
+        let d = crate::checked!(d);
+        let member = crate::members::api::me(&self.app, &auth).await?;
+        let leaving_on = d.leaving_on;
+        let who = record_departure(&self.app, &auth.0.account_id, &member, d).await?;
+        Ok(Json(DepartureRecorded {
+            leaving: who,
+            leaving_on,
+        }))
+    }
+
+    /// Record a member's departure (staff)
+    #[oai(path = "/members/:id/departure", method = "post")]
+    async fn departure_for(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<DepartureInput>,
+    ) -> ApiResult<Json<DepartureRecorded>> {
+        auth.0.require_staff()?;
+        let mut f = Fields::default();
+        let d = departure_from(&mut f, &body.0);
+        f.finish()?;
+        let d = crate::checked!(d);
+        let member = members::get(&self.app, &id.0.to_string()).await?;
+        let leaving_on = d.leaving_on;
+        let who = record_departure(&self.app, &auth.0.account_id, &member, d).await?;
+        Ok(Json(DepartureRecorded {
+            leaving: who,
+            leaving_on,
+        }))
+    }
+
+    /// I moved back
+    ///
+    /// An alumnus becomes a resident member again (phase `coming_in`), keeping their history.
+    #[oai(path = "/me/return", method = "post")]
+    async fn come_back(&self, auth: Auth) -> ApiResult<Json<crate::members::api::Member>> {
+        let member = crate::members::api::me(&self.app, &auth).await?;
+        come_back(&self.app, &member).await?;
+        Ok(Json(members::get(&self.app, &member.id).await?.into()))
+    }
+
+    /// My place in the alumni directory
+    #[oai(path = "/me/directory", method = "put")]
+    async fn directory_settings(
+        &self,
+        auth: Auth,
+        body: Json<DirectoryInput>,
+    ) -> ApiResult<Json<DirectoryInput>> {
+        let mut tx = self.app.db.begin().await.map_err(Error::from)?;
+        sqlx::query("UPDATE accounts SET directory_visible = $2, directory_fields = $3, updated_at = $4 WHERE person_id = $1")
+            .bind(&auth.0.account_id)
+            .bind(i64::from(body.visible))
+            .bind(serde_json::to_string(&body.fields).map_err(|e| Error::Internal(e.into()))?)
+            .bind(now_ms())
+            .execute(tx.conn())
+            .await
+            .map_err(Error::from)?;
+        members::record_consent(
+            &mut tx,
+            &auth.0.account_id,
+            "alumni_directory",
+            body.visible,
+            "profile",
+        )
+        .await?;
+        tx.commit().await.map_err(Error::from)?;
+        Ok(body)
+    }
+
+    /// The alumni directory
+    ///
+    /// Alumni who opted in, showing only the fields each chose. For signed-in members and alumni.
+    #[oai(path = "/alumni", method = "get")]
+    async fn directory(
+        &self,
+        _auth: Auth,
+        #[oai(validator(max_length = 2))] country: Query<Option<String>>,
+    ) -> ApiResult<Json<Vec<DirectoryEntry>>> {
+        let country = match country.0.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => CountryCode::parse(c)
+                .map_err(|e| Error::field("country", e.0))?
+                .as_str()
+                .to_owned(),
+            None => String::new(),
+        };
+        let rows: Vec<DirectoryRow> = sqlx::query_as(
+            "SELECT a.person_id AS id, p.first_name, p.last_name, a.destination_country, a.destination_city, a.employer, a.email, \
+             a.directory_fields FROM accounts a JOIN people p ON p.id = a.person_id \
+             WHERE a.status = 'alumni' AND a.directory_visible = 1 AND ($1 = '' OR a.destination_country = $1) \
+             ORDER BY a.destination_country, p.last_name, a.person_id LIMIT 1000",
+        )
+        .bind(country)
+        .fetch_all(&self.app.db.read)
+        .await
+        .map_err(Error::from)?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| {
+                    let fields: Vec<DirectoryField> =
+                        serde_json::from_str(&r.directory_fields).unwrap_or_default();
+                    let show = |f: DirectoryField, v: Option<String>| {
+                        if fields.contains(&f) { v } else { None }
+                    };
+                    DirectoryEntry {
+                        first_name: show(DirectoryField::FirstName, r.first_name),
+                        last_name: show(DirectoryField::LastName, r.last_name),
+                        destination_country: show(
+                            DirectoryField::DestinationCountry,
+                            r.destination_country,
+                        ),
+                        destination_city: show(DirectoryField::DestinationCity, r.destination_city),
+                        employer: show(DirectoryField::Employer, r.employer),
+                        email: show(DirectoryField::Email, r.email),
+                        id: r.id,
+                    }
+                })
+                .collect(),
+        ))
+    }
+}

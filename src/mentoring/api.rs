@@ -1,0 +1,609 @@
+//! HTTP routes for mentor programmes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+
+use super::{Application, ApplicationRow, MatchRow, NewProgramme, ProgrammeRow, list_of};
+use crate::app::{ApiTags, App};
+use crate::auth::Auth;
+use crate::db::to_datetime;
+use crate::error::{ApiResult, Error, Fields};
+use crate::members::api::me;
+use crate::values::{Language, ShortText};
+
+pub struct MentoringApi {
+    pub app: App,
+}
+
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "snake_case")]
+pub enum ProgrammeAudience {
+    /// Members who joined their household as partner.
+    Partners,
+    Everyone,
+}
+
+#[derive(Enum, Clone, Copy)]
+#[oai(rename_all = "snake_case")]
+pub enum ProgrammeStatus {
+    Open,
+    Closed,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct ProgrammeInput {
+    /// Keyed by language; `en` required.
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub audience: ProgrammeAudience,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[oai(validator(minimum(value = "1"), maximum(value = "20")))]
+    pub max_mentees_per_mentor: i64,
+    pub status: Option<ProgrammeStatus>,
+}
+
+#[derive(Object)]
+pub struct Programme {
+    pub id: String,
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub audience: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub max_mentees_per_mentor: i64,
+    pub status: String,
+}
+
+impl From<ProgrammeRow> for Programme {
+    fn from(p: ProgrammeRow) -> Self {
+        Programme {
+            name: p.names(),
+            description: p.descriptions(),
+            id: p.id,
+            audience: p.audience,
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            max_mentees_per_mentor: p.max_mentees_per_mentor,
+            status: p.status,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct MentorInput {
+    #[oai(validator(max_items = 20))]
+    pub expertise: Vec<String>,
+    #[oai(validator(max_items = 20))]
+    pub sectors: Vec<String>,
+    #[oai(validator(max_items = 10))]
+    pub languages: Vec<String>,
+    /// How many mentees you take (at most the programme's maximum).
+    #[oai(validator(minimum(value = "1"), maximum(value = "20")))]
+    pub capacity: i64,
+    #[oai(validator(max_length = 2000))]
+    pub bio: Option<String>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct MenteeInput {
+    #[oai(validator(min_items = 1, max_items = 20))]
+    pub goals: Vec<String>,
+    #[oai(validator(max_length = 200))]
+    pub sector: Option<String>,
+    #[oai(validator(max_items = 10))]
+    pub languages: Vec<String>,
+    #[oai(validator(max_length = 500))]
+    pub availability: Option<String>,
+}
+
+#[derive(Object)]
+pub struct ApplicationOut {
+    pub id: String,
+    pub programme_id: String,
+    pub account_id: String,
+    pub role: String,
+    pub expertise: Vec<String>,
+    pub sectors: Vec<String>,
+    pub languages: Vec<String>,
+    pub goals: Vec<String>,
+    pub sector: Option<String>,
+    pub availability: Option<String>,
+    pub bio: Option<String>,
+    pub capacity: i64,
+    /// Live mentees (mentors).
+    pub mentees: i64,
+    pub status: String,
+}
+
+impl From<ApplicationRow> for ApplicationOut {
+    fn from(a: ApplicationRow) -> Self {
+        ApplicationOut {
+            expertise: list_of(&a.expertise),
+            sectors: list_of(&a.sectors),
+            languages: list_of(&a.languages),
+            goals: list_of(&a.goals),
+            id: a.id,
+            programme_id: a.programme_id,
+            account_id: a.account_id,
+            role: a.role,
+            sector: a.sector,
+            availability: a.availability,
+            bio: a.bio,
+            capacity: a.capacity,
+            mentees: a.mentees,
+            status: a.status,
+        }
+    }
+}
+
+#[derive(Object)]
+pub struct Ranked {
+    pub mentor: ApplicationOut,
+    pub score: i64,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Object)]
+pub struct MenteeSuggestions {
+    pub mentee: ApplicationOut,
+    pub mentors: Vec<Ranked>,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct MatchRequest {
+    pub mentor_id: uuid::Uuid,
+    pub mentee_id: uuid::Uuid,
+}
+
+#[derive(Object)]
+pub struct Match {
+    pub id: String,
+    pub programme_id: String,
+    pub mentor_id: String,
+    pub mentee_id: String,
+    /// matched, active, completed or withdrawn.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub mentor_rating: Option<i64>,
+    pub mentor_comment: Option<String>,
+    pub mentee_rating: Option<i64>,
+    pub mentee_comment: Option<String>,
+}
+
+impl From<MatchRow> for Match {
+    fn from(m: MatchRow) -> Self {
+        Match {
+            created_at: to_datetime(m.created_at),
+            started_at: m.started_at.map(to_datetime),
+            ended_at: m.ended_at.map(to_datetime),
+            id: m.id,
+            programme_id: m.programme_id,
+            mentor_id: m.mentor_id,
+            mentee_id: m.mentee_id,
+            status: m.status,
+            mentor_rating: m.mentor_rating,
+            mentor_comment: m.mentor_comment,
+            mentee_rating: m.mentee_rating,
+            mentee_comment: m.mentee_comment,
+        }
+    }
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct FeedbackInput {
+    #[oai(validator(minimum(value = "1"), maximum(value = "5")))]
+    pub rating: i64,
+    #[oai(validator(max_length = 2000))]
+    pub comment: Option<String>,
+}
+
+/// The other person of a match, shown once matched.
+#[derive(Object)]
+pub struct Contact {
+    pub name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Object)]
+pub struct MyMentoring {
+    pub application: ApplicationOut,
+    #[oai(rename = "match")]
+    pub the_match: Option<Match>,
+    pub contact: Option<Contact>,
+}
+
+#[derive(ApiResponse)]
+enum ProgrammeCreated {
+    #[oai(status = 201)]
+    Created(Json<Programme>),
+}
+
+#[derive(ApiResponse)]
+enum Applied {
+    #[oai(status = 201)]
+    Created(Json<ApplicationOut>),
+}
+
+#[derive(ApiResponse)]
+enum Matched {
+    #[oai(status = 201)]
+    Created(Json<Match>),
+}
+
+fn texts(
+    f: &mut Fields,
+    field: &str,
+    raw: &BTreeMap<String, String>,
+    max: usize,
+) -> BTreeMap<String, String> {
+    if !raw.contains_key("en") {
+        f.add(field, "needs at least the English text (en)");
+    }
+    let mut out = BTreeMap::new();
+    for (lang, text) in raw {
+        let name = format!("{field}.{lang}");
+        if lang.parse::<Language>().is_err() {
+            f.add(&name, "languages are en, nl, de and fr");
+        } else if let Some(t) = f.check(&name, crate::values::Prose::<5000>::parse(text)) {
+            if t.as_str().chars().count() > max {
+                f.add(&name, format!("must be at most {max} characters"));
+            } else {
+                out.insert(lang.clone(), t.as_str().to_owned());
+            }
+        }
+    }
+    out
+}
+
+fn words(f: &mut Fields, field: &str, raw: &[String]) -> Vec<String> {
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            f.check(&format!("{field}[{i}]"), ShortText::parse(w))
+                .map(ShortText::into_string)
+        })
+        .collect()
+}
+
+fn optional(f: &mut Fields, field: &str, raw: &Option<String>) -> Option<String> {
+    raw.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .and_then(|s| f.check(field, crate::values::Prose::<2000>::parse(s)))
+        .map(|p| p.as_str().to_owned())
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Mentoring")]
+impl MentoringApi {
+    /// Mentor programmes
+    #[oai(path = "/programmes", method = "get")]
+    async fn list(&self, _auth: Auth) -> ApiResult<Json<Vec<Programme>>> {
+        Ok(Json(
+            super::programmes(&self.app)
+                .await?
+                .into_iter()
+                .map(Programme::from)
+                .collect(),
+        ))
+    }
+
+    /// Create a programme (staff)
+    #[oai(path = "/programmes", method = "post")]
+    async fn create(&self, auth: Auth, body: Json<ProgrammeInput>) -> ApiResult<ProgrammeCreated> {
+        auth.0.require_staff()?;
+        let b = body.0;
+        let mut f = Fields::default();
+        let name = texts(&mut f, "name", &b.name, 200);
+        let description = texts(&mut f, "description", &b.description, 5000);
+        f.finish()?;
+        let p = super::create_programme(
+            &self.app,
+            &auth.0.account_id,
+            NewProgramme {
+                name,
+                description,
+                audience: match b.audience {
+                    ProgrammeAudience::Partners => "partners",
+                    ProgrammeAudience::Everyone => "everyone",
+                },
+                starts_on: b.starts_on,
+                ends_on: b.ends_on,
+                max_mentees_per_mentor: b.max_mentees_per_mentor,
+                status: match b.status {
+                    Some(ProgrammeStatus::Closed) => "closed",
+                    _ => "open",
+                },
+            },
+        )
+        .await?;
+        Ok(ProgrammeCreated::Created(Json(p.into())))
+    }
+
+    /// A programme
+    #[oai(path = "/programmes/:id", method = "get")]
+    async fn get(&self, _auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Programme>> {
+        let p = super::find_programme(&self.app.db.read, &id.0.to_string())
+            .await?
+            .ok_or(Error::NotFound("programme"))?;
+        Ok(Json(p.into()))
+    }
+
+    /// Close a programme to applications (staff)
+    #[oai(path = "/programmes/:id/close", method = "post")]
+    async fn close(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Programme>> {
+        auth.0.require_staff()?;
+        Ok(Json(
+            super::set_programme_status(&self.app, &auth.0.account_id, &id.0.to_string(), "closed")
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Apply as mentor
+    #[oai(path = "/programmes/:id/mentors", method = "post")]
+    async fn apply_mentor(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<MentorInput>,
+    ) -> ApiResult<Applied> {
+        let b = body.0;
+        let mut f = Fields::default();
+        let expertise = words(&mut f, "expertise", &b.expertise);
+        let sectors = words(&mut f, "sectors", &b.sectors);
+        let languages = words(&mut f, "languages", &b.languages);
+        let bio = optional(&mut f, "bio", &b.bio);
+        f.finish()?;
+        let member = me(&self.app, &auth).await?;
+        let a = super::apply(
+            &self.app,
+            &member,
+            &id.0.to_string(),
+            Application {
+                role: "mentor",
+                expertise,
+                sectors,
+                languages,
+                goals: vec![],
+                sector: None,
+                availability: None,
+                bio,
+                capacity: b.capacity,
+            },
+        )
+        .await?;
+        Ok(Applied::Created(Json(a.into())))
+    }
+
+    /// Apply as mentee
+    ///
+    /// For a `partners` programme, only members who joined their household as partner.
+    #[oai(path = "/programmes/:id/mentees", method = "post")]
+    async fn apply_mentee(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<MenteeInput>,
+    ) -> ApiResult<Applied> {
+        let b = body.0;
+        let mut f = Fields::default();
+        let goals = words(&mut f, "goals", &b.goals);
+        let languages = words(&mut f, "languages", &b.languages);
+        let sector = b
+            .sector
+            .as_deref()
+            .and_then(|s| f.check("sector", ShortText::parse(s)))
+            .map(ShortText::into_string);
+        let availability = optional(&mut f, "availability", &b.availability);
+        f.finish()?;
+        let member = me(&self.app, &auth).await?;
+        let a = super::apply(
+            &self.app,
+            &member,
+            &id.0.to_string(),
+            Application {
+                role: "mentee",
+                expertise: vec![],
+                sectors: vec![],
+                languages,
+                goals,
+                sector,
+                availability,
+                bio: None,
+                capacity: 0,
+            },
+        )
+        .await?;
+        Ok(Applied::Created(Json(a.into())))
+    }
+
+    /// Applications (staff)
+    #[oai(path = "/programmes/:id/applications", method = "get")]
+    async fn applications(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Vec<ApplicationOut>>> {
+        auth.0.require_staff()?;
+        Ok(Json(
+            super::applications(&self.app, &id.0.to_string())
+                .await?
+                .into_iter()
+                .map(ApplicationOut::from)
+                .collect(),
+        ))
+    }
+
+    /// Suggested mentors for each unmatched mentee (staff)
+    ///
+    /// Ranked by shared sector, languages, goals found in the mentor's expertise, and free places;
+    /// each with the reasons for its score.
+    #[oai(path = "/programmes/:id/suggestions", method = "get")]
+    async fn suggestions(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Vec<MenteeSuggestions>>> {
+        auth.0.require_staff()?;
+        let list = super::suggestions(&self.app, &id.0.to_string()).await?;
+        Ok(Json(
+            list.into_iter()
+                .map(|(mentee, ranked)| MenteeSuggestions {
+                    mentee: mentee.into(),
+                    mentors: ranked
+                        .into_iter()
+                        .map(|s| Ranked {
+                            mentor: s.mentor.into(),
+                            score: s.score,
+                            reasons: s.reasons,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Confirm a match (staff)
+    ///
+    /// Both are introduced by mail. A mentor never gets more mentees than their capacity.
+    #[oai(path = "/programmes/:id/matches", method = "post")]
+    async fn confirm(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: Json<MatchRequest>,
+    ) -> ApiResult<Matched> {
+        auth.0.require_staff()?;
+        let m = super::confirm_match(
+            &self.app,
+            &auth.0.account_id,
+            &id.0.to_string(),
+            &body.mentor_id.to_string(),
+            &body.mentee_id.to_string(),
+        )
+        .await?;
+        Ok(Matched::Created(Json(m.into())))
+    }
+
+    /// Matches (staff)
+    #[oai(path = "/programmes/:id/matches", method = "get")]
+    async fn matches(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Vec<Match>>> {
+        auth.0.require_staff()?;
+        Ok(Json(
+            super::matches(&self.app, &id.0.to_string())
+                .await?
+                .into_iter()
+                .map(Match::from)
+                .collect(),
+        ))
+    }
+
+    /// Mark a match active: they met (staff)
+    #[oai(path = "/programmes/:id/matches/:match_id/start", method = "post")]
+    async fn start(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        match_id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Match>> {
+        self.advance(auth, id, match_id, "active").await
+    }
+
+    /// Complete a match (staff)
+    #[oai(path = "/programmes/:id/matches/:match_id/complete", method = "post")]
+    async fn complete(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        match_id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Match>> {
+        self.advance(auth, id, match_id, "completed").await
+    }
+
+    /// Withdraw a match (staff); the mentor's place frees up
+    #[oai(path = "/programmes/:id/matches/:match_id/withdraw", method = "post")]
+    async fn withdraw(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        match_id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Match>> {
+        self.advance(auth, id, match_id, "withdrawn").await
+    }
+
+    /// Leave feedback on a completed match (its mentor or mentee)
+    #[oai(path = "/programmes/:id/matches/:match_id/feedback", method = "post")]
+    async fn feedback(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        match_id: Path<uuid::Uuid>,
+        body: Json<FeedbackInput>,
+    ) -> ApiResult<Json<Match>> {
+        let mut f = Fields::default();
+        let comment = optional(&mut f, "comment", &body.comment);
+        f.finish()?;
+        let member = me(&self.app, &auth).await?;
+        let m = super::find_match(&self.app.db.read, &match_id.0.to_string())
+            .await?
+            .filter(|m| m.programme_id == id.0.to_string())
+            .ok_or(Error::NotFound("match"))?;
+        Ok(Json(
+            super::feedback(&self.app, &member, &m.id, body.rating, comment)
+                .await?
+                .into(),
+        ))
+    }
+
+    /// My mentoring
+    ///
+    /// My applications and matches, with the other person's contact once matched.
+    #[oai(path = "/me/mentoring", method = "get")]
+    async fn mine(&self, auth: Auth) -> ApiResult<Json<Vec<MyMentoring>>> {
+        let list = super::mine(&self.app, &auth.0.account_id).await?;
+        Ok(Json(
+            list.into_iter()
+                .map(|(a, m, other)| MyMentoring {
+                    application: a.into(),
+                    the_match: m.map(Match::from),
+                    contact: other.map(|o| Contact {
+                        name: o.full_name(),
+                        email: o.email,
+                    }),
+                })
+                .collect(),
+        ))
+    }
+}
+
+impl MentoringApi {
+    async fn advance(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        match_id: Path<uuid::Uuid>,
+        to: &'static str,
+    ) -> ApiResult<Json<Match>> {
+        auth.0.require_staff()?;
+        let m = super::find_match(&self.app.db.read, &match_id.0.to_string())
+            .await?
+            .filter(|m| m.programme_id == id.0.to_string())
+            .ok_or(Error::NotFound("match"))?;
+        Ok(Json(
+            super::advance(&self.app, &auth.0.account_id, &m.id, to)
+                .await?
+                .into(),
+        ))
+    }
+}

@@ -1,0 +1,691 @@
+//! Mentor programmes for partners: staff open a programme, members apply as mentor or mentee,
+//! staff confirm matches (helped by ranked suggestions), both are introduced by mail, and at the
+//! end both may leave feedback.
+//!
+//! Invariants: a mentor never has more live mentees than their capacity (one conditional update
+//! of `mentees < capacity`, backed by a CHECK constraint); a mentee has at most one live match
+//! (partial unique index). Match states: matched → active → completed | withdrawn.
+
+pub mod api;
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use crate::app::App;
+use crate::audit;
+use crate::db::{Tx, is_unique_violation, new_id, now_ms};
+use crate::error::{Error, Result};
+use crate::mail::{self, Mail};
+use crate::members::{self, MemberRow};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProgrammeRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub audience: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub max_mentees_per_mentor: i64,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const PROGRAMME_COLUMNS: &str = "id, name, description, audience, starts_on, ends_on, max_mentees_per_mentor, status, created_at";
+
+impl ProgrammeRow {
+    pub fn names(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.name).unwrap_or_default()
+    }
+    pub fn descriptions(&self) -> BTreeMap<String, String> {
+        serde_json::from_str(&self.description).unwrap_or_default()
+    }
+    fn name_in(&self, lang: &str) -> String {
+        let names = self.names();
+        names
+            .get(lang)
+            .or_else(|| names.get("en"))
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub programme_id: String,
+    pub account_id: String,
+    pub role: String,
+    pub expertise: String,
+    pub sectors: String,
+    pub languages: String,
+    pub goals: String,
+    pub sector: Option<String>,
+    pub availability: Option<String>,
+    pub bio: Option<String>,
+    pub capacity: i64,
+    pub mentees: i64,
+    pub status: String,
+    pub created_at: i64,
+}
+
+const APPLICATION_COLUMNS: &str = "id, programme_id, account_id, role, expertise, sectors, languages, goals, sector, \
+    availability, bio, capacity, mentees, status, created_at";
+
+pub fn list_of(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MatchRow {
+    pub id: String,
+    pub programme_id: String,
+    pub mentor_id: String,
+    pub mentee_id: String,
+    pub status: String,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub mentor_rating: Option<i64>,
+    pub mentor_comment: Option<String>,
+    pub mentee_rating: Option<i64>,
+    pub mentee_comment: Option<String>,
+}
+
+const MATCH_COLUMNS: &str = "id, programme_id, mentor_id, mentee_id, status, created_at, started_at, ended_at, \
+    mentor_rating, mentor_comment, mentee_rating, mentee_comment";
+
+pub struct NewProgramme {
+    pub name: BTreeMap<String, String>,
+    pub description: BTreeMap<String, String>,
+    pub audience: &'static str,
+    pub starts_on: chrono::NaiveDate,
+    pub ends_on: chrono::NaiveDate,
+    pub max_mentees_per_mentor: i64,
+    pub status: &'static str,
+}
+
+pub async fn create_programme(app: &App, actor: &str, p: NewProgramme) -> Result<ProgrammeRow> {
+    if p.ends_on < p.starts_on {
+        return Err(Error::field("ends_on", "must not be before starts_on"));
+    }
+    let mut tx = app.db.begin().await?;
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO programmes (id, name, description, audience, starts_on, ends_on, max_mentees_per_mentor, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(serde_json::to_string(&p.name).map_err(anyhow::Error::from)?)
+    .bind(serde_json::to_string(&p.description).map_err(anyhow::Error::from)?)
+    .bind(p.audience)
+    .bind(p.starts_on.to_string())
+    .bind(p.ends_on.to_string())
+    .bind(p.max_mentees_per_mentor)
+    .bind(p.status)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    audit::record(&mut tx, actor, "programme.created", Some(&id), None).await?;
+    let row = find_programme(tx.conn(), &id)
+        .await?
+        .ok_or(Error::NotFound("programme"))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn find_programme(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: &str,
+) -> Result<Option<ProgrammeRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+pub async fn programmes(app: &App) -> Result<Vec<ProgrammeRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes ORDER BY starts_on DESC, id"
+    )))
+    .fetch_all(&app.db.read)
+    .await?)
+}
+
+pub async fn set_programme_status(
+    app: &App,
+    actor: &str,
+    id: &str,
+    status: &'static str,
+) -> Result<ProgrammeRow> {
+    let mut tx = app.db.begin().await?;
+    sqlx::query("UPDATE programmes SET status = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    let row = find_programme(tx.conn(), id)
+        .await?
+        .ok_or(Error::NotFound("programme"))?;
+    audit::record(
+        &mut tx,
+        actor,
+        &format!("programme.{status}"),
+        Some(id),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub struct Application {
+    pub role: &'static str,
+    pub expertise: Vec<String>,
+    pub sectors: Vec<String>,
+    pub languages: Vec<String>,
+    pub goals: Vec<String>,
+    pub sector: Option<String>,
+    pub availability: Option<String>,
+    pub bio: Option<String>,
+    pub capacity: i64,
+}
+
+/// A member applies; the programme's audience decides who may.
+pub async fn apply(
+    app: &App,
+    member: &MemberRow,
+    programme_id: &str,
+    a: Application,
+) -> Result<ApplicationRow> {
+    let mut tx = app.db.begin().await?;
+    let p = find_programme(tx.conn(), programme_id)
+        .await?
+        .ok_or(Error::NotFound("programme"))?;
+    if p.status != "open" {
+        return Err(Error::Conflict(
+            "this programme does not take applications now".into(),
+        ));
+    }
+    if p.audience == "partners" && a.role == "mentee" && member.relation != "partner" {
+        return Err(Error::Forbidden(
+            "this programme is for partners: members who joined their household as partner".into(),
+        ));
+    }
+    let id = new_id();
+    let now = now_ms();
+    let capacity = if a.role == "mentor" {
+        a.capacity.min(p.max_mentees_per_mentor)
+    } else {
+        0
+    };
+    let to_json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let inserted = sqlx::query(
+        "INSERT INTO programme_applications (id, programme_id, account_id, role, expertise, sectors, languages, goals, sector, \
+         availability, bio, capacity, mentees, status, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 0, 'applied', $13, $13)",
+    )
+    .bind(&id)
+    .bind(programme_id)
+    .bind(&member.id)
+    .bind(a.role)
+    .bind(to_json(&a.expertise))
+    .bind(to_json(&a.sectors))
+    .bind(to_json(&a.languages))
+    .bind(to_json(&a.goals))
+    .bind(a.sector)
+    .bind(a.availability)
+    .bind(a.bio)
+    .bind(capacity)
+    .bind(now)
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::Conflict(format!(
+                "you have already applied as {}",
+                a.role
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    audit::record(
+        &mut tx,
+        &member.id,
+        &format!("programme.applied_{}", a.role),
+        Some(&id),
+        None,
+    )
+    .await?;
+    let row = find_application(tx.conn(), &id)
+        .await?
+        .ok_or(Error::NotFound("application"))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn find_application(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: &str,
+) -> Result<Option<ApplicationRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM programme_applications WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+pub async fn applications(app: &App, programme_id: &str) -> Result<Vec<ApplicationRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM programme_applications WHERE programme_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(programme_id)
+    .fetch_all(&app.db.read)
+    .await?)
+}
+
+/// A mentor's score for a mentee, with the reasons, highest first.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub mentor: ApplicationRow,
+    pub score: i64,
+    pub reasons: Vec<String>,
+}
+
+fn lower(v: &[String]) -> Vec<String> {
+    v.iter()
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Scores: same sector +3; each shared language +1 (at most 3); each goal found in the mentor's
+/// expertise +2; each free place +1 (at most 2). Mentors without free places are left out.
+pub fn score(mentee: &ApplicationRow, mentor: &ApplicationRow) -> Option<Suggestion> {
+    let free = mentor.capacity - mentor.mentees;
+    if free <= 0 || mentor.account_id == mentee.account_id {
+        return None;
+    }
+    let mut score = 0;
+    let mut reasons = Vec::new();
+    if let Some(sector) = mentee.sector.as_deref().map(|s| s.trim().to_lowercase())
+        && lower(&list_of(&mentor.sectors)).contains(&sector)
+    {
+        score += 3;
+        reasons.push(format!("works in the mentee's sector ({sector})"));
+    }
+    let theirs = lower(&list_of(&mentor.languages));
+    let shared: Vec<String> = lower(&list_of(&mentee.languages))
+        .into_iter()
+        .filter(|l| theirs.contains(l))
+        .collect();
+    if !shared.is_empty() {
+        score += (shared.len() as i64).min(3);
+        reasons.push(format!("speaks {}", shared.join(", ")));
+    }
+    let expertise = lower(&list_of(&mentor.expertise));
+    let goals: Vec<String> = lower(&list_of(&mentee.goals))
+        .into_iter()
+        .filter(|g| {
+            expertise
+                .iter()
+                .any(|e| e.contains(g.as_str()) || g.contains(e.as_str()))
+        })
+        .collect();
+    if !goals.is_empty() {
+        score += 2 * goals.len() as i64;
+        reasons.push(format!("expertise matches the goals: {}", goals.join(", ")));
+    }
+    score += free.min(2);
+    reasons.push(format!(
+        "{free} free place{}",
+        if free == 1 { "" } else { "s" }
+    ));
+    Some(Suggestion {
+        mentor: mentor.clone(),
+        score,
+        reasons,
+    })
+}
+
+/// For each unmatched mentee, the mentors ranked by score.
+pub async fn suggestions(
+    app: &App,
+    programme_id: &str,
+) -> Result<Vec<(ApplicationRow, Vec<Suggestion>)>> {
+    find_programme(&app.db.read, programme_id)
+        .await?
+        .ok_or(Error::NotFound("programme"))?;
+    let all = applications(app, programme_id).await?;
+    let mentors: Vec<&ApplicationRow> = all
+        .iter()
+        .filter(|a| a.role == "mentor" && a.status != "withdrawn")
+        .collect();
+    Ok(all
+        .iter()
+        .filter(|a| a.role == "mentee" && a.status == "applied")
+        .map(|mentee| {
+            let mut ranked: Vec<Suggestion> =
+                mentors.iter().filter_map(|m| score(mentee, m)).collect();
+            ranked.sort_by(|a, b| {
+                b.score
+                    .cmp(&a.score)
+                    .then(a.mentor.created_at.cmp(&b.mentor.created_at))
+            });
+            (mentee.clone(), ranked)
+        })
+        .collect())
+}
+
+/// Confirms a match: reserves a place with the mentor (never beyond capacity, also under
+/// concurrent confirmations) and introduces both by mail.
+pub async fn confirm_match(
+    app: &App,
+    actor: &str,
+    programme_id: &str,
+    mentor_id: &str,
+    mentee_id: &str,
+) -> Result<MatchRow> {
+    let mut tx = app.db.begin().await?;
+    let programme = find_programme(tx.conn(), programme_id)
+        .await?
+        .ok_or(Error::NotFound("programme"))?;
+    let mentor = find_application(tx.conn(), mentor_id)
+        .await?
+        .filter(|a| a.programme_id == programme_id && a.role == "mentor")
+        .ok_or_else(|| Error::field("mentor_id", "is not a mentor of this programme"))?;
+    let mentee = find_application(tx.conn(), mentee_id)
+        .await?
+        .filter(|a| a.programme_id == programme_id && a.role == "mentee")
+        .ok_or_else(|| Error::field("mentee_id", "is not a mentee of this programme"))?;
+    if mentee.status != "applied" {
+        return Err(Error::Conflict(format!(
+            "the mentee is already {}",
+            mentee.status
+        )));
+    }
+    if mentor.status == "withdrawn" {
+        return Err(Error::Conflict("the mentor has withdrawn".into()));
+    }
+    let reserved = sqlx::query(
+        "UPDATE programme_applications SET mentees = mentees + 1, status = 'matched', updated_at = $2 \
+         WHERE id = $1 AND mentees < capacity",
+    )
+    .bind(mentor_id)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if reserved == 0 {
+        return Err(Error::Conflict("this mentor has no free place".into()));
+    }
+    let id = new_id();
+    let now = now_ms();
+    let inserted = sqlx::query(
+        "INSERT INTO matches (id, programme_id, mentor_id, mentee_id, status, live, created_at) VALUES ($1, $2, $3, $4, 'matched', 1, $5)",
+    )
+    .bind(&id)
+    .bind(programme_id)
+    .bind(mentor_id)
+    .bind(mentee_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => {
+            return Err(Error::Conflict("the mentee was matched meanwhile".into()));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let changed = sqlx::query("UPDATE programme_applications SET status = 'matched', updated_at = $2 WHERE id = $1 AND status = 'applied'")
+        .bind(mentee_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if changed == 0 {
+        return Err(Error::Conflict("the mentee was matched meanwhile".into()));
+    }
+    introduce(app, &mut tx, &programme, &mentor, &mentee, &id).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "programme.matched",
+        Some(&id),
+        Some(json!({"programme": programme_id})),
+    )
+    .await?;
+    let row = find_match(tx.conn(), &id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+async fn introduce(
+    app: &App,
+    tx: &mut Tx,
+    p: &ProgrammeRow,
+    mentor: &ApplicationRow,
+    mentee: &ApplicationRow,
+    match_id: &str,
+) -> Result<()> {
+    let (Some(a), Some(b)) = (
+        members::find(tx.conn(), &mentor.account_id).await?,
+        members::find(tx.conn(), &mentee.account_id).await?,
+    ) else {
+        return Ok(());
+    };
+    let about_mentor = [
+        list_of(&mentor.expertise).join(", "),
+        mentor.bio.clone().unwrap_or_default(),
+    ]
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" — ");
+    let about_mentee = list_of(&mentee.goals).join(", ");
+    for (to, other, role, about) in [
+        (&a, &b, "mentor", about_mentee),
+        (&b, &a, "mentee", about_mentor),
+    ] {
+        let Some(email) = to.email_address() else {
+            continue;
+        };
+        mail::enqueue(
+            tx,
+            &app.templates,
+            &app.config,
+            Mail {
+                kind: "mentor_introduction",
+                to: &email,
+                language: to.language(),
+                account_id: Some(&to.id),
+                context: json!({
+                    "first_name": to.first_name.clone().unwrap_or_default(),
+                    "role": role,
+                    "other_name": other.full_name(),
+                    "other_email": other.email.clone().unwrap_or_default(),
+                    "programme": p.name_in(to.language().as_str()),
+                    "other_about": about,
+                }),
+                idempotency_key: format!("mentor_introduction:{match_id}:{role}"),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub async fn find_match(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    id: &str,
+) -> Result<Option<MatchRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MATCH_COLUMNS} FROM matches WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(exec)
+    .await?)
+}
+
+pub async fn matches(app: &App, programme_id: &str) -> Result<Vec<MatchRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MATCH_COLUMNS} FROM matches WHERE programme_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(programme_id)
+    .fetch_all(&app.db.read)
+    .await?)
+}
+
+/// Moves a match on: `active` (they met), `completed` or `withdrawn` (the mentor's place frees).
+pub async fn advance(app: &App, actor: &str, match_id: &str, to: &'static str) -> Result<MatchRow> {
+    let mut tx = app.db.begin().await?;
+    let m = find_match(tx.conn(), match_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    let allowed = match to {
+        "active" => m.status == "matched",
+        "completed" => m.status == "active",
+        "withdrawn" => m.status == "matched" || m.status == "active",
+        _ => false,
+    };
+    if !allowed {
+        return Err(Error::Conflict(format!(
+            "a {} match cannot become {to}",
+            m.status
+        )));
+    }
+    let now = now_ms();
+    let ending = to != "active";
+    sqlx::query(
+        "UPDATE matches SET status = $2, live = $3, started_at = COALESCE(started_at, CASE WHEN $2 = 'active' THEN $4 ELSE NULL END), \
+         ended_at = CASE WHEN $3 = 0 THEN $4 ELSE ended_at END WHERE id = $1",
+    )
+    .bind(match_id)
+    .bind(to)
+    .bind(if ending { 0_i64 } else { 1 })
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query("UPDATE programme_applications SET status = $2, updated_at = $3 WHERE id = $1")
+        .bind(&m.mentee_id)
+        .bind(to)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    if ending {
+        sqlx::query("UPDATE programme_applications SET mentees = mentees - 1, updated_at = $2 WHERE id = $1 AND mentees > 0")
+            .bind(&m.mentor_id)
+            .bind(now)
+            .execute(tx.conn())
+            .await?;
+    } else {
+        sqlx::query(
+            "UPDATE programme_applications SET status = 'active', updated_at = $2 WHERE id = $1",
+        )
+        .bind(&m.mentor_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    }
+    audit::record(&mut tx, actor, &format!("match.{to}"), Some(match_id), None).await?;
+    let row = find_match(tx.conn(), match_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The mentor or the mentee of a completed match rates it (1–5) with a comment.
+pub async fn feedback(
+    app: &App,
+    member: &MemberRow,
+    match_id: &str,
+    rating: i64,
+    comment: Option<String>,
+) -> Result<MatchRow> {
+    let mut tx = app.db.begin().await?;
+    let m = find_match(tx.conn(), match_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    let mentor = find_application(tx.conn(), &m.mentor_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    let mentee = find_application(tx.conn(), &m.mentee_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    let sql = if mentor.account_id == member.id {
+        "UPDATE matches SET mentor_rating = $2, mentor_comment = $3 WHERE id = $1"
+    } else if mentee.account_id == member.id {
+        "UPDATE matches SET mentee_rating = $2, mentee_comment = $3 WHERE id = $1"
+    } else {
+        return Err(Error::NotFound("match"));
+    };
+    if m.status != "completed" {
+        return Err(Error::Conflict(
+            "feedback is given when the mentoring is completed".into(),
+        ));
+    }
+    sqlx::query(sql)
+        .bind(match_id)
+        .bind(rating)
+        .bind(comment)
+        .execute(tx.conn())
+        .await?;
+    audit::record(&mut tx, &member.id, "match.feedback", Some(match_id), None).await?;
+    let row = find_match(tx.conn(), match_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// A member's own applications and matches, with the other person's contact once matched.
+pub async fn mine(
+    app: &App,
+    account_id: &str,
+) -> Result<Vec<(ApplicationRow, Option<MatchRow>, Option<MemberRow>)>> {
+    let apps: Vec<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM programme_applications WHERE account_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut out = Vec::new();
+    for a in apps {
+        let matches: Vec<MatchRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MATCH_COLUMNS} FROM matches WHERE (mentor_id = $1 OR mentee_id = $1) ORDER BY created_at DESC, id"
+        )))
+        .bind(&a.id)
+        .fetch_all(&app.db.read)
+        .await?;
+        if matches.is_empty() {
+            out.push((a, None, None));
+            continue;
+        }
+        for m in matches {
+            let other_app = if m.mentor_id == a.id {
+                &m.mentee_id
+            } else {
+                &m.mentor_id
+            };
+            let other = match find_application(&app.db.read, other_app).await? {
+                Some(o) if m.status != "withdrawn" => {
+                    members::find(&app.db.read, &o.account_id).await?
+                }
+                _ => None,
+            };
+            out.push((a.clone(), Some(m), other));
+        }
+    }
+    Ok(out)
+}

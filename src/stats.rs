@@ -1,0 +1,379 @@
+//! The figures the centre reports to its funders, counted in the database (GROUP BY and COUNT
+//! over indexed columns; nothing is loaded row by row). Erased members keep their ids, dates and
+//! registrations, so the figures of past periods do not change when someone is forgotten.
+//! Months are calendar months in UTC.
+
+use chrono::NaiveDate;
+use poem_openapi::param::{Header, Query};
+use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+
+use crate::app::{ApiTags, App};
+use crate::auth::Auth;
+use crate::db::Backend;
+use crate::error::{ApiResult, Error, Result};
+use crate::values::LocalTime;
+
+#[derive(Object, Clone, Debug, PartialEq, Eq)]
+pub struct Count {
+    pub key: String,
+    pub count: i64,
+}
+
+#[derive(Object, Debug)]
+pub struct MemberFigures {
+    /// Resident members and alumni (not pending, not erased).
+    pub total: i64,
+    pub by_phase: Vec<Count>,
+    /// Every account, erased ones included.
+    pub by_status: Vec<Count>,
+    pub by_country_of_origin: Vec<Count>,
+    pub by_municipality: Vec<Count>,
+    /// Confirmed sign-ups by month of sign-up, within the period.
+    pub new_per_month: Vec<Count>,
+}
+
+#[derive(Object, Debug)]
+pub struct HouseholdFigures {
+    pub with_partner: i64,
+    pub with_children: i64,
+}
+
+#[derive(Object, Debug)]
+pub struct EventFigures {
+    /// Published events that ended within the period.
+    pub held: i64,
+    /// Registrations made within the period (cancelled ones not counted).
+    pub registrations: i64,
+    /// People with a confirmed seat at the events held.
+    pub people_confirmed: i64,
+    pub people_attended: i64,
+    pub no_shows: i64,
+    /// attended / confirmed, 0 when nobody was confirmed.
+    pub attendance_rate: f64,
+    pub no_show_rate: f64,
+    /// Registrations within the period that had to wait for a seat.
+    pub waitlisted: i64,
+}
+
+#[derive(Object, Debug)]
+pub struct NewsletterFigures {
+    pub issues_sent: i64,
+    /// Messages delivered within the period.
+    pub messages_sent: i64,
+    pub unsubscribes: i64,
+}
+
+#[derive(Object, Debug)]
+pub struct MentoringFigures {
+    pub matches_started: i64,
+    pub matches_completed: i64,
+}
+
+#[derive(Object, Debug)]
+pub struct Stats {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub members: MemberFigures,
+    pub households: HouseholdFigures,
+    pub events: EventFigures,
+    pub newsletter: NewsletterFigures,
+    pub mentoring: MentoringFigures,
+    pub alumni_by_country: Vec<Count>,
+}
+
+async fn counts(app: &App, sql: &'static str, binds: &[i64]) -> Result<Vec<Count>> {
+    let mut q = sqlx::query_as::<_, (Option<String>, i64)>(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_all(&app.db.read)
+        .await?
+        .into_iter()
+        .map(|(k, count)| Count {
+            key: k.unwrap_or_else(|| "unknown".into()),
+            count,
+        })
+        .collect())
+}
+
+async fn one(app: &App, sql: &'static str, binds: &[i64]) -> Result<i64> {
+    let mut q = sqlx::query_as::<_, (i64,)>(sql);
+    for b in binds {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_one(&app.db.read).await?.0)
+}
+
+fn rate(part: i64, whole: i64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64 * 1000.0).round() / 1000.0
+    }
+}
+
+/// The figures for `[from, to]` (local dates in the centre's time zone, both included).
+pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats> {
+    if to < from {
+        return Err(Error::field("to", "must not be before from"));
+    }
+    let start = |d: NaiveDate| {
+        LocalTime::from_local(
+            d.and_hms_opt(0, 0, 0).unwrap_or_default(),
+            app.config.timezone,
+        )
+        .or_else(|_| {
+            LocalTime::from_local(
+                d.and_hms_opt(1, 0, 0).unwrap_or_default(),
+                app.config.timezone,
+            )
+        })
+        .map(|t| t.utc.timestamp_millis())
+        .unwrap_or(0)
+    };
+    let (a, b) = (start(from), start(to.succ_opt().unwrap_or(to)));
+    let new_per_month = match app.db.backend {
+        Backend::Sqlite => counts(
+            app,
+            "SELECT strftime('%Y-%m', created_at / 1000, 'unixepoch') AS m, COUNT(*) FROM accounts \
+             WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m ORDER BY m",
+            &[a, b],
+        )
+        .await?,
+        Backend::Postgres => counts(
+            app,
+            "SELECT to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM') AS m, COUNT(*) FROM accounts \
+             WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m ORDER BY m",
+            &[a, b],
+        )
+        .await?,
+    };
+    let people_confirmed = one(
+        app,
+        "SELECT COUNT(*) FROM registration_people rp JOIN registrations r ON r.id = rp.registration_id \
+         JOIN events e ON e.id = r.event_id WHERE r.status = 'confirmed' AND e.status = 'published' \
+         AND e.ends_at >= $1 AND e.ends_at < $2",
+        &[a, b],
+    )
+    .await?;
+    let people_attended = one(
+        app,
+        "SELECT COUNT(*) FROM registration_people rp JOIN registrations r ON r.id = rp.registration_id \
+         JOIN events e ON e.id = r.event_id WHERE r.status = 'confirmed' AND e.status = 'published' \
+         AND e.ends_at >= $1 AND e.ends_at < $2 AND rp.checked_in_at IS NOT NULL",
+        &[a, b],
+    )
+    .await?;
+    Ok(Stats {
+        from,
+        to,
+        members: MemberFigures {
+            total: one(app, "SELECT COUNT(*) FROM accounts WHERE status IN ('active', 'alumni')", &[]).await?,
+            by_phase: counts(app, "SELECT phase, COUNT(*) FROM accounts WHERE status IN ('active', 'alumni') GROUP BY phase ORDER BY phase", &[]).await?,
+            by_status: counts(app, "SELECT status, COUNT(*) FROM accounts GROUP BY status ORDER BY status", &[]).await?,
+            by_country_of_origin: counts(
+                app,
+                "SELECT country_of_origin, COUNT(*) FROM accounts WHERE status IN ('active', 'alumni') \
+                 GROUP BY country_of_origin ORDER BY COUNT(*) DESC, country_of_origin",
+                &[],
+            )
+            .await?,
+            by_municipality: counts(
+                app,
+                "SELECT municipality, COUNT(*) FROM accounts WHERE status = 'active' GROUP BY municipality ORDER BY COUNT(*) DESC, municipality",
+                &[],
+            )
+            .await?,
+            new_per_month,
+        },
+        households: HouseholdFigures {
+            with_partner: one(
+                app,
+                "SELECT COUNT(DISTINCT p.household_id) FROM people p JOIN accounts a ON a.person_id = p.id \
+                 WHERE p.relation = 'partner' AND a.status IN ('active', 'alumni')",
+                &[],
+            )
+            .await?,
+            with_children: one(
+                app,
+                "SELECT COUNT(DISTINCT p.household_id) FROM people p WHERE p.relation = 'child' AND p.erased_at IS NULL \
+                 AND EXISTS (SELECT 1 FROM people q JOIN accounts a ON a.person_id = q.id \
+                             WHERE q.household_id = p.household_id AND a.status IN ('active', 'alumni'))",
+                &[],
+            )
+            .await?,
+        },
+        events: EventFigures {
+            held: one(app, "SELECT COUNT(*) FROM events WHERE status = 'published' AND ends_at >= $1 AND ends_at < $2", &[a, b]).await?,
+            registrations: one(
+                app,
+                "SELECT COUNT(*) FROM registrations WHERE status <> 'cancelled' AND created_at >= $1 AND created_at < $2",
+                &[a, b],
+            )
+            .await?,
+            people_confirmed,
+            people_attended,
+            no_shows: people_confirmed - people_attended,
+            attendance_rate: rate(people_attended, people_confirmed),
+            no_show_rate: rate(people_confirmed - people_attended, people_confirmed),
+            waitlisted: one(
+                app,
+                "SELECT COUNT(*) FROM registrations WHERE created_at >= $1 AND created_at < $2 \
+                 AND (status = 'waitlisted' OR promoted_at IS NOT NULL)",
+                &[a, b],
+            )
+            .await?,
+        },
+        newsletter: NewsletterFigures {
+            issues_sent: one(app, "SELECT COUNT(*) FROM newsletters WHERE status = 'sent' AND finished_at >= $1 AND finished_at < $2", &[a, b]).await?,
+            messages_sent: one(app, "SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND sent_at >= $1 AND sent_at < $2", &[a, b]).await?,
+            unsubscribes: one(
+                app,
+                "SELECT COUNT(*) FROM consents WHERE kind LIKE 'newsletter:%' AND granted = 0 AND at >= $1 AND at < $2",
+                &[a, b],
+            )
+            .await?,
+        },
+        mentoring: MentoringFigures {
+            matches_started: one(app, "SELECT COUNT(*) FROM matches WHERE created_at >= $1 AND created_at < $2", &[a, b]).await?,
+            matches_completed: one(
+                app,
+                "SELECT COUNT(*) FROM matches WHERE status = 'completed' AND ended_at >= $1 AND ended_at < $2",
+                &[a, b],
+            )
+            .await?,
+        },
+        alumni_by_country: counts(
+            app,
+            "SELECT destination_country, COUNT(*) FROM accounts WHERE status = 'alumni' GROUP BY destination_country \
+             ORDER BY COUNT(*) DESC, destination_country",
+            &[],
+        )
+        .await?,
+    })
+}
+
+/// One `section,key,value` row per figure.
+pub fn csv(s: &Stats) -> String {
+    let mut out = String::from("\u{feff}section,key,value\r\n");
+    let mut row = |section: &str, key: &str, value: String| {
+        out.push_str(&format!(
+            "{section},{},{value}\r\n",
+            key.replace([',', '"', '\r', '\n'], " ")
+        ));
+    };
+    row("period", "from", s.from.to_string());
+    row("period", "to", s.to.to_string());
+    row("members", "total", s.members.total.to_string());
+    for (section, list) in [
+        ("members_by_phase", &s.members.by_phase),
+        ("members_by_status", &s.members.by_status),
+        (
+            "members_by_country_of_origin",
+            &s.members.by_country_of_origin,
+        ),
+        ("members_by_municipality", &s.members.by_municipality),
+        ("new_members_per_month", &s.members.new_per_month),
+        ("alumni_by_country", &s.alumni_by_country),
+    ] {
+        for c in list {
+            row(section, &c.key, c.count.to_string());
+        }
+    }
+    row(
+        "households",
+        "with_partner",
+        s.households.with_partner.to_string(),
+    );
+    row(
+        "households",
+        "with_children",
+        s.households.with_children.to_string(),
+    );
+    let e = &s.events;
+    for (k, v) in [
+        ("held", e.held),
+        ("registrations", e.registrations),
+        ("people_confirmed", e.people_confirmed),
+        ("people_attended", e.people_attended),
+        ("no_shows", e.no_shows),
+        ("waitlisted", e.waitlisted),
+    ] {
+        row("events", k, v.to_string());
+    }
+    row("events", "attendance_rate", e.attendance_rate.to_string());
+    row("events", "no_show_rate", e.no_show_rate.to_string());
+    row(
+        "newsletter",
+        "issues_sent",
+        s.newsletter.issues_sent.to_string(),
+    );
+    row(
+        "newsletter",
+        "messages_sent",
+        s.newsletter.messages_sent.to_string(),
+    );
+    row(
+        "newsletter",
+        "unsubscribes",
+        s.newsletter.unsubscribes.to_string(),
+    );
+    row(
+        "mentoring",
+        "matches_started",
+        s.mentoring.matches_started.to_string(),
+    );
+    row(
+        "mentoring",
+        "matches_completed",
+        s.mentoring.matches_completed.to_string(),
+    );
+    out
+}
+
+pub struct StatsApi {
+    pub app: App,
+}
+
+// Answered once per request: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(ApiResponse)]
+enum StatsResponse {
+    #[oai(status = 200)]
+    Json(Json<Stats>),
+    /// `section,key,value` rows, UTF-8 with BOM.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Csv(PlainText<String>),
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Stats")]
+impl StatsApi {
+    /// Figures for funders (staff)
+    ///
+    /// Members by phase, status, country of origin and municipality; new members per month;
+    /// households with a partner or children; events held, registrations, attendance and no-shows,
+    /// waitlist demand; newsletter reach and unsubscribes; mentor matches; alumni by country.
+    /// `from`/`to` are local dates (default: the last 12 months). JSON, or CSV with
+    /// `Accept: text/csv`.
+    #[oai(path = "/stats", method = "get")]
+    async fn stats(
+        &self,
+        auth: Auth,
+        from: Query<Option<NaiveDate>>,
+        to: Query<Option<NaiveDate>>,
+        accept: Header<Option<String>>,
+    ) -> ApiResult<StatsResponse> {
+        auth.0.require_staff()?;
+        let today = chrono::Utc::now()
+            .with_timezone(&self.app.config.timezone)
+            .date_naive();
+        let to = to.0.unwrap_or(today);
+        let from = from.0.unwrap_or(to - chrono::Duration::days(365));
+        let s = figures(&self.app, from, to).await?;
+        if accept.0.as_deref().is_some_and(|a| a.contains("text/csv")) {
+            return Ok(StatsResponse::Csv(PlainText(csv(&s))));
+        }
+        Ok(StatsResponse::Json(Json(s)))
+    }
+}

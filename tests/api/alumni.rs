@@ -1,0 +1,215 @@
+use limburgers_worldwide::values::Role;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+fn today() -> String {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Brussels)
+        .date_naive()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_household_leaves_becomes_alumni_and_one_comes_back() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    let eve = t.member("eve@example.org", "Eve", "Resident").await;
+    let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+
+    let r = t
+        .post("/api/v1/me/departure", json!({"leaving_on": later, "destination_country": "ca", "destination_city": "Toronto", "keep_in_touch": true}), Some(&ana))
+        .await;
+    r.assert(200);
+    assert_eq!(
+        r.json()["leaving"].as_array().unwrap().len(),
+        2,
+        "the household leaves together"
+    );
+    assert_eq!(t.me(&raj).await["phase"], "leaving");
+    let job = limburgers_worldwide::jobs::find("alumni-transition").unwrap();
+    assert!(
+        (job.run)(t.app.clone()).await.unwrap().starts_with('0'),
+        "not yet"
+    );
+
+    sqlx::query("UPDATE accounts SET leaving_on = $1 WHERE leaving_on IS NOT NULL")
+        .bind(today())
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    assert!((job.run)(t.app.clone()).await.unwrap().starts_with('2'));
+    assert!(
+        (job.run)(t.app.clone()).await.unwrap().starts_with('0'),
+        "once"
+    );
+    assert_eq!(t.me(&ana).await["status"], "alumni");
+    let subs = t.get("/api/v1/me/subscriptions", Some(&ana)).await.json();
+    assert!(
+        subs.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["list"] == "alumni" && s["status"] == "active"),
+        "{subs}"
+    );
+    assert!(
+        subs.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["list"] == "community" && s["status"] == "unsubscribed"),
+        "{subs}"
+    );
+    t.outbox_settled().await;
+    let farewell = t
+        .mails_to("ana@example.org")
+        .into_iter()
+        .find(|m| m.text.contains("Toronto"));
+    assert!(farewell.is_some(), "a farewell mail naming the destination");
+
+    // Alumni keep their sign-in and may come to events open to alumni only.
+    t.post(
+        "/api/v1/auth/magic-link",
+        json!({"email": "ana@example.org"}),
+        None,
+    )
+    .await
+    .assert(202);
+    let ana_id = t.me(&ana).await["id"].as_str().unwrap().to_owned();
+    let open = t.event(&staff, json!({"audience": "everyone"})).await;
+    let residents = t.event(&staff, json!({"audience": "members"})).await;
+    t.register(&ana, open["id"].as_str().unwrap(), &[&ana_id])
+        .await
+        .assert(201);
+    t.register(&ana, residents["id"].as_str().unwrap(), &[&ana_id])
+        .await
+        .assert_problem(403);
+
+    // The directory shows only alumni who opted in, with the fields they chose.
+    t.put_json(
+        "/api/v1/me/directory",
+        json!({"visible": true, "fields": ["first_name", "destination_city"]}),
+        Some(&ana),
+    )
+    .await
+    .assert(200);
+    let dir = t.get("/api/v1/alumni?country=CA", Some(&eve)).await.json();
+    assert_eq!(dir.as_array().unwrap().len(), 1, "Raj did not opt in");
+    assert_eq!(dir[0]["first_name"], "Ana");
+    assert_eq!(dir[0]["destination_city"], "Toronto");
+    assert!(dir[0]["last_name"].is_null() && dir[0]["email"].is_null());
+    assert!(
+        t.get("/api/v1/alumni?country=BE", Some(&eve))
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    t.get("/api/v1/alumni", None).await.assert_problem(401);
+
+    // Back in Limburg.
+    let back = t.post("/api/v1/me/return", json!({}), Some(&raj)).await;
+    back.assert(200);
+    assert_eq!(back.json()["status"], "active");
+    assert_eq!(back.json()["phase"], "coming_in");
+    t.post("/api/v1/me/return", json!({}), Some(&eve))
+        .await
+        .assert_problem(409);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'member.returned'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn unconfirmed_sign_ups_are_removed_after_seven_days() {
+    let t = TestApp::spawn().await;
+    t.sign_up("old@example.org", "Old", "Pending")
+        .await
+        .assert(202);
+    t.sign_up("new@example.org", "New", "Pending")
+        .await
+        .assert(202);
+    t.outbox_settled().await;
+    sqlx::query("UPDATE accounts SET created_at = created_at - CAST(8 * 86400000 AS BIGINT) WHERE email = 'old@example.org'")
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    let job = limburgers_worldwide::jobs::find("retention-unverified").unwrap();
+    assert!((job.run)(t.app.clone()).await.unwrap().starts_with('1'));
+    assert_eq!(t.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM people").await, 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM households").await, 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM outbox WHERE recipient = 'old@example.org'")
+            .await,
+        0
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'retention.unverified_removed'")
+            .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn inactive_alumni_are_reminded_then_erased_when_the_setting_is_on() {
+    let t = TestApp::spawn_with(|s| {
+        s.insert("ALUMNI_RETENTION_YEARS", "2".into());
+    })
+    .await;
+    let (a, a_id) = t.quick_member("alum@example.org").await;
+    let (_, b_id) = t.quick_member("recent@example.org").await;
+    let _ = a;
+    let three_years = 3 * 365 * 86_400_000_i64;
+    sqlx::query("UPDATE accounts SET status = 'alumni', alumni_since = 1, last_seen_at = $2 WHERE person_id = $1")
+        .bind(&a_id)
+        .bind(limburgers_worldwide::db::now_ms() - three_years)
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE accounts SET status = 'alumni', alumni_since = 1 WHERE person_id = $1")
+        .bind(&b_id)
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    let job = limburgers_worldwide::jobs::find("retention-alumni").unwrap();
+    assert_eq!(
+        (job.run)(t.app.clone()).await.unwrap(),
+        "1 reminded, 0 erased"
+    );
+    let reminder = t.next_mail_to("alum@example.org").await;
+    assert!(reminder.text.contains("/sign-in"));
+    assert_eq!(
+        (job.run)(t.app.clone()).await.unwrap(),
+        "0 reminded, 0 erased",
+        "the grace period runs"
+    );
+    sqlx::query("UPDATE accounts SET retention_reminded_at = retention_reminded_at - $2 WHERE person_id = $1")
+        .bind(&a_id)
+        .bind(31 * 86_400_000_i64)
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    assert_eq!(
+        (job.run)(t.app.clone()).await.unwrap(),
+        "0 reminded, 1 erased"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM accounts WHERE status = 'erased'")
+            .await,
+        1
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'job.retention_alumni'")
+            .await,
+        3
+    );
+
+    let off = TestApp::spawn().await;
+    let job = limburgers_worldwide::jobs::find("retention-alumni").unwrap();
+    assert!((job.run)(off.app.clone()).await.unwrap().starts_with("off"));
+}
