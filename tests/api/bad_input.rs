@@ -18,6 +18,10 @@ async fn footprint(t: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM outbox",
         "SELECT COUNT(*) FROM audit_log",
         "SELECT COUNT(*) FROM events",
+        "SELECT COUNT(*) FROM programmes",
+        "SELECT COUNT(*) FROM programme_applications",
+        "SELECT COUNT(*) FROM matches",
+        "SELECT COUNT(*) FROM accounts WHERE leaving_on IS NOT NULL OR directory_visible = 1",
         "SELECT COUNT(*) FROM newsletters",
         "SELECT COUNT(*) FROM subscriptions",
         "SELECT COUNT(*) FROM deliveries",
@@ -85,6 +89,19 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
     let schedule_path = format!("/api/v1/newsletters/{nid}/schedule");
     let preview_path = format!("/api/v1/newsletters/{nid}/preview");
     let test_path = format!("/api/v1/newsletters/{nid}/test");
+    let programme = t
+        .post(
+            "/api/v1/programmes",
+            json!({"name": {"en": "P"}, "description": {"en": "D"}, "audience": "everyone",
+                   "starts_on": "2030-01-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 2}),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let pid = programme["id"].as_str().unwrap().to_owned();
+    let mentors_path = format!("/api/v1/programmes/{pid}/mentors");
+    let mentees_path = format!("/api/v1/programmes/{pid}/mentees");
+    let matches_path = format!("/api/v1/programmes/{pid}/matches");
     let good_event =
         json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00"});
 
@@ -333,6 +350,66 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
             "/api/v1/newsletter/confirm",
             None,
             vec![json!({}), json!({"token": "unknown"})],
+        ),
+        (
+            "POST",
+            "/api/v1/programmes",
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"name": {"nl": "P"}, "description": {"en": "D"}, "audience": "everyone", "starts_on": "2030-01-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 2}),
+                json!({"name": {"en": "P"}, "description": {"en": "D"}, "audience": "kids", "starts_on": "2030-01-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 2}),
+                json!({"name": {"en": "P"}, "description": {"en": "D"}, "audience": "everyone", "starts_on": "2030-03-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 2}),
+                json!({"name": {"en": "P"}, "description": {"en": "D"}, "audience": "everyone", "starts_on": "2030-01-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 0}),
+            ],
+        ),
+        (
+            "POST",
+            &mentors_path,
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"expertise": [], "sectors": [], "languages": [], "capacity": 0}),
+                json!({"expertise": [""], "sectors": [], "languages": [], "capacity": 1}),
+                json!({"expertise": [], "sectors": [], "languages": [], "capacity": 1, "bio": long.repeat(10)}),
+            ],
+        ),
+        (
+            "POST",
+            &mentees_path,
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"goals": [], "languages": []}),
+                json!({"goals": ["x"], "languages": [], "sector": ""}),
+            ],
+        ),
+        (
+            "POST",
+            &matches_path,
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"mentor_id": "x", "mentee_id": "y"}),
+                json!({"mentor_id": uuid::Uuid::now_v7(), "mentee_id": uuid::Uuid::now_v7()}),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/me/departure",
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"leaving_on": "soon", "destination_country": "CA", "keep_in_touch": true}),
+                json!({"leaving_on": "2090-01-01", "destination_country": "CA", "keep_in_touch": true}),
+                json!({"leaving_on": "2030-01-01", "destination_country": "Canada", "keep_in_touch": true}),
+            ],
+        ),
+        (
+            "PUT",
+            "/api/v1/me/directory",
+            Some(&ana),
+            vec![json!({}), json!({"visible": true, "fields": ["shoe_size"]})],
         ),
         (
             "PATCH",
