@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
 mod alumni;
+mod authz;
 mod bad_input;
 mod binary;
 mod calendar;

@@ -1,0 +1,686 @@
+//! The authorization matrix: every route of the OpenAPI spec × every kind of caller. A route
+//! missing from the table fails the test, so a new route cannot be forgotten. Denied callers must
+//! get 401 (anonymous) or 403 (signed in, wrong role) and change nothing; allowed callers must not
+//! get either. Routes that would destroy the fixtures are called by denied callers only (the
+//! functional tests cover them for the allowed ones). Household-scoped routes are also called by
+//! another household, which must see 404, never the data.
+
+use std::collections::HashMap;
+
+use limburgers_worldwide::values::Role as AccountRole;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Access {
+    Public,
+    Signed,
+    Staff,
+    Admin,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Caller {
+    Anonymous,
+    Member,
+    Partner,
+    OtherHousehold,
+    Alumnus,
+    Staff,
+    Admin,
+}
+
+const CALLERS: [Caller; 7] = [
+    Caller::Anonymous,
+    Caller::Member,
+    Caller::Partner,
+    Caller::OtherHousehold,
+    Caller::Alumnus,
+    Caller::Staff,
+    Caller::Admin,
+];
+
+fn allowed(access: Access, caller: Caller) -> bool {
+    match access {
+        Access::Public => true,
+        Access::Signed => caller != Caller::Anonymous,
+        Access::Staff => matches!(caller, Caller::Staff | Caller::Admin),
+        Access::Admin => caller == Caller::Admin,
+    }
+}
+
+/// (method, path, access, destroys fixtures, body). `{self}` in a body is the caller's person id.
+fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
+    use Access::*;
+    let event =
+        json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00"});
+    let newsletter = json!({"subject": {"en": "S"}, "body": {"en": "B"}, "segment": "community"});
+    let departure = json!({"leaving_on": "2027-06-01", "destination_country": "CA", "keep_in_touch": true, "household": false});
+    vec![
+        (
+            "POST",
+            "/api/v1/members",
+            Public,
+            false,
+            json!({"email": "new-{self}@example.org", "first_name": "N", "last_name": "M", "language": "en", "consent": {"privacy_policy": true}}),
+        ),
+        ("GET", "/api/v1/members", Staff, false, json!(null)),
+        (
+            "POST",
+            "/api/v1/members/verify",
+            Public,
+            false,
+            json!({"token": "nope"}),
+        ),
+        ("GET", "/api/v1/me", Signed, false, json!(null)),
+        ("PATCH", "/api/v1/me", Signed, false, json!({})),
+        ("DELETE", "/api/v1/me", Signed, true, json!(null)),
+        ("GET", "/api/v1/me/export", Signed, false, json!(null)),
+        ("GET", "/api/v1/members/{member}", Staff, false, json!(null)),
+        ("PATCH", "/api/v1/members/{member}", Staff, false, json!({})),
+        (
+            "DELETE",
+            "/api/v1/members/{member}",
+            Admin,
+            true,
+            json!(null),
+        ),
+        ("GET", "/api/v1/me/household", Signed, false, json!(null)),
+        (
+            "POST",
+            "/api/v1/me/household/partner",
+            Signed,
+            false,
+            json!({"email": "p-{self}@example.org", "first_name": "P", "last_name": "Q"}),
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/accept",
+            Public,
+            false,
+            json!({"token": "nope", "consent": {"privacy_policy": true}}),
+        ),
+        (
+            "POST",
+            "/api/v1/me/household/leave",
+            Signed,
+            true,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/me/household/dependents",
+            Signed,
+            false,
+            json!({"first_name": "Kid", "relation": "child"}),
+        ),
+        (
+            "PATCH",
+            "/api/v1/me/household/dependents/{child}",
+            Signed,
+            false,
+            json!({"first_name": "Kid"}),
+        ),
+        (
+            "DELETE",
+            "/api/v1/me/household/dependents/{child}",
+            Signed,
+            true,
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/magic-link",
+            Public,
+            false,
+            json!({"email": "ana@example.org"}),
+        ),
+        (
+            "POST",
+            "/api/v1/auth/sessions",
+            Public,
+            false,
+            json!({"token": "nope"}),
+        ),
+        (
+            "DELETE",
+            "/api/v1/auth/sessions/current",
+            Signed,
+            true,
+            json!(null),
+        ),
+        ("GET", "/api/v1/events", Public, false, json!(null)),
+        ("POST", "/api/v1/events", Staff, false, event.clone()),
+        ("GET", "/api/v1/events/{event}", Public, false, json!(null)),
+        (
+            "PATCH",
+            "/api/v1/events/{event}",
+            Staff,
+            false,
+            json!({"title": "Welcome drinks"}),
+        ),
+        (
+            "POST",
+            "/api/v1/events/series",
+            Staff,
+            false,
+            json!({"event": event, "repeat": {"frequency": "weekly", "count": 2}}),
+        ),
+        (
+            "POST",
+            "/api/v1/events/{event}/cancel",
+            Staff,
+            true,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/events/{event}/registrations",
+            Signed,
+            false,
+            json!({"person_ids": ["{self}"]}),
+        ),
+        (
+            "GET",
+            "/api/v1/events/{event}/registrations",
+            Staff,
+            false,
+            json!(null),
+        ),
+        (
+            "DELETE",
+            "/api/v1/events/{event}/registrations/{registration}",
+            Signed,
+            true,
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/events/{event}/check-ins",
+            Staff,
+            false,
+            json!({"registration_id": "{registration}"}),
+        ),
+        (
+            "GET",
+            "/api/v1/me/registrations",
+            Signed,
+            false,
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/me/calendar-token",
+            Signed,
+            false,
+            json!({}),
+        ),
+        (
+            "GET",
+            "/api/v1/events/{event}/calendar.ics",
+            Public,
+            false,
+            json!(null),
+        ),
+        (
+            "GET",
+            "/api/v1/me/subscriptions",
+            Signed,
+            false,
+            json!(null),
+        ),
+        ("PUT", "/api/v1/me/subscriptions", Signed, false, json!({})),
+        (
+            "POST",
+            "/api/v1/newsletter/confirm",
+            Public,
+            false,
+            json!({"token": "nope"}),
+        ),
+        ("GET", "/api/v1/newsletters", Staff, false, json!(null)),
+        (
+            "POST",
+            "/api/v1/newsletters",
+            Staff,
+            false,
+            newsletter.clone(),
+        ),
+        (
+            "GET",
+            "/api/v1/newsletters/{newsletter}",
+            Staff,
+            false,
+            json!(null),
+        ),
+        (
+            "PATCH",
+            "/api/v1/newsletters/{newsletter}",
+            Staff,
+            false,
+            newsletter,
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/preview",
+            Staff,
+            false,
+            json!({"account_id": "{member}"}),
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/test",
+            Staff,
+            false,
+            json!({"email": "proof@example.org"}),
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/schedule",
+            Staff,
+            false,
+            json!({"at": "2031-01-01T00:00:00Z"}),
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/send",
+            Staff,
+            false,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/pause",
+            Staff,
+            false,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/resume",
+            Staff,
+            false,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/newsletters/{newsletter}/cancel",
+            Staff,
+            false,
+            json!({}),
+        ),
+        ("GET", "/api/v1/programmes", Signed, false, json!(null)),
+        (
+            "POST",
+            "/api/v1/programmes",
+            Staff,
+            false,
+            json!({"name": {"en": "P"}, "description": {"en": "D"}, "audience": "everyone", "starts_on": "2030-01-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 2}),
+        ),
+        (
+            "GET",
+            "/api/v1/programmes/{programme}",
+            Signed,
+            false,
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/close",
+            Staff,
+            true,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/mentors",
+            Signed,
+            false,
+            json!({"expertise": ["x"], "sectors": [], "languages": [], "capacity": 1}),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/mentees",
+            Signed,
+            false,
+            json!({"goals": ["x"], "languages": []}),
+        ),
+        (
+            "GET",
+            "/api/v1/programmes/{programme}/applications",
+            Staff,
+            false,
+            json!(null),
+        ),
+        (
+            "GET",
+            "/api/v1/programmes/{programme}/suggestions",
+            Staff,
+            false,
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/matches",
+            Staff,
+            false,
+            json!({"mentor_id": "{mentor}", "mentee_id": "{mentee}"}),
+        ),
+        (
+            "GET",
+            "/api/v1/programmes/{programme}/matches",
+            Staff,
+            false,
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/matches/{match}/start",
+            Staff,
+            false,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/matches/{match}/complete",
+            Staff,
+            false,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/matches/{match}/withdraw",
+            Staff,
+            true,
+            json!({}),
+        ),
+        (
+            "POST",
+            "/api/v1/programmes/{programme}/matches/{match}/feedback",
+            Signed,
+            false,
+            json!({"rating": 5}),
+        ),
+        ("GET", "/api/v1/me/mentoring", Signed, false, json!(null)),
+        (
+            "POST",
+            "/api/v1/me/departure",
+            Signed,
+            true,
+            departure.clone(),
+        ),
+        (
+            "POST",
+            "/api/v1/members/{member}/departure",
+            Staff,
+            true,
+            departure,
+        ),
+        ("POST", "/api/v1/me/return", Signed, false, json!({})),
+        (
+            "PUT",
+            "/api/v1/me/directory",
+            Signed,
+            false,
+            json!({"visible": false, "fields": []}),
+        ),
+        ("GET", "/api/v1/alumni", Signed, false, json!(null)),
+        ("GET", "/api/v1/stats", Staff, false, json!(null)),
+    ]
+}
+
+fn fill(template: &str, ids: &HashMap<&str, String>) -> String {
+    let mut s = template.to_owned();
+    for (k, v) in ids {
+        s = s.replace(&format!("{{{k}}}"), v);
+    }
+    s
+}
+
+#[tokio::test]
+async fn every_route_admits_exactly_its_callers() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", AccountRole::Staff).await;
+    let admin = t.staff("admin@expatcentre.test", AccountRole::Admin).await;
+    let member = t.member("ana@example.org", "Ana", "Silva").await;
+    let partner = t.partner(&member, "raj@example.org", "Raj").await;
+    let (other, _) = t.quick_member("other@example.org").await;
+    let (alumnus, alumnus_id) = t.quick_member("alum@example.org").await;
+    sqlx::query("UPDATE accounts SET status = 'alumni' WHERE person_id = $1")
+        .bind(&alumnus_id)
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    let member_id = t.me(&member).await["id"].as_str().unwrap().to_owned();
+    let child = t
+        .post(
+            "/api/v1/me/household/dependents",
+            json!({"first_name": "Mia", "relation": "child"}),
+            Some(&member),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let event = t.event(&staff, json!({})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let registration = t
+        .register(&member, &event, &[&member_id, &child])
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let newsletter = t
+        .post(
+            "/api/v1/newsletters",
+            json!({"subject": {"en": "S"}, "body": {"en": "B"}, "segment": "community"}),
+            Some(&staff),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let programme = t
+        .post(
+            "/api/v1/programmes",
+            json!({"name": {"en": "P"}, "description": {"en": "D"}, "audience": "everyone", "starts_on": "2030-01-01", "ends_on": "2030-02-01", "max_mentees_per_mentor": 3}),
+            Some(&staff),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mentor = t
+        .post(
+            &format!("/api/v1/programmes/{programme}/mentors"),
+            json!({"expertise": ["x"], "sectors": [], "languages": [], "capacity": 3}),
+            Some(&member),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mentee = t
+        .post(
+            &format!("/api/v1/programmes/{programme}/mentees"),
+            json!({"goals": ["y"], "languages": []}),
+            Some(&partner),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let the_match = t
+        .post(
+            &format!("/api/v1/programmes/{programme}/matches"),
+            json!({"mentor_id": mentor, "mentee_id": mentee}),
+            Some(&staff),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let tokens: HashMap<&str, Option<String>> = HashMap::from([
+        ("Anonymous", None),
+        ("Member", Some(member.clone())),
+        ("Partner", Some(partner.clone())),
+        ("OtherHousehold", Some(other.clone())),
+        ("Alumnus", Some(alumnus.clone())),
+        ("Staff", Some(staff.clone())),
+        ("Admin", Some(admin.clone())),
+    ]);
+    let mut ids: HashMap<&str, String> = HashMap::from([
+        ("member", member_id.clone()),
+        ("child", child.clone()),
+        ("event", event.clone()),
+        ("registration", registration.clone()),
+        ("newsletter", newsletter),
+        ("programme", programme.clone()),
+        ("mentor", mentor),
+        ("mentee", mentee),
+        ("match", the_match.clone()),
+    ]);
+
+    // The table covers the spec exactly.
+    let spec = t.get("/openapi.json", None).await.json();
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    let table = table();
+    let shape = |p: &str| {
+        p.split('/')
+            .map(|s| if s.starts_with('{') { "{}" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    for (method, path) in &routes {
+        assert!(
+            table
+                .iter()
+                .any(|(m, p, ..)| m == method && shape(p) == shape(path)),
+            "{method} {path} is not in the authorization table: classify it"
+        );
+    }
+    assert_eq!(
+        table.len(),
+        routes.len(),
+        "the table lists a route the spec does not have"
+    );
+
+    let mut checked = 0;
+    for (method, path, access, destructive, body) in &table {
+        for caller in CALLERS {
+            let ok = allowed(*access, caller);
+            if ok && *destructive {
+                continue;
+            }
+            let token = tokens[format!("{caller:?}").as_str()].clone();
+            let self_id = match caller {
+                Caller::Anonymous => "anon".to_owned(),
+                _ => t.me(token.as_deref().unwrap()).await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            };
+            ids.insert("self", self_id);
+            let url = fill(path, &ids);
+            let body = if body.is_null() {
+                Vec::new()
+            } else {
+                fill(&body.to_string(), &ids).into_bytes()
+            };
+            let r = t
+                .raw(method, &url, "application/json", body, token.as_deref())
+                .await;
+            if ok {
+                assert!(
+                    r.status != 401 && r.status != 403 && r.status < 500,
+                    "{caller:?} may {method} {url}, got {}: {}",
+                    r.status,
+                    r.body
+                );
+            } else {
+                let expected = if caller == Caller::Anonymous {
+                    401
+                } else {
+                    403
+                };
+                assert_eq!(
+                    r.status, expected,
+                    "{caller:?} must not {method} {url}: {}",
+                    r.body
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 300, "{checked} checks");
+
+    // Another household never reaches this household's people, registrations or matches.
+    for (method, url) in [
+        ("PATCH", format!("/api/v1/me/household/dependents/{child}")),
+        ("DELETE", format!("/api/v1/me/household/dependents/{child}")),
+        (
+            "DELETE",
+            format!("/api/v1/events/{event}/registrations/{registration}"),
+        ),
+        (
+            "POST",
+            format!("/api/v1/programmes/{programme}/matches/{the_match}/feedback"),
+        ),
+    ] {
+        let body = br#"{"first_name": "Hacked", "rating": 1}"#.to_vec();
+        let body = if method == "PATCH" {
+            br#"{"first_name": "Hacked"}"#.to_vec()
+        } else if url.ends_with("feedback") {
+            br#"{"rating": 1}"#.to_vec()
+        } else {
+            body
+        };
+        let r = t
+            .raw(
+                method,
+                &url,
+                "application/json",
+                if method == "DELETE" { vec![] } else { body },
+                Some(&other),
+            )
+            .await;
+        assert_eq!(
+            r.status, 404,
+            "{method} {url} by another household: {}",
+            r.body
+        );
+    }
+    let household = t.household(&member).await;
+    assert!(
+        household.to_string().contains(&child),
+        "the child is still there, unchanged"
+    );
+    assert!(!household.to_string().contains("Hacked"));
+    for path in [
+        "/api/v1/me/household",
+        "/api/v1/me/registrations",
+        "/api/v1/me/export",
+        "/api/v1/me/mentoring",
+    ] {
+        let seen = t.get(path, Some(&other)).await.body;
+        assert!(
+            !seen.contains(&member_id) && !seen.contains(&child) && !seen.contains("Silva"),
+            "{path} leaks: {seen}"
+        );
+    }
+}
