@@ -369,6 +369,7 @@ pub struct DepartureInput {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DepartureRecorded {
     /// The members (account ids) whose departure was recorded.
     pub leaving: Vec<String>,
@@ -398,6 +399,7 @@ pub struct DirectoryInput {
 }
 
 #[derive(Object, Default)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DirectoryEntry {
     pub id: String,
     pub first_name: Option<String>,

@@ -110,6 +110,7 @@ pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
 /// The whole HTTP application.
 pub fn routes(app: &App) -> impl Endpoint + 'static {
     let api = api_service(app);
+    let allow = Arc::new(AllowTable::from_spec(&api.spec()));
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
@@ -131,7 +132,10 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .data(app.clone())
         .around(limit_body)
         .catch_all_error(|e| async move { problem_from_poem(e) })
-        .around(request_span)
+        .around(move |next, req| {
+            let allow = allow.clone();
+            async move { request_span(next, req, allow).await }
+        })
 }
 
 /// Liveness: the process answers.
@@ -182,7 +186,46 @@ async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Resp
 }
 
 /// A span per request with its id (from `X-Request-Id` or new), echoed in the response.
-async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+/// The methods each API path answers, for the `Allow` header of a 405 (RFC 9110).
+struct AllowTable(Vec<(Vec<String>, Vec<String>)>);
+
+impl AllowTable {
+    fn from_spec(spec: &str) -> Self {
+        let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
+        let mut rows = Vec::new();
+        if let Some(paths) = spec["paths"].as_object() {
+            for (path, ops) in paths {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = ops
+                    .as_object()
+                    .map(|o| o.keys().map(|m| m.to_uppercase()).collect())
+                    .unwrap_or_default();
+                rows.push((segments, methods));
+            }
+        }
+        AllowTable(rows)
+    }
+
+    fn allowed(&self, path: &str) -> Option<String> {
+        let parts: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(pattern, _)| {
+                pattern.len() == parts.len()
+                    && pattern
+                        .iter()
+                        .zip(&parts)
+                        .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
+            })
+            .map(|(_, methods)| methods.join(", "))
+    }
+}
+
+async fn request_span<E: Endpoint>(
+    next: E,
+    req: Request,
+    allow: Arc<AllowTable>,
+) -> poem::Result<Response> {
     let id = req
         .headers()
         .get("x-request-id")
@@ -190,8 +233,8 @@ async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Respon
         .filter(|v| v.len() <= 64 && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
         .map(str::to_owned)
         .unwrap_or_else(crate::db::new_id);
-    let span =
-        tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path());
+    let path = req.uri().path().to_owned();
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
     async move {
         let started = std::time::Instant::now();
         let result = next.call(req).await;
@@ -201,6 +244,12 @@ async fn request_span<E: Endpoint>(next: E, req: Request) -> poem::Result<Respon
         };
         if let Ok(v) = id.parse() {
             resp.headers_mut().insert("x-request-id", v);
+        }
+        if resp.status() == StatusCode::METHOD_NOT_ALLOWED
+            && let Some(methods) = allow.allowed(&path)
+            && let Ok(v) = methods.parse()
+        {
+            resp.headers_mut().insert(poem::http::header::ALLOW, v);
         }
         tracing::info!(
             status = resp.status().as_u16(),

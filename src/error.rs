@@ -14,6 +14,7 @@ use crate::values::Invalid;
 
 /// One field that did not pass validation.
 #[derive(Debug, Clone, PartialEq, Eq, Object, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FieldError {
     /// The JSON field (dotted for nested fields, e.g. `consent.privacy_policy`).
     pub field: String,
@@ -119,6 +120,7 @@ macro_rules! checked {
 }
 
 #[derive(Debug, Clone, Object, serde::Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Problem {
     /// A URI naming the kind of problem (`about:blank` when the status says it all).
     #[oai(rename = "type")]
@@ -172,6 +174,9 @@ pub enum ApiError {
     /// The body is larger than 1 MiB.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Some fields are invalid; `errors` names each.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),

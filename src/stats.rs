@@ -15,12 +15,14 @@ use crate::error::{ApiResult, Error, Result};
 use crate::values::LocalTime;
 
 #[derive(Object, Clone, Debug, PartialEq, Eq)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Count {
     pub key: String,
     pub count: i64,
 }
 
 #[derive(Object, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberFigures {
     /// Resident members and alumni (not pending, not erased).
     pub total: i64,
@@ -34,12 +36,14 @@ pub struct MemberFigures {
 }
 
 #[derive(Object, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct HouseholdFigures {
     pub with_partner: i64,
     pub with_children: i64,
 }
 
 #[derive(Object, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventFigures {
     /// Published events that ended within the period.
     pub held: i64,
@@ -57,6 +61,7 @@ pub struct EventFigures {
 }
 
 #[derive(Object, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewsletterFigures {
     pub issues_sent: i64,
     /// Messages delivered within the period.
@@ -65,12 +70,14 @@ pub struct NewsletterFigures {
 }
 
 #[derive(Object, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MentoringFigures {
     pub matches_started: i64,
     pub matches_completed: i64,
 }
 
 #[derive(Object, Debug)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Stats {
     pub from: NaiveDate,
     pub to: NaiveDate,

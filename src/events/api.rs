@@ -129,6 +129,7 @@ pub struct SeriesInput {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Event {
     pub id: String,
     pub series_id: Option<String>,
@@ -203,12 +204,14 @@ impl Event {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EventPage {
     pub items: Vec<Event>,
     pub next_cursor: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Series {
     pub series_id: String,
     pub events: Vec<Event>,
@@ -226,6 +229,7 @@ pub struct RegistrationRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RegisteredPersonOut {
     pub person_id: String,
     pub first_name: Option<String>,
@@ -234,6 +238,7 @@ pub struct RegisteredPersonOut {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Registration {
     pub id: String,
     pub event_id: String,
@@ -272,6 +277,7 @@ impl Registration {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MyRegistration {
     #[oai(flatten)]
     pub registration: Registration,
@@ -292,11 +298,13 @@ pub struct CheckInRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CheckedIn {
     pub registrations: Vec<Registration>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CalendarAddress {
     /// Subscribe to this address in a calendar app.
     pub url: String,

@@ -40,6 +40,7 @@ pub struct AcceptInvitationRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Joined {
     pub household_id: String,
     #[oai(flatten)]

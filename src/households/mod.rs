@@ -26,6 +26,7 @@ pub const INVITATION_DAYS: i64 = 14;
 
 /// Someone in a household, as its members see them.
 #[derive(Debug, Clone, Object, Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Person {
     pub id: String,
     pub first_name: Option<String>,
@@ -38,6 +39,7 @@ pub struct Person {
 
 /// A partner invitation that has not been answered yet.
 #[derive(Debug, Clone, Object, Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct PendingInvitation {
     pub id: String,
     pub email: Option<String>,
@@ -47,6 +49,7 @@ pub struct PendingInvitation {
 }
 
 #[derive(Debug, Clone, Object, Serialize)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Household {
     pub id: String,
     pub people: Vec<Person>,

@@ -54,6 +54,7 @@ pub struct SignUpRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Accepted {
     pub message: String,
 }
@@ -68,6 +69,7 @@ pub struct TokenRequest {
 
 /// A signed-in session. Send it as `Authorization: Bearer <session_token>`.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Session {
     pub session_token: String,
     pub expires_at: DateTime<Utc>,
@@ -84,6 +86,7 @@ impl Session {
 
 /// A member's profile.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Member {
     pub id: String,
     pub email: Option<String>,
@@ -168,6 +171,7 @@ pub struct MemberPatch {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MemberPage {
     pub items: Vec<Member>,
     /// Pass as `cursor` for the next page; absent on the last page.

@@ -49,6 +49,7 @@ pub struct ProgrammeInput {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Programme {
     pub id: String,
     pub name: BTreeMap<String, String>,
@@ -105,6 +106,7 @@ pub struct MenteeInput {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationOut {
     pub id: String,
     pub programme_id: String,
@@ -145,6 +147,7 @@ impl From<ApplicationRow> for ApplicationOut {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Ranked {
     pub mentor: ApplicationOut,
     pub score: i64,
@@ -152,6 +155,7 @@ pub struct Ranked {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MenteeSuggestions {
     pub mentee: ApplicationOut,
     pub mentors: Vec<Ranked>,
@@ -165,6 +169,7 @@ pub struct MatchRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Match {
     pub id: String,
     pub programme_id: String,
@@ -211,12 +216,14 @@ pub struct FeedbackInput {
 
 /// The other person of a match, shown once matched.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Contact {
     pub name: String,
     pub email: Option<String>,
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct MyMentoring {
     pub application: ApplicationOut,
     #[oai(rename = "match")]

@@ -41,6 +41,7 @@ impl List {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Subscription {
     pub list: String,
     /// `pending` until confirmed by mail, `active`, or `unsubscribed`.
@@ -79,6 +80,7 @@ pub struct NewsletterInput {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Counts {
     pub recipients: i64,
     pub queued: i64,
@@ -89,6 +91,7 @@ pub struct Counts {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Newsletter {
     pub id: String,
     /// `campaign` or `digest`.
@@ -117,6 +120,7 @@ pub struct PreviewRequest {
 }
 
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Preview {
     pub subject: String,
     pub text: String,
