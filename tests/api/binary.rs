@@ -275,3 +275,233 @@ async fn a_newsletter_send_survives_kill_9_and_a_restart() {
         n as i64
     );
 }
+
+fn server(t: &crate::helpers::TestApp, extra: &[(&str, &str)]) -> (std::process::Child, u16) {
+    let port = free_port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_limburgers-worldwide"));
+    cmd.current_dir(t.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", &t.app.config.database_url)
+        .env("LISTEN", format!("127.0.0.1:{port}"))
+        .env("SMTP_URL", format!("smtp://127.0.0.1:{}", t.smtp.port))
+        .env("NEWSLETTER_CRON", "off")
+        .env("MAIL_REQUESTS_PER_CLIENT", "100000")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let started = Instant::now();
+    while http(port, "GET", "/ready", "").map(|r| r.0) != Some(200) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the server did not come up"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, port)
+}
+
+/// POST with a bearer token; None when the connection failed (the server was killed).
+fn post_as(port: u16, path: &str, token: &str, body: &str) -> Option<(u16, String)> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).ok()?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).ok()?;
+    let status = out.split_whitespace().nth(1)?.parse().ok()?;
+    let body = out
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Some((status, body))
+}
+
+async fn rush_members(t: &crate::helpers::TestApp, n: usize) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(t.quick_member(&format!("rush{i}@example.org")).await);
+    }
+    out
+}
+
+/// Registers everyone at once over real sockets, spread over the given servers; counts answers.
+fn rush(
+    ports: &[u16],
+    event: &str,
+    members: &[(String, String)],
+    answered: &std::sync::atomic::AtomicUsize,
+) -> Vec<Option<(u16, String)>> {
+    std::thread::scope(|s| {
+        let handles: Vec<_> = members
+            .iter()
+            .enumerate()
+            .map(|(i, (token, person))| {
+                let port = ports[i % ports.len()];
+                let path = format!("/api/v1/events/{event}/registrations");
+                let body = format!("{{\"person_ids\": [\"{person}\"]}}");
+                s.spawn(move || {
+                    let r = post_as(port, &path, token, &body);
+                    if r.is_some() {
+                        answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    }
+                    r
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
+}
+
+/// SIGKILL during a registration rush, then a restart: every registration the server confirmed
+/// to a client is still there, and the seats are not oversold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_rush_survives_kill_9() {
+    let t = crate::helpers::TestApp::spawn().await;
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    let event = t.event(&staff, serde_json::json!({"capacity": 60})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let members = rush_members(&t, 240).await;
+    let (mut first, port) = server(&t, &[]);
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    let pid = first.id();
+    let answers = std::thread::scope(|s| {
+        // Kill the server once some answers are out, while the rest are in flight.
+        s.spawn(|| {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while answered.load(std::sync::atomic::Ordering::SeqCst) < 30
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        });
+        rush(&[port], &event, &members, &answered)
+    });
+    let _ = first.wait();
+    let got = answers.iter().filter(|a| a.is_some()).count();
+    assert!(
+        got >= 30 && got < members.len(),
+        "the kill landed mid-rush ({got} answered)"
+    );
+
+    let (mut second, _) = server(&t, &[]);
+    let confirmed_to_clients: Vec<String> = answers
+        .iter()
+        .flatten()
+        .filter(|(status, _)| *status == 201)
+        .filter_map(|(_, body)| serde_json::from_str::<serde_json::Value>(body).ok())
+        .filter(|r| r["status"] == "confirmed")
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    for id in &confirmed_to_clients {
+        let (status,): (String,) = sqlx::query_as("SELECT status FROM registrations WHERE id = $1")
+            .bind(id)
+            .fetch_one(&t.app.db.read)
+            .await
+            .expect("a registration the server confirmed is never lost");
+        assert_eq!(status, "confirmed");
+    }
+    let confirmed = t
+        .count("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'")
+        .await;
+    let (taken,): (i64,) = sqlx::query_as("SELECT seats_taken FROM events")
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap();
+    assert!(confirmed <= 60, "never oversold: {confirmed}");
+    assert_eq!(taken, confirmed, "seats match the confirmed registrations");
+    assert!(
+        t.count("SELECT COUNT(*) FROM registration_people WHERE registration_id NOT IN (SELECT id FROM registrations)").await == 0,
+        "no half-written registration"
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &second.id().to_string()])
+        .status();
+    assert!(second.wait().unwrap().success());
+}
+
+/// Two instances on one database: both serve, capacity holds across them, and a scheduled job
+/// fired on both does its work once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_one_database() {
+    let t = crate::helpers::TestApp::spawn().await;
+    if t.app.db.backend != limburgers_worldwide::db::Backend::Postgres {
+        // Several instances are a PostgreSQL deployment; SQLite serves one (see the README).
+        return;
+    }
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    let event = t.event(&staff, serde_json::json!({"capacity": 50})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let members = rush_members(&t, 200).await;
+    let (mut a, pa) = server(&t, &[]);
+    let (mut b, pb) = server(&t, &[]);
+    let answers = rush(
+        &[pa, pb],
+        &event,
+        &members,
+        &std::sync::atomic::AtomicUsize::new(0),
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.as_ref().is_some_and(|(s, _)| *s == 201)),
+        "both serve every request"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'")
+            .await,
+        50
+    );
+
+    // The digest job fired by both instances at once builds one issue.
+    let soon = chrono::Local::now().date_naive() + chrono::Duration::days(3);
+    t.event(&staff, serde_json::json!({"starts_at": format!("{soon}T10:00:00"), "ends_at": format!("{soon}T11:00:00")})).await;
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_limburgers-worldwide"))
+            .current_dir(t.dir.path())
+            .env("DATABASE_URL", &t.app.config.database_url)
+            .args(["jobs", "run", "newsletter-digest"])
+            .output()
+    };
+    let (x, y) = std::thread::scope(|s| {
+        let x = s.spawn(run);
+        let y = s.spawn(run);
+        (x.join().unwrap().unwrap(), y.join().unwrap().unwrap())
+    });
+    assert!(x.status.success() && y.status.success());
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM newsletters WHERE kind = 'digest' AND segment = 'community'")
+            .await,
+        1
+    );
+    for child in [&mut a, &mut b] {
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        assert!(child.wait().unwrap().success());
+    }
+}
