@@ -673,10 +673,8 @@ impl EventsApi {
             body.waitlist.unwrap_or(true),
         )
         .await?;
-        let people = registrations::people_of(&self.app.db.read, &r.id).await?;
-        let pos = registrations::position(&self.app.db.read, &r).await?;
         Ok(RegistrationCreated::Created(Json(Registration::new(
-            r, people, pos,
+            r.row, r.people, r.position,
         ))))
     }
 

@@ -56,13 +56,6 @@ pub struct RegisteredPerson {
     pub checked_in_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct PersonCheck {
-    household_id: String,
-    relation: String,
-    erased_at: Option<i64>,
-}
-
 pub async fn find_registration(
     exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
     event_id: &str,
@@ -113,12 +106,7 @@ pub async fn position(
 }
 
 /// Whether the people may come to an event of this audience.
-fn check_audience(
-    event: &EventRow,
-    member: &MemberRow,
-    people: &[PersonCheck],
-    has_child: bool,
-) -> Result<()> {
+fn check_audience(event: &EventRow, member: &MemberRow, relations: &[&str]) -> Result<()> {
     let alumnus = member.status == AccountStatus::Alumni.as_str();
     let refused = |why: &str| Err(Error::Forbidden(why.to_owned()));
     match event.audience() {
@@ -127,26 +115,49 @@ fn check_audience(
         Audience::Members => Ok(()),
         Audience::Alumni if !alumnus => refused("this event is for alumni"),
         Audience::Alumni => Ok(()),
-        Audience::Partners if people.iter().any(|p| p.relation != "partner") => {
+        Audience::Partners if relations.iter().any(|r| *r != "partner") => {
             refused("this event is for partners: register only people whose relation is partner")
         }
         Audience::Partners => Ok(()),
-        Audience::Families if !has_child => {
+        Audience::Families if !relations.contains(&"child") => {
             refused("this event is for families: register at least one child")
         }
         Audience::Families => Ok(()),
     }
 }
 
+/// A new registration with what its answer shows, all read inside its transaction.
+pub struct Registered {
+    pub row: RegistrationRow,
+    pub people: Vec<RegisteredPerson>,
+    pub position: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct HouseholdPerson {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    relation: String,
+    erased_at: Option<i64>,
+}
+
 /// Registers people of the member's household. All-or-nothing: confirmed when every seat is
 /// free, otherwise waitlisted as a group (or refused when `waitlist` is false, storing nothing).
+///
+/// This is the hot path of a registration rush. On SQLite every statement in a write
+/// transaction is a round trip to the one writer connection's thread and the writer is the
+/// bottleneck, so the checks read the event and the household on the read pool first and the
+/// transaction only writes: the seat reservation is conditional on the event's `revision`, which
+/// every change of the event bumps, so a registration never acts on a stale event (it starts
+/// over instead). The answer is built from what the function holds, not read back.
 pub async fn register(
     app: &App,
     member: &MemberRow,
     event_id: &str,
     person_ids: &[String],
     waitlist: bool,
-) -> Result<RegistrationRow> {
+) -> Result<Registered> {
     let unique: HashSet<&String> = person_ids.iter().collect();
     if person_ids.is_empty() {
         return Err(Error::field("person_ids", "name at least one person"));
@@ -154,9 +165,40 @@ pub async fn register(
     if unique.len() != person_ids.len() {
         return Err(Error::field("person_ids", "a person is listed twice"));
     }
-    let mut tx = app.db.begin().await?;
-    let event = find(tx.conn(), event_id)
-        .await?
+    // A handful of attempts: each lost one means staff changed the event in between.
+    for _ in 0..5 {
+        if let Some(done) =
+            try_register(app, member, event_id, person_ids, &unique, waitlist).await?
+        {
+            return Ok(done);
+        }
+    }
+    Err(Error::Conflict(
+        "the event keeps changing; try again in a moment".into(),
+    ))
+}
+
+/// One attempt; `None` when the event changed between the checks and the reservation.
+async fn try_register(
+    app: &App,
+    member: &MemberRow,
+    event_id: &str,
+    person_ids: &[String],
+    unique: &HashSet<&String>,
+    waitlist: bool,
+) -> Result<Option<Registered>> {
+    let (event, household) = tokio::try_join!(find(&app.db.read, event_id), async {
+        // The household (a handful of people), ordered as `people_of` orders them.
+        sqlx::query_as::<_, HouseholdPerson>(
+            "SELECT id, first_name, last_name, relation, erased_at FROM people WHERE household_id = $1 \
+             ORDER BY CASE relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, created_at, id",
+        )
+        .bind(&member.household_id)
+        .fetch_all(&app.db.read)
+        .await
+        .map_err(Error::from)
+    })?;
+    let event = event
         .filter(|e| e.status() != EventStatus::Draft)
         .ok_or(Error::NotFound("event"))?;
     let now = now_ms();
@@ -169,103 +211,166 @@ pub async fn register(
     if now >= event.registration_closes_at.unwrap_or(event.starts_at) {
         return Err(Error::Conflict("registration is closed".into()));
     }
-    let mut people = Vec::new();
     for id in person_ids {
-        let p: Option<PersonCheck> =
-            sqlx::query_as("SELECT household_id, relation, erased_at FROM people WHERE id = $1")
-                .bind(id)
-                .fetch_optional(tx.conn())
-                .await?;
-        match p {
-            Some(p) if p.household_id == member.household_id && p.erased_at.is_none() => {
-                people.push(p)
-            }
-            _ => {
-                return Err(Error::field(
-                    "person_ids",
-                    format!("{id} is not a person of your household"),
-                ));
-            }
+        if !household
+            .iter()
+            .any(|p| &p.id == id && p.erased_at.is_none())
+        {
+            return Err(Error::field(
+                "person_ids",
+                format!("{id} is not a person of your household"),
+            ));
         }
     }
-    let has_child = people.iter().any(|p| p.relation == "child");
-    check_audience(&event, member, &people, has_child)?;
+    let people: Vec<&HouseholdPerson> = household
+        .iter()
+        .filter(|p| unique.contains(&p.id))
+        .collect();
+    let relations: Vec<&str> = people.iter().map(|p| p.relation.as_str()).collect();
+    check_audience(&event, member, &relations)?;
 
-    let id = new_id();
+    let mut tx = app.db.begin().await?;
     let seats = person_ids.len() as i64;
-    sqlx::query(
-        "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'waitlisted', $5, $6, $6, $6)",
-    )
-    .bind(&id)
-    .bind(event_id)
-    .bind(&member.household_id)
-    .bind(&member.id)
-    .bind(seats)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    for person in person_ids {
-        let inserted = sqlx::query(
-            "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
-        )
-        .bind(&id)
-        .bind(event_id)
-        .bind(person)
-        .execute(tx.conn())
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Conflict(format!(
-                    "{person} is already registered for this event"
-                )));
+    let confirmed = match reserve_at(&mut tx, event_id, seats, Some(event.revision)).await? {
+        true => true,
+        // Full, or changed since it was read: only the latter needs the checks again.
+        false => {
+            let (revision,): (i64,) = sqlx::query_as("SELECT revision FROM events WHERE id = $1")
+                .bind(event_id)
+                .fetch_one(tx.conn())
+                .await?;
+            if revision != event.revision {
+                return Ok(None);
             }
-            Err(e) => return Err(e.into()),
+            false
         }
-    }
-    let confirmed = reserve(&mut tx, event_id, seats).await?;
+    };
     if !confirmed && !waitlist {
         return Err(Error::Conflict(format!(
             "not enough seats: {} left for {seats} people",
             event.seats_left().unwrap_or(0)
         )));
     }
-    if confirmed {
-        sqlx::query("UPDATE registrations SET status = 'confirmed' WHERE id = $1")
-            .bind(&id)
-            .execute(tx.conn())
-            .await?;
+    // Arrival order is the order of reservations: the writer (SQLite) or the event's row lock
+    // (PostgreSQL) serialises them, so the time and the id are taken here, not before.
+    let now = now_ms();
+    let status = if confirmed {
+        RegistrationStatus::Confirmed
+    } else {
+        RegistrationStatus::Waitlisted
+    };
+    let row = RegistrationRow {
+        id: new_id(),
+        event_id: event_id.to_owned(),
+        household_id: member.household_id.clone(),
+        registered_by: member.id.clone(),
+        status: status.as_str().to_owned(),
+        seats,
+        queued_at: now,
+        created_at: now,
+        cancelled_at: None,
+    };
+    sqlx::query(
+        "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+    )
+    .bind(&row.id)
+    .bind(event_id)
+    .bind(&row.household_id)
+    .bind(&row.registered_by)
+    .bind(&row.status)
+    .bind(seats)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    for person in &people {
+        let inserted = sqlx::query(
+            "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(&row.id)
+        .bind(event_id)
+        .bind(&person.id)
+        .execute(tx.conn())
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Conflict(format!(
+                    "{} is already registered for this event",
+                    person.id
+                )));
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    let reg = find_registration(tx.conn(), event_id, &id)
-        .await?
-        .ok_or(Error::NotFound("registration"))?;
+    let position = position(tx.conn(), &row).await?;
+    let names: Vec<&str> = people
+        .iter()
+        .filter_map(|p| p.first_name.as_deref())
+        .collect();
     let kind = if confirmed {
         "registration_confirmed"
     } else {
         "registration_waitlisted"
     };
-    mail_registrant(app, &mut tx, &event, &reg, kind).await?;
+    mail_member(
+        app,
+        &mut tx,
+        &event,
+        &row,
+        kind,
+        member,
+        &names.join(", "),
+        position,
+    )
+    .await?;
     audit::record(
         &mut tx,
         &member.id,
         "registration.created",
-        Some(&id),
-        Some(json!({"event": event_id, "status": reg.status, "seats": seats})),
+        Some(&row.id),
+        Some(json!({"event": event_id, "status": row.status, "seats": seats})),
     )
     .await?;
     tx.commit().await?;
-    Ok(reg)
+    let people = people
+        .into_iter()
+        .map(|p| RegisteredPerson {
+            registration_id: row.id.clone(),
+            person_id: p.id.clone(),
+            first_name: p.first_name.clone(),
+            last_name: p.last_name.clone(),
+            relation: p.relation.clone(),
+            checked_in_at: None,
+        })
+        .collect();
+    Ok(Some(Registered {
+        row,
+        people,
+        position,
+    }))
 }
 
 /// Takes `seats` seats if they are free; the one place seats are taken.
 async fn reserve(tx: &mut Tx, event_id: &str, seats: i64) -> Result<bool> {
+    reserve_at(tx, event_id, seats, None).await
+}
+
+/// As `reserve`, and only while the event is still at `revision` when one is given.
+async fn reserve_at(
+    tx: &mut Tx,
+    event_id: &str,
+    seats: i64,
+    revision: Option<i64>,
+) -> Result<bool> {
     let taken = sqlx::query(
         "UPDATE events SET seats_taken = seats_taken + $2 \
-         WHERE id = $1 AND (capacity IS NULL OR seats_taken + $2 <= capacity)",
+         WHERE id = $1 AND (capacity IS NULL OR seats_taken + $2 <= capacity) \
+         AND ($3 < 0 OR revision = $3)",
     )
     .bind(event_id)
     .bind(seats)
+    .bind(revision.unwrap_or(-1))
     .execute(tx.conn())
     .await?
     .rows_affected();
@@ -383,6 +488,41 @@ async fn mail_registrant(
     let Some(member) = members::find(tx.conn(), &r.registered_by).await? else {
         return Ok(());
     };
+    let people = people_of(tx.conn(), &r.id).await?;
+    let names: Vec<&str> = people
+        .iter()
+        .filter_map(|p| p.first_name.as_deref())
+        .collect();
+    let position = if kind == "registration_waitlisted" {
+        position(tx.conn(), r).await?
+    } else {
+        None
+    };
+    mail_member(
+        app,
+        tx,
+        event,
+        r,
+        kind,
+        &member,
+        &names.join(", "),
+        position,
+    )
+    .await
+}
+
+/// The mail about a registration to the member who made it.
+#[allow(clippy::too_many_arguments)]
+async fn mail_member(
+    app: &App,
+    tx: &mut Tx,
+    event: &EventRow,
+    r: &RegistrationRow,
+    kind: &'static str,
+    member: &MemberRow,
+    names: &str,
+    position: Option<i64>,
+) -> Result<()> {
     let Some(email) = member
         .email
         .as_deref()
@@ -390,20 +530,11 @@ async fn mail_registrant(
     else {
         return Ok(());
     };
-    let people = people_of(tx.conn(), &r.id).await?;
-    let names: Vec<String> = people.iter().filter_map(|p| p.first_name.clone()).collect();
-    let mut context = event.mail_context(
-        app,
-        member.first_name.as_deref().unwrap_or(""),
-        &names.join(", "),
-    );
+    let mut context = event.mail_context(app, member.first_name.as_deref().unwrap_or(""), names);
     if kind == "registration_waitlisted"
         && let Some(map) = context.as_object_mut()
     {
-        map.insert(
-            "position".into(),
-            position(tx.conn(), r).await?.unwrap_or(1).into(),
-        );
+        map.insert("position".into(), position.unwrap_or(1).into());
     }
     let attachments = if matches!(kind, "registration_confirmed" | "registration_promoted") {
         vec![Attachment {

@@ -152,7 +152,7 @@ impl Worker {
     async fn claim(&self) -> anyhow::Result<Vec<Due>> {
         let now = now_ms();
         let lease_until = now + self.lease.as_millis() as i64;
-        let mut tx = self.db.begin().await?;
+        // One UPDATE … RETURNING is atomic on its own: no BEGIN/COMMIT round trips.
         let rows = match self.db.backend {
             Backend::Postgres => sqlx::query_as::<_, Due>(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2 \
@@ -174,9 +174,8 @@ impl Worker {
         .bind(now)
         .bind(lease_until)
         .bind(BATCH)
-        .fetch_all(tx.conn())
+        .fetch_all(self.db.writer())
         .await?;
-        tx.commit().await?;
         Ok(rows)
     }
 
@@ -186,7 +185,8 @@ impl Worker {
             Err(e) => Err(Failure::Permanent(format!("{e:#}"))),
         };
         let now = now_ms();
-        let mut tx = self.db.begin().await?;
+        // Each outcome is one statement, its own transaction.
+        let db = self.db.writer();
         match outcome {
             Ok(()) => {
                 sqlx::query(
@@ -195,7 +195,7 @@ impl Worker {
                 )
                 .bind(&due.id)
                 .bind(now)
-                .execute(tx.conn())
+                .execute(db)
                 .await?;
             }
             Err(Failure::Temporary(reason)) if due.attempts < MAX_ATTEMPTS => {
@@ -208,7 +208,7 @@ impl Worker {
                 .bind(&due.id)
                 .bind(&reason)
                 .bind(now + delay.as_millis() as i64)
-                .execute(tx.conn())
+                .execute(db)
                 .await?;
             }
             Err(Failure::Temporary(reason) | Failure::Permanent(reason)) => {
@@ -219,24 +219,22 @@ impl Worker {
                 )
                 .bind(&due.id)
                 .bind(&reason)
-                .execute(tx.conn())
+                .execute(db)
                 .await?;
             }
         }
-        tx.commit().await?;
         Ok(())
     }
 
     async fn release(&self, due: &Due) -> anyhow::Result<()> {
-        let mut tx = self.db.begin().await?;
+        let db = self.db.writer();
         sqlx::query(
             "UPDATE outbox SET status = 'pending', lease_until = NULL, attempts = attempts - 1 \
              WHERE id = $1 AND status = 'sending'",
         )
         .bind(&due.id)
-        .execute(tx.conn())
+        .execute(db)
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 

@@ -505,3 +505,121 @@ async fn two_instances_share_one_database() {
         assert!(child.wait().unwrap().success());
     }
 }
+
+/// SIGTERM while requests are in flight: every request the server had taken is answered in
+/// full, then it exits 0 and takes no new connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_finishes_every_request_in_flight() {
+    use std::io::{BufRead, BufReader};
+    let t = crate::helpers::TestApp::spawn().await;
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    let event = t.event(&staff, serde_json::json!({"capacity": 1000})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let members = rush_members(&t, 120).await;
+    let (mut child, port) = server(&t, &[]);
+
+    /// One keep-alive request; the status and body, or None when the connection broke.
+    fn send(conn: &mut (BufReader<TcpStream>, TcpStream), req: &str) -> Option<(u16, String)> {
+        conn.1.write_all(req.as_bytes()).ok()?;
+        let mut line = String::new();
+        conn.0.read_line(&mut line).ok()?;
+        let status = line.split_whitespace().nth(1)?.parse().ok()?;
+        let mut length = 0;
+        loop {
+            line.clear();
+            if conn.0.read_line(&mut line).ok()? == 0 {
+                return None;
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().ok()?;
+            }
+        }
+        let mut body = vec![0; length];
+        conn.0.read_exact(&mut body).ok()?;
+        Some((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+
+    // Every connection is taken by the server (one answered request) before the load starts.
+    let mut conns: Vec<_> = members
+        .iter()
+        .map(|_| {
+            let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let mut c = (BufReader::new(s.try_clone().unwrap()), s);
+            let health = send(&mut c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n");
+            assert_eq!(health.map(|h| h.0), Some(200));
+            c
+        })
+        .collect();
+    let answered = std::sync::atomic::AtomicUsize::new(0);
+    let go = std::sync::Barrier::new(members.len() + 1);
+    let pid = child.id().to_string();
+    let (answers, at_stop): (Vec<Option<(u16, String)>>, usize) = std::thread::scope(|s| {
+        let handles: Vec<_> = conns
+            .iter_mut()
+            .zip(&members)
+            .map(|(conn, (token, person))| {
+                let body = format!("{{\"person_ids\": [\"{person}\"]}}");
+                let req = format!(
+                    "POST /api/v1/events/{event}/registrations HTTP/1.1\r\nHost: x\r\n\
+                     Authorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+                     Content-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let (go, answered) = (&go, &answered);
+                s.spawn(move || {
+                    go.wait();
+                    let r = send(conn, &req);
+                    answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    r
+                })
+            })
+            .collect();
+        go.wait();
+        // The first answer means the server is busy with the rest: stop it now.
+        while answered.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let at_stop = answered.load(std::sync::atomic::Ordering::SeqCst);
+        let answers = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        (answers, at_stop)
+    });
+    assert!(
+        at_stop < members.len() / 2,
+        "the stop landed while most requests were in flight ({at_stop} answered before)"
+    );
+    let status = child.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}");
+    let failed: Vec<_> = answers
+        .iter()
+        .filter(|a| !a.as_ref().is_some_and(|(s, _)| *s == 201))
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} requests in flight failed: {:?}",
+        failed.len(),
+        answers.len(),
+        failed.first()
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'")
+            .await,
+        members.len() as i64,
+        "every answered registration is stored"
+    );
+    assert!(
+        TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "no new connections after the stop"
+    );
+}
