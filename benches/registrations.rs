@@ -11,134 +11,11 @@
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` (a database is created and
 //! dropped). BENCH_REQUESTS (default 20000) sets the sustained run's size.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+mod common;
 
+use common::{BenchDb, Conn, free_port, load, start_server};
 use limburgers_worldwide::app::App;
-use limburgers_worldwide::config::Config;
 use limburgers_worldwide::values::Role;
-use sqlx::{Connection, Executor};
-
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One keep-alive connection; answers (status, body).
-struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Conn {
-    fn open(port: u16) -> Conn {
-        let s = TcpStream::connect(("127.0.0.1", port)).expect("server");
-        s.set_nodelay(true).unwrap();
-        Conn {
-            reader: BufReader::new(s.try_clone().unwrap()),
-            writer: s,
-        }
-    }
-
-    fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: &str,
-    ) -> (u16, String) {
-        let auth = token
-            .map(|t| format!("Authorization: Bearer {t}\r\n"))
-            .unwrap_or_default();
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
-        self.writer.write_all(req.as_bytes()).unwrap();
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        let status = line
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let mut length = 0;
-        loop {
-            line.clear();
-            self.reader.read_line(&mut line).unwrap();
-            if line == "\r\n" {
-                break;
-            }
-            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        self.reader.read_exact(&mut body).unwrap();
-        (status, String::from_utf8_lossy(&body).into_owned())
-    }
-}
-
-struct Run {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-}
-
-/// Sends every job over `connections` keep-alive connections; answers throughput and latency.
-fn load(
-    port: u16,
-    connections: usize,
-    jobs: Vec<(String, Option<String>, String)>,
-    method: &str,
-) -> (Run, Vec<(u16, String)>) {
-    let queue = Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>());
-    let results = Mutex::new(Vec::new());
-    let started = Instant::now();
-    std::thread::scope(|s| {
-        for _ in 0..connections {
-            s.spawn(|| {
-                let mut conn = Conn::open(port);
-                loop {
-                    let job = queue.lock().unwrap().pop();
-                    let Some((i, (path, token, body))) = job else {
-                        break;
-                    };
-                    let t0 = Instant::now();
-                    let answer = conn.request(method, &path, token.as_deref(), &body);
-                    results.lock().unwrap().push((i, t0.elapsed(), answer));
-                }
-            });
-        }
-    });
-    let elapsed = started.elapsed();
-    let mut results = results.into_inner().unwrap();
-    let n = results.len();
-    let mut latencies: Vec<Duration> = results.iter().map(|r| r.1).collect();
-    latencies.sort();
-    results.sort_by_key(|r| r.0);
-    let run = Run {
-        per_second: n as f64 / elapsed.as_secs_f64(),
-        p50: latencies[n / 2],
-        p99: latencies[(n * 99 / 100).min(n - 1)],
-    };
-    (run, results.into_iter().map(|r| r.2).collect())
-}
 
 async fn seed_members(app: &App, n: usize) -> anyhow::Result<Vec<(String, String)>> {
     use limburgers_worldwide::members::{self, NewAccount};
@@ -179,76 +56,25 @@ fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let rt = tokio::runtime::Runtime::new()?;
-    let dir = tempfile::tempdir()?;
-    let pg = std::env::var("BENCH_DATABASE_URL")
-        .ok()
-        .filter(|u| u.starts_with("postgres"));
-    let (database_url, pg_drop) = match &pg {
-        Some(admin) => {
-            let name = format!("lw_bench_{}", uuid::Uuid::new_v4().simple());
-            rt.block_on(async {
-                sqlx::any::install_default_drivers();
-                let mut c = sqlx::AnyConnection::connect(admin).await?;
-                c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .await?;
-                anyhow::Ok(())
-            })?;
-            let (base, _) = admin.rsplit_once('/').unwrap_or((admin, ""));
-            (format!("{base}/{name}"), Some((admin.clone(), name)))
-        }
-        None => (format!("sqlite://{}/bench.db", dir.path().display()), None),
-    };
+    let db = BenchDb::new(&rt)?;
     let port = free_port();
-    let settings = [
-        ("DATABASE_URL", database_url.clone()),
-        ("DATA_DIR", dir.path().join("data").display().to_string()),
-        ("LISTEN", format!("127.0.0.1:{port}")),
-        ("NEWSLETTER_CRON", "off".to_owned()),
-        ("RUST_LOG", "warn".to_owned()),
-    ];
-    let config = Config::from_lookup(|k| {
-        settings
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, v)| v.clone())
-    })?;
+    let config = db.config(port)?;
     let members_needed = 1_000 + sustained;
     let events = 200usize;
     println!(
         "seeding {members_needed} members and {} events ({})…",
         events + 1,
-        if pg.is_some() { "PostgreSQL" } else { "SQLite" }
+        db.name()
     );
     let (staff, members) = rt.block_on(async {
         let app = App::new(config.clone()).await?;
         let members = seed_members(&app, members_needed).await?;
-        let staff = limburgers_worldwide::cli::create_staff(
-            &app,
-            "staff@bench.example.org",
-            "S",
-            "T",
-            Role::Staff,
-        )
-        .await?;
+        let staff = common::staff(&app).await?;
         app.db.close().await;
         anyhow::Ok((staff, members))
     })?;
 
-    let server = Command::new(env!("CARGO_BIN_EXE_limburgers-worldwide"))
-        .current_dir(dir.path())
-        .envs(settings.iter().map(|(k, v)| (*k, v.as_str())))
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()?;
-    let server = Reaped(server);
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "server did not start"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let (server, _) = start_server(&db, port);
     let mut admin = Conn::open(port);
     let create = |conn: &mut Conn, capacity: usize| {
         let body = format!(
@@ -321,24 +147,15 @@ fn main() -> anyhow::Result<()> {
     let failed = answers.iter().filter(|(s, _)| *s != 201).count();
     let oversold = rt.block_on(async {
         sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&database_url).await?;
+        let pool = sqlx::AnyPool::connect(&db.url).await?;
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events WHERE capacity IS NOT NULL AND seats_taken > capacity").fetch_one(&pool).await?;
         let (c,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM registrations r JOIN events e ON e.id = r.event_id WHERE r.status = 'confirmed' AND e.id <> $1 GROUP BY e.id ORDER BY COUNT(*) DESC LIMIT 1").bind(&rush_event).fetch_one(&pool).await?;
         pool.close().await;
         anyhow::Ok((n, c))
     })?;
     drop(server);
-    if let Some((admin, name)) = pg_drop {
-        rt.block_on(async {
-            let mut c = sqlx::AnyConnection::connect(&admin).await?;
-            c.execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-            )))
-            .await?;
-            anyhow::Ok(())
-        })?;
-    }
-    let db = if pg.is_some() { "PostgreSQL" } else { "SQLite" };
+    db.drop_database(&rt)?;
+    let db = db.name();
     let confirmed_per_second = ok as f64 / (sustained as f64 / steady.per_second);
     println!();
     println!(

@@ -37,6 +37,8 @@ pub struct App {
     pub config: Arc<Config>,
     pub db: Db,
     pub templates: Arc<Templates>,
+    /// Built public calendar feeds (see `calendar::FeedCache`).
+    pub feeds: Arc<crate::calendar::FeedCache>,
 }
 
 impl App {
@@ -49,6 +51,7 @@ impl App {
             config: Arc::new(config),
             db,
             templates: Arc::new(templates),
+            feeds: Arc::default(),
         })
     }
 }

@@ -8,8 +8,14 @@
 //! LAST-MODIFIED its last change, so a feed's bytes (and its ETag) change exactly when an event in
 //! it or the member's registrations change.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
+use std::io::Write as _;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 
 use chrono::{DateTime, Datelike as _, Offset as _, TimeZone as _, Utc};
 use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
@@ -23,7 +29,7 @@ use crate::app::App;
 use crate::auth::{self, TokenKind};
 use crate::db::{now_ms, to_datetime};
 use crate::error::{Error, Result, problem_response};
-use crate::events::{EVENT_COLUMNS, EventRow};
+use crate::events::{EVENT_COLUMNS, EventRow, MAX_EVENT_MS};
 use crate::values::{Audience, EventStatus, RegistrationStatus};
 
 pub const CONTENT_TYPE: &str = "text/calendar; charset=utf-8";
@@ -112,7 +118,7 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
     let mut tz_blocks = String::new();
     for (name, (from, to)) in zones {
         if let Ok(tz) = name.parse::<Tz>() {
-            tz_blocks.push_str(&vtimezone(tz, from, to));
+            tz_blocks.push_str(&vtimezone_memo(tz, from, to));
         }
     }
     // VTIMEZONE components go before the events that refer to them.
@@ -137,6 +143,29 @@ fn format_offset(secs: i32) -> String {
     } else {
         format!("{sign}{:02}{:02}{:02}", s / 3600, (s % 3600) / 60, s % 60)
     }
+}
+
+/// `vtimezone`, remembered: finding transitions to the second is a search, and every feed asks
+/// for the same few zones and years. The tz database is compiled in, so an answer never changes.
+fn vtimezone_memo(tz: Tz, from: i32, to: i32) -> Arc<str> {
+    type Memo = std::sync::Mutex<HashMap<(Tz, i32, i32), Arc<str>>>;
+    static MEMO: std::sync::OnceLock<Memo> = std::sync::OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    if let Some(v) = memo
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&(tz, from, to))
+    {
+        return v.clone();
+    }
+    let v: Arc<str> = vtimezone(tz, from, to).into();
+    let mut memo = memo.lock().unwrap_or_else(|e| e.into_inner());
+    // Zones × year spans stay few; a pathological spread of years only costs a rebuild.
+    if memo.len() > 1024 {
+        memo.clear();
+    }
+    memo.insert((tz, from, to), v.clone());
+    v
 }
 
 /// The zone's definition for the years `from..=to`: the offset in force on 1 January of `from`,
@@ -220,22 +249,35 @@ pub struct FeedFilter {
     pub audience: Option<String>,
 }
 
-/// Published and cancelled events from the last 90 days on, filtered.
-pub async fn public_feed(app: &App, f: &FeedFilter) -> Result<String> {
-    let audience = match f.audience.as_deref().filter(|a| !a.is_empty()) {
+fn feed_audience(f: &FeedFilter) -> Result<&'static str> {
+    Ok(match f.audience.as_deref().filter(|a| !a.is_empty()) {
         Some(a) => a
             .parse::<Audience>()
             .map_err(|e| Error::field("audience", e.0))?
             .as_str(),
         None => "",
-    };
+    })
+}
+
+/// The first moment the public feed covers: midnight UTC, `PAST_DAYS` before `now`.
+fn window_start(now: i64) -> i64 {
+    let day = 86_400_000;
+    (now - PAST_DAYS * day).div_euclid(day) * day
+}
+
+/// Published and cancelled events from the last 90 days on, filtered.
+///
+/// The window starts at a UTC midnight, so the feed is a function of the events and the day
+/// only; that is what lets [`FeedCache`] keep it until either changes.
+async fn build_public(app: &App, f: &FeedFilter, audience: &str, from: i64) -> Result<String> {
     let events: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {EVENT_COLUMNS} FROM events e WHERE e.status IN ('published', 'cancelled') AND e.ends_at >= $1 \
+         AND e.starts_at >= $1 - {MAX_EVENT_MS} \
          AND ($2 = '' OR EXISTS (SELECT 1 FROM event_tags t WHERE t.event_id = e.id AND t.tag = $2)) \
          AND ($3 = '' OR e.organiser = $3) AND ($4 = '' OR e.audience = $4) \
          ORDER BY e.starts_at, e.id LIMIT 5000"
     )))
-    .bind(now_ms() - PAST_DAYS * 86_400_000)
+    .bind(from)
     .bind(f.tag.clone().unwrap_or_default().trim().to_lowercase())
     .bind(f.organiser.clone().unwrap_or_default())
     .bind(audience)
@@ -243,6 +285,90 @@ pub async fn public_feed(app: &App, f: &FeedFilter) -> Result<String> {
     .await?;
     let list: Vec<_> = events.into_iter().map(|e| (e, None)).collect();
     Ok(build(app, "Limburgers Worldwide", &list))
+}
+
+/// One built feed, plain and gzipped, with its ETag.
+pub struct Feed {
+    pub body: Bytes,
+    pub gzip: Bytes,
+    pub etag: String,
+}
+
+impl Feed {
+    fn new(body: String) -> Feed {
+        let etag = etag(&body);
+        let mut z = GzEncoder::new(Vec::with_capacity(body.len() / 6), Compression::default());
+        // Writing into a Vec cannot fail.
+        let gzip = z
+            .write_all(body.as_bytes())
+            .and_then(|()| z.finish())
+            .unwrap_or_default();
+        Feed {
+            body: body.into(),
+            gzip: gzip.into(),
+            etag,
+        }
+    }
+}
+
+/// Built public feeds, per filter, kept while the events change counter and the window's day
+/// stay the same. Checking costs one indexed read; the counter lives in the database, so a change
+/// made through another server instance invalidates this one's copy as exactly as its own.
+#[derive(Default)]
+pub struct FeedCache {
+    /// Filter key → (events counter, window day, feed).
+    entries: std::sync::Mutex<HashMap<String, Cached>>,
+    /// One build at a time: a burst of requests after a change builds the feed once.
+    building: tokio::sync::Mutex<()>,
+}
+
+type Cached = (i64, i64, Arc<Feed>);
+
+/// Distinct filters kept; beyond it the cache starts over (filters are few in practice).
+const FEED_CACHE_ENTRIES: usize = 256;
+
+impl FeedCache {
+    fn get(&self, key: &str, version: i64, day: i64) -> Option<Arc<Feed>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(v, d, _)| *v == version && *d == day)
+            .map(|(_, _, feed)| feed.clone())
+    }
+
+    fn put(&self, key: String, version: i64, day: i64, feed: Arc<Feed>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= FEED_CACHE_ENTRIES && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (version, day, feed));
+    }
+}
+
+/// The public feed for a filter, from the cache when nothing changed since it was built.
+pub async fn public_feed_cached(app: &App, f: &FeedFilter) -> Result<Arc<Feed>> {
+    let audience = feed_audience(f)?;
+    let key = format!(
+        "{}\u{0}{}\u{0}{audience}",
+        f.tag.as_deref().unwrap_or("").trim().to_lowercase(),
+        f.organiser.as_deref().unwrap_or("")
+    );
+    let day = window_start(now_ms());
+    let version = crate::events::version(&app.db.read).await?;
+    if let Some(feed) = app.feeds.get(&key, version, day) {
+        return Ok(feed);
+    }
+    let _one = app.feeds.building.lock().await;
+    // Built by the request this one waited for?
+    let version = crate::events::version(&app.db.read).await?;
+    if let Some(feed) = app.feeds.get(&key, version, day) {
+        return Ok(feed);
+    }
+    // The counter is read before the events: a change committed in between makes the next
+    // request rebuild, never keeps a stale feed under a newer version.
+    let feed = Arc::new(Feed::new(build_public(app, f, audience, day).await?));
+    app.feeds.put(key, version, day, feed.clone());
+    Ok(feed)
 }
 
 #[derive(sqlx::FromRow)]
@@ -329,18 +455,55 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
 }
 
 fn ics_response(req: &Request, body: String) -> Response {
-    let tag = etag(&body);
+    feed_response(req, &Feed::new(body))
+}
+
+/// Whether the client takes gzip (`Accept-Encoding`, honouring `q=0`).
+fn accepts_gzip(req: &Request) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let q_zero = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
+        })
+}
+
+/// A feed as plain text or gzip (each with its own ETag), or 304 when the client has it.
+fn feed_response(req: &Request, feed: &Feed) -> Response {
+    let gzip = accepts_gzip(req);
+    let tag = if gzip {
+        format!("{}-gz\"", feed.etag.trim_end_matches('"'))
+    } else {
+        feed.etag.clone()
+    };
     let inm = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
     let builder = Response::builder()
         .header(header::ETAG, tag.clone())
-        .header(header::CACHE_CONTROL, "no-cache");
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::VARY, "Accept-Encoding");
     if not_modified(inm, &tag) {
         return builder.status(StatusCode::NOT_MODIFIED).finish();
     }
-    builder.content_type(CONTENT_TYPE).body(body)
+    let builder = builder.content_type(CONTENT_TYPE);
+    if gzip {
+        builder
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(feed.gzip.clone())
+    } else {
+        builder.body(feed.body.clone())
+    }
 }
 
 /// `GET /calendar.ics`: the public feed (`?tag=&organiser=&audience=`).
@@ -350,8 +513,8 @@ pub async fn public_calendar(req: &Request, app: Data<&App>) -> Response {
         Ok(Query(f)) => f,
         Err(e) => return problem_response(StatusCode::BAD_REQUEST, e.to_string()),
     };
-    match public_feed(&app, &filter).await {
-        Ok(body) => ics_response(req, body),
+    match public_feed_cached(&app, &filter).await {
+        Ok(feed) => feed_response(req, &feed),
         Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

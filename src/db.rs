@@ -130,8 +130,15 @@ impl Db {
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let inner = match self.backend {
+            // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred
+            // transaction that reads first and writes later gets SQLITE_BUSY at once if another
+            // process (a second instance, a `jobs run`) wrote in between.
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        };
         Ok(Tx {
-            inner: self.write.begin().await?,
+            inner,
             mail_wake: self.mail_wake.clone(),
             newsletter_wake: self.newsletter_wake.clone(),
             mail_enqueued: false,

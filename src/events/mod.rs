@@ -134,12 +134,22 @@ pub struct EventSpec {
     pub status: EventStatus,
 }
 
+/// The longest an event may last. Bounding it lets "events that end after T" be read as an index
+/// range on `starts_at` (from T minus this span) instead of a scan of every past event.
+pub const MAX_EVENT_DAYS: i64 = 31;
+pub const MAX_EVENT_MS: i64 = MAX_EVENT_DAYS * 86_400_000;
+
 impl EventSpec {
     /// Rules that concern several fields at once.
     pub fn check(&self) -> Result<()> {
         let mut f = crate::error::Fields::default();
         if self.ends.utc <= self.starts.utc {
             f.add("ends_at", "must be after starts_at");
+        } else if (self.ends.utc - self.starts.utc).num_milliseconds() > MAX_EVENT_MS {
+            f.add(
+                "ends_at",
+                format!("an event lasts at most {MAX_EVENT_DAYS} days"),
+            );
         }
         if let (Some(o), Some(c)) = (&self.registration_opens, &self.registration_closes)
             && c.utc <= o.utc
@@ -239,7 +249,25 @@ async fn insert(tx: &mut Tx, spec: &EventSpec, series_id: Option<&str>) -> Resul
     .execute(tx.conn())
     .await?;
     write_tags(tx, &id, &spec.tags).await?;
+    touch(tx).await?;
     Ok(id)
+}
+
+/// Marks event content as changed for the caches that depend on it (see `change_counters`), in
+/// the transaction of the change. Seats are not content: registrations do not call this.
+async fn touch(tx: &mut Tx) -> Result<()> {
+    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = 'events'")
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// The current value of the events change counter.
+pub async fn version(exec: impl sqlx::Executor<'_, Database = sqlx::Any>) -> Result<i64> {
+    let (v,): (i64,) = sqlx::query_as("SELECT value FROM change_counters WHERE name = 'events'")
+        .fetch_one(exec)
+        .await?;
+    Ok(v)
 }
 
 async fn write_tags(tx: &mut Tx, id: &str, tags: &[String]) -> Result<()> {
@@ -447,6 +475,7 @@ pub async fn update(
         )));
     }
     write_tags(&mut tx, id, &spec.tags).await?;
+    touch(&mut tx).await?;
     let updated = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     let moved = updated.starts_at != current.starts_at
         || updated.ends_at != current.ends_at
@@ -486,6 +515,9 @@ pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<EventRow> {
     .execute(tx.conn())
     .await?
     .rows_affected();
+    if changed > 0 {
+        touch(&mut tx).await?;
+    }
     let event = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     if changed == 0 {
         return Err(Error::Conflict("the event is already cancelled".into()));
@@ -511,7 +543,15 @@ pub struct EventQuery {
 
 /// One page of events by start time; answers the page and the next cursor.
 pub async fn list(app: &App, q: &EventQuery) -> Result<(Vec<EventRow>, Option<String>)> {
-    let (c_at, c_id) = q.cursor.clone().unwrap_or((i64::MIN, String::new()));
+    let from = q.from.unwrap_or_else(now_ms);
+    // One lower bound on `starts_at` for the index range: the cursor, or the earliest start an
+    // event still running at `from` can have. (SQLite derives its range from the cursor's OR, so
+    // the bound goes there rather than into a second condition it would not use.)
+    let floor = from - MAX_EVENT_MS;
+    let (c_at, c_id) = match &q.cursor {
+        Some((at, id)) if *at >= floor => (*at, id.clone()),
+        _ => (floor - 1, String::new()),
+    };
     let mut rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {EVENT_COLUMNS} FROM events e WHERE e.status = $1 \
          AND e.ends_at >= $2 AND e.starts_at < $3 \
@@ -521,7 +561,7 @@ pub async fn list(app: &App, q: &EventQuery) -> Result<(Vec<EventRow>, Option<St
          ORDER BY e.starts_at, e.id LIMIT $9"
     )))
     .bind(q.status.unwrap_or(EventStatus::Published).as_str())
-    .bind(q.from.unwrap_or_else(now_ms))
+    .bind(from)
     .bind(q.to.unwrap_or(i64::MAX))
     .bind(c_at)
     .bind(c_id)

@@ -366,3 +366,66 @@ async fn the_confirmation_mail_carries_a_parsable_calendar_file() {
         "Welcome drinks"
     );
 }
+
+/// The public feed is kept built between changes: gzip for clients that take it (its own ETag),
+/// and a change made through another server instance on the same database shows at once.
+#[tokio::test]
+async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance() {
+    use std::io::Read as _;
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let e = t.event(&staff, json!({"title": "Cycling tour"})).await;
+    let eid = e["id"].as_str().unwrap();
+    let plain = t.get("/calendar.ics", None).await;
+    plain.assert(200);
+    assert!(plain.body.contains("Cycling tour"));
+
+    let zipped = t
+        .client
+        .get("/calendar.ics")
+        .header("accept-encoding", "br, gzip;q=0.8")
+        .send()
+        .await;
+    zipped.assert_status_is_ok();
+    let headers = zipped.0.headers().clone();
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    assert_eq!(headers.get("vary").unwrap(), "Accept-Encoding");
+    let gz_tag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    assert_ne!(
+        Some(gz_tag.as_str()),
+        plain.header("etag"),
+        "one tag per encoding"
+    );
+    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain.body, "the same feed, compressed");
+    let refused = t
+        .get_with("/calendar.ics", None, ("accept-encoding", "gzip;q=0"))
+        .await;
+    assert_eq!(refused.header("content-encoding"), None, "q=0 refuses gzip");
+    assert_eq!(refused.body, plain.body);
+
+    // A second instance on the same database (its own cache) renames the event.
+    let other = limburgers_worldwide::app::App::new((*t.app.config).clone())
+        .await
+        .unwrap();
+    let other_client = poem::test::TestClient::new(limburgers_worldwide::app::routes(&other));
+    other_client
+        .patch(format!("/api/v1/events/{eid}"))
+        .header("authorization", format!("Bearer {staff}"))
+        .body_json(&json!({"title": "Cycling tour along the Maas"}))
+        .send()
+        .await
+        .assert_status_is_ok();
+    let after = t.get("/calendar.ics", None).await;
+    assert!(
+        after.body.contains("Cycling tour along the Maas"),
+        "this instance's cached feed followed the other's change"
+    );
+    t.get_with("/calendar.ics", None, ("if-none-match", &gz_tag))
+        .await
+        .assert(200);
+}

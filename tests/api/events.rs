@@ -129,6 +129,14 @@ async fn event_input_is_validated() {
         .await
         .assert_problem(422);
     assert_eq!(p["errors"][0]["field"], "ends_at");
+    let p = t
+        .post("/api/v1/events", json!({"title": "Too long", "starts_at": "2030-01-01T12:00", "ends_at": "2030-02-15T11:00"}), Some(&staff))
+        .await
+        .assert_problem(422);
+    assert_eq!(
+        p["errors"][0]["field"], "ends_at",
+        "an event lasts at most 31 days"
+    );
     t.post("/api/v1/events", json!({"title": "x", "starts_at": "2030-01-01T10:00", "ends_at": "2030-01-01T11:00", "timezone": "Mars/Olympus"}), Some(&staff))
         .await
         .assert_problem(422);

@@ -1,0 +1,206 @@
+//! The read path under `wrk` (Debian package): the first page of `GET /api/v1/events`, the public
+//! `GET /calendar.ics` and a member's personal feed, with 10,000 events seeded, each next to
+//! `GET /health` of the same server in the same run as the ceiling. Also the footprint: start to
+//! ready on the existing database, and idle memory.
+//!
+//! Run: `cargo bench --bench read_path` (SQLite) or with
+//! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`. BENCH_EVENTS (default
+//! 10000), BENCH_SECONDS per endpoint (default 10), BENCH_CONNECTIONS (default 64).
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::{Duration as Days, Utc};
+use common::{BenchDb, Conn, free_port, load, rss_kib, start_server};
+use limburgers_worldwide::app::App;
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+struct Wrk {
+    per_second: f64,
+    p50: String,
+    p99: String,
+    errors: String,
+}
+
+/// `wrk --latency` against one URL with the given headers.
+fn wrk(port: u16, path: &str, headers: &[&str], seconds: usize, connections: usize) -> Wrk {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .unwrap_or_else(|e| {
+            eprintln!("wrk not found ({e}): install Debian's wrk package (apt-get install wrk)");
+            std::process::exit(2);
+        });
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let errors = text
+        .lines()
+        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("; ");
+    Wrk {
+        per_second: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+        errors,
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let events = env_or("BENCH_EVENTS", 10_000);
+    let seconds = env_or("BENCH_SECONDS", 10);
+    let connections = env_or("BENCH_CONNECTIONS", 64);
+    let rt = tokio::runtime::Runtime::new()?;
+    let db = BenchDb::new(&rt)?;
+    let port = free_port();
+    let config = db.config(port)?;
+    let (staff, member, person) = rt.block_on(async {
+        let app = App::new(config).await?;
+        let staff = common::staff(&app).await?;
+        let (member, person) = common::member(&app, "reader@bench.example.org").await?;
+        app.db.close().await;
+        anyhow::Ok((staff, member, person))
+    })?;
+    let (server, _) = start_server(&db, port);
+
+    // 10,000 events: eight years of history and two years ahead, as a community of some age has.
+    println!("seeding {events} events ({})…", db.name());
+    let start = Utc::now() - Days::days(8 * 365);
+    let step = Days::minutes(10 * 365 * 24 * 60 / events.max(1) as i64);
+    let tags = ["family", "career", "language", "culture", "sports"];
+    let jobs: Vec<_> = (0..events)
+        .map(|i| {
+            let at = start + step * i as i32;
+            let body = serde_json::json!({
+                "title": format!("Event {i}"),
+                "summary": "Meet other internationals in Limburg.",
+                "starts_at": at.format("%Y-%m-%dT%H:%M:00").to_string(),
+                "ends_at": (at + Days::hours(2)).format("%Y-%m-%dT%H:%M:00").to_string(),
+                "venue": "Expat Centre Limburg",
+                "address": "Kempische Steenweg 293, 3500 Hasselt",
+                "capacity": 40,
+                "tags": [tags[i % tags.len()]],
+                "status": "published"
+            });
+            (
+                "/api/v1/events".to_owned(),
+                Some(staff.clone()),
+                body.to_string(),
+            )
+        })
+        .collect();
+    let (_, answers) = load(port, 16, jobs, "POST");
+    let ids: Vec<String> = answers
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .filter_map(|(_, b)| serde_json::from_str::<serde_json::Value>(b).ok())
+        .filter_map(|v| v["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(ids.len(), events, "every event was created");
+    // The member registers for 20 upcoming events; their calendar address.
+    let mut conn = Conn::open(port);
+    for id in ids.iter().rev().take(20) {
+        let (status, body) = conn.request(
+            "POST",
+            &format!("/api/v1/events/{id}/registrations"),
+            Some(&member),
+            &format!("{{\"person_ids\":[\"{person}\"]}}"),
+        );
+        assert_eq!(status, 201, "{body}");
+    }
+    let (status, body) = conn.request("POST", "/api/v1/me/calendar-token", Some(&member), "");
+    assert_eq!(status, 200, "{body}");
+    let feed: serde_json::Value = serde_json::from_str(&body)?;
+    let feed_path = feed["url"]
+        .as_str()
+        .and_then(|u| u.find("/calendar/").map(|at| u[at..].to_owned()))
+        .expect("a calendar address");
+    let (_, public) = conn.request("GET", "/calendar.ics", None, "");
+    let (_, list) = conn.request("GET", "/api/v1/events", None, "");
+    drop(conn);
+
+    let ceiling = wrk(port, "/health", &[], seconds, connections);
+    let targets = [
+        ("GET /api/v1/events (first page)", "/api/v1/events", vec![]),
+        ("GET /calendar.ics", "/calendar.ics", vec![]),
+        (
+            "GET /calendar.ics (gzip)",
+            "/calendar.ics",
+            vec!["Accept-Encoding: gzip"],
+        ),
+        ("GET personal feed", feed_path.as_str(), vec![]),
+    ];
+    let mut rows = Vec::new();
+    for (name, path, headers) in &targets {
+        rows.push((*name, wrk(port, path, headers, seconds, connections)));
+    }
+
+    // Footprint: idle memory after the load, then a restart on the now-filled database.
+    std::thread::sleep(Duration::from_secs(2));
+    let loaded_rss = rss_kib(server.0.id());
+    drop(server);
+    let (server, start_to_ready) = start_server(&db, port);
+    std::thread::sleep(Duration::from_secs(2));
+    let idle_rss = rss_kib(server.0.id());
+    drop(server);
+    db.drop_database(&rt)?;
+
+    println!();
+    println!(
+        "read path ({}, {events} events, wrk -t2 -c{connections} -d{seconds}s, same machine)",
+        db.name()
+    );
+    println!(
+        "  ceiling GET /health:              {:>9.0} req/s  p50 {:>8}  p99 {:>8}",
+        ceiling.per_second, ceiling.p50, ceiling.p99
+    );
+    for (name, r) in &rows {
+        println!(
+            "  {name:<33} {:>9.0} req/s  p50 {:>8}  p99 {:>8}  {:.2} of ceiling {}",
+            r.per_second,
+            r.p50,
+            r.p99,
+            r.per_second / ceiling.per_second,
+            r.errors
+        );
+    }
+    println!(
+        "  sizes: events page {} bytes, public feed {} bytes ({} events in it)",
+        list.len(),
+        public.len(),
+        public.matches("BEGIN:VEVENT").count()
+    );
+    println!(
+        "footprint: start to ready {:?} on the existing database; idle {:.1} MiB after a fresh start, {:.1} MiB after the load",
+        start_to_ready,
+        idle_rss as f64 / 1024.0,
+        loaded_rss as f64 / 1024.0
+    );
+    Ok(())
+}
