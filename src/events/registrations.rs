@@ -16,7 +16,7 @@ use serde_json::json;
 use super::{EventRow, find};
 use crate::app::App;
 use crate::audit;
-use crate::db::{Tx, is_unique_violation, new_id, now_ms};
+use crate::db::{Backend, Tx, is_unique_violation, new_id, now_ms};
 use crate::error::{Error, Result};
 use crate::mail::{self, Attachment, Mail};
 use crate::members::{self, MemberRow};
@@ -233,9 +233,15 @@ async fn try_register(
     let seats = person_ids.len() as i64;
     let confirmed = match reserve_at(&mut tx, event_id, seats, Some(event.revision)).await? {
         true => true,
-        // Full, or changed since it was read: only the latter needs the checks again.
+        // Full, or changed since it was read: only the latter needs the checks again. On
+        // PostgreSQL the read also locks the event row (an UPDATE that matched nothing did not),
+        // so waitlisted groups queue one after the other and their positions are exact.
         false => {
-            let (revision,): (i64,) = sqlx::query_as("SELECT revision FROM events WHERE id = $1")
+            let lock = match app.db.backend {
+                Backend::Postgres => "SELECT revision FROM events WHERE id = $1 FOR UPDATE",
+                Backend::Sqlite => "SELECT revision FROM events WHERE id = $1",
+            };
+            let (revision,): (i64,) = sqlx::query_as(lock)
                 .bind(event_id)
                 .fetch_one(tx.conn())
                 .await?;
