@@ -39,6 +39,8 @@ pub struct App {
     pub templates: Arc<Templates>,
     /// Built public calendar feeds (see `calendar::FeedCache`).
     pub feeds: Arc<crate::calendar::FeedCache>,
+    /// Set on SIGTERM: `/ready` answers 503 while the server drains (see [`DRAIN`]).
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl App {
@@ -52,6 +54,7 @@ impl App {
             db,
             templates: Arc::new(templates),
             feeds: Arc::default(),
+            draining: Arc::default(),
         })
     }
 }
@@ -150,7 +153,9 @@ fn health() -> &'static str {
 /// Readiness: the database answers.
 #[handler]
 async fn ready(app: poem::web::Data<&App>) -> Response {
-    if app.db.ping().await {
+    if app.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        problem_response(StatusCode::SERVICE_UNAVAILABLE, "the server is stopping")
+    } else if app.db.ping().await {
         "ready".into_response()
     } else {
         problem_response(
@@ -292,8 +297,20 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("listening on {}", app.config.listen))?;
     let local = listener.local_addr();
     tracing::info!(address = ?local, docs = %app.config.link("/docs"), "serving");
-    run(app, listener, shutdown_signal()).await
+    let draining = app.draining.clone();
+    let stop = async move {
+        shutdown_signal().await;
+        draining.store(true, std::sync::atomic::Ordering::SeqCst);
+        tracing::info!("stopping: draining before the listener closes");
+        tokio::time::sleep(DRAIN).await;
+    };
+    run(app, listener, stop).await
 }
+
+/// How long the server keeps serving after SIGTERM before it closes the listener and its idle
+/// connections: requests a client already wrote on a keep-alive connection, but the server had
+/// not read yet, would otherwise be cut off; and a load balancer sees `/ready` fail meanwhile.
+const DRAIN: Duration = Duration::from_millis(500);
 
 /// Serves on `acceptor` until `stop` resolves; in-flight requests and the mail in hand finish.
 pub async fn run(
