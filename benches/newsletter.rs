@@ -7,32 +7,20 @@
 //! smtp-source). Settings: BENCH_SUBSCRIBERS, BENCH_CONCURRENCY, BENCH_DATABASE_URL (a PostgreSQL
 //! server URL to run on PostgreSQL instead of SQLite; a database is created and dropped).
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Reaped, env_or, free_port};
 use limburgers_worldwide::app::App;
 use limburgers_worldwide::config::Config;
 use limburgers_worldwide::newsletter::issues::{self, Draft};
 use limburgers_worldwide::values::{Language, Role};
 use sqlx::{Connection, Executor};
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn tool(name: &str) -> String {
     for dir in ["/usr/sbin", "/usr/bin", "/usr/local/sbin"] {
@@ -52,16 +40,6 @@ fn is_root() -> bool {
                 .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
         })
         .unwrap_or(false)
-}
-
-/// A child process that is stopped and reaped however the benchmark ends.
-struct Reaped(Child);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn start_sink(port: u16) -> Reaped {

@@ -13,15 +13,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::{Duration as Days, Utc};
-use common::{BenchDb, Conn, free_port, load, rss_kib, start_server};
+use common::{BenchDb, Conn, env_or, free_port, load, rss_kib, start_server};
 use limburgers_worldwide::app::App;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 struct Wrk {
     per_second: f64,
