@@ -39,6 +39,10 @@ pub struct App {
     pub templates: Arc<Templates>,
     /// Built public calendar feeds (see `calendar::FeedCache`).
     pub feeds: Arc<crate::calendar::FeedCache>,
+    /// Event list pages (see `events::ListCache`).
+    pub event_pages: Arc<crate::events::ListCache>,
+    /// The change counters both caches are keyed on, read once for many requests.
+    pub versions: crate::cache::VersionReader,
     /// Set on SIGTERM: `/ready` answers 503 while the server drains (see [`DRAIN`]).
     pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -49,11 +53,14 @@ impl App {
         let templates = Templates::load(config.email_templates_dir.as_deref())?;
         let db = Db::connect(&config.database_url).await?;
         db.migrate().await?;
+        crate::members::search::backfill(&db).await?;
         Ok(App {
             config: Arc::new(config),
             db,
             templates: Arc::new(templates),
             feeds: Arc::default(),
+            event_pages: Arc::default(),
+            versions: Default::default(),
             draining: Arc::default(),
         })
     }

@@ -354,13 +354,13 @@ pub async fn public_feed_cached(app: &App, f: &FeedFilter) -> Result<Arc<Feed>> 
         f.organiser.as_deref().unwrap_or("")
     );
     let day = window_start(now_ms());
-    let version = crate::events::version(&app.db.read).await?;
+    let version = app.versions.current(&app.db).await?.events;
     if let Some(feed) = app.feeds.get(&key, version, day) {
         return Ok(feed);
     }
     let _one = app.feeds.building.lock().await;
     // Built by the request this one waited for?
-    let version = crate::events::version(&app.db.read).await?;
+    let version = app.versions.current(&app.db).await?.events;
     if let Some(feed) = app.feeds.get(&key, version, day) {
         return Ok(feed);
     }

@@ -4,14 +4,17 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem::Request;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::types::MaybeUndefined;
+use poem_openapi::types::{MaybeUndefined, ToJSON as _};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
 use super::registrations::{self, CheckIn, RegisteredPerson, RegistrationRow};
-use super::{EventQuery, EventRow, EventSpec, Frequency, Recurrence, parse_cursor, parse_tags};
+use super::{
+    EventQuery, EventRow, EventSpec, Frequency, ListCache, Recurrence, parse_cursor, parse_tags,
+};
 use crate::app::{ApiTags, App};
 use crate::auth::{Auth, optional_caller};
-use crate::db::to_datetime;
+use crate::cache::JsonBytes;
+use crate::db::{now_ms, to_datetime};
 use crate::error::{ApiResult, Error, Fields};
 use crate::members::api::me;
 use crate::values::{
@@ -531,7 +534,7 @@ impl EventsApi {
         status: Query<Option<EventStatus>>,
         #[oai(validator(max_length = 80))] cursor: Query<Option<String>>,
         #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
-    ) -> ApiResult<Json<EventPage>> {
+    ) -> ApiResult<JsonBytes<EventPage>> {
         let caller = optional_caller(&self.app, req).await?;
         if status.0.is_some_and(|s| s != EventStatus::Published) {
             caller
@@ -562,11 +565,29 @@ impl EventsApi {
             cursor,
             limit: limit.0.unwrap_or(50),
         };
-        let (rows, next) = super::list(&self.app, &query).await?;
-        Ok(Json(EventPage {
-            items: rows.into_iter().map(|e| Event::new(&self.app, e)).collect(),
-            next_cursor: next,
-        }))
+        // The counters are read before the page, so a change committed in between makes the
+        // next request rebuild; a stale page is never stored under newer counters.
+        let key = ListCache::key(&query);
+        let versions = self.app.versions.current(&self.app.db).await?;
+        if let Some(body) = self.app.event_pages.get(&key, versions, now_ms()) {
+            return Ok(JsonBytes::new(body));
+        }
+        let page = super::list(&self.app, &query).await?;
+        let valid_until = page.valid_until;
+        let body: bytes::Bytes = EventPage {
+            items: page
+                .rows
+                .into_iter()
+                .map(|e| Event::new(&self.app, e))
+                .collect(),
+            next_cursor: page.next,
+        }
+        .to_json_string()
+        .into();
+        self.app
+            .event_pages
+            .put(key, versions, valid_until, body.clone());
+        Ok(JsonBytes::new(body))
     }
 
     /// An event

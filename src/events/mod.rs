@@ -9,12 +9,14 @@
 pub mod api;
 pub mod registrations;
 
+use bytes::Bytes;
 use chrono::{Datelike as _, Months, NaiveDateTime};
 use chrono_tz::Tz;
 use serde_json::json;
 
 use crate::app::App;
 use crate::audit;
+use crate::cache::Versions;
 use crate::db::{Tx, new_id, now_ms, to_datetime};
 use crate::error::{Error, Result};
 use crate::values::{
@@ -249,25 +251,8 @@ async fn insert(tx: &mut Tx, spec: &EventSpec, series_id: Option<&str>) -> Resul
     .execute(tx.conn())
     .await?;
     write_tags(tx, &id, &spec.tags).await?;
-    touch(tx).await?;
+    crate::cache::events_changed(tx).await?;
     Ok(id)
-}
-
-/// Marks event content as changed for the caches that depend on it (see `change_counters`), in
-/// the transaction of the change. Seats are not content: registrations do not call this.
-async fn touch(tx: &mut Tx) -> Result<()> {
-    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = 'events'")
-        .execute(tx.conn())
-        .await?;
-    Ok(())
-}
-
-/// The current value of the events change counter.
-pub async fn version(exec: impl sqlx::Executor<'_, Database = sqlx::Any>) -> Result<i64> {
-    let (v,): (i64,) = sqlx::query_as("SELECT value FROM change_counters WHERE name = 'events'")
-        .fetch_one(exec)
-        .await?;
-    Ok(v)
 }
 
 async fn write_tags(tx: &mut Tx, id: &str, tags: &[String]) -> Result<()> {
@@ -475,7 +460,7 @@ pub async fn update(
         )));
     }
     write_tags(&mut tx, id, &spec.tags).await?;
-    touch(&mut tx).await?;
+    crate::cache::events_changed(&mut tx).await?;
     let updated = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     let moved = updated.starts_at != current.starts_at
         || updated.ends_at != current.ends_at
@@ -516,7 +501,7 @@ pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<EventRow> {
     .await?
     .rows_affected();
     if changed > 0 {
-        touch(&mut tx).await?;
+        crate::cache::events_changed(&mut tx).await?;
     }
     let event = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     if changed == 0 {
@@ -529,7 +514,7 @@ pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<EventRow> {
 }
 
 /// Filters of the event list.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub struct EventQuery {
     pub from: Option<i64>,
     pub to: Option<i64>,
@@ -541,8 +526,18 @@ pub struct EventQuery {
     pub limit: i64,
 }
 
-/// One page of events by start time; answers the page and the next cursor.
-pub async fn list(app: &App, q: &EventQuery) -> Result<(Vec<EventRow>, Option<String>)> {
+/// One page of the event list.
+pub struct Page {
+    pub rows: Vec<EventRow>,
+    pub next: Option<String>,
+    /// The page stays right until this instant (UTC ms) unless events or seats change: when the
+    /// list runs from "now", the first listed event to end drops out then. Events after the
+    /// page and its look-ahead row cannot change it by ending.
+    pub valid_until: i64,
+}
+
+/// One page of events by start time.
+pub async fn list(app: &App, q: &EventQuery) -> Result<Page> {
     let from = q.from.unwrap_or_else(now_ms);
     // One lower bound on `starts_at` for the index range: the cursor, or the earliest start an
     // event still running at `from` can have. (SQLite derives its range from the cursor's OR, so
@@ -571,13 +566,71 @@ pub async fn list(app: &App, q: &EventQuery) -> Result<(Vec<EventRow>, Option<St
     .bind(q.limit + 1)
     .fetch_all(&app.db.read)
     .await?;
+    let valid_until = match q.from {
+        Some(_) => i64::MAX,
+        None => rows
+            .iter()
+            .map(|e| e.ends_at.saturating_add(1))
+            .min()
+            .unwrap_or(i64::MAX),
+    };
     let next = if rows.len() as i64 > q.limit {
         rows.truncate(q.limit as usize);
         rows.last().map(|e| format!("{}_{}", e.starts_at, e.id))
     } else {
         None
     };
-    Ok((rows, next))
+    Ok(Page {
+        rows,
+        next,
+        valid_until,
+    })
+}
+
+/// Serialized event list pages by query, kept while the change counters stay the same and no
+/// listed event has ended (see [`Page::valid_until`]). A page does not depend on who asks: who
+/// may see which statuses is decided before the cache is consulted.
+#[derive(Default)]
+pub struct ListCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedPage>>,
+}
+
+struct CachedPage {
+    versions: Versions,
+    valid_until: i64,
+    body: Bytes,
+}
+
+/// Distinct queries kept; beyond it the cache starts over (most readers ask for the first page).
+const LIST_CACHE_ENTRIES: usize = 512;
+
+impl ListCache {
+    pub fn key(q: &EventQuery) -> String {
+        format!("{q:?}")
+    }
+
+    pub fn get(&self, key: &str, versions: Versions, now: i64) -> Option<Bytes> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|p| p.versions == versions && now < p.valid_until)
+            .map(|p| p.body.clone())
+    }
+
+    pub fn put(&self, key: String, versions: Versions, valid_until: i64, body: Bytes) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= LIST_CACHE_ENTRIES && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(
+            key,
+            CachedPage {
+                versions,
+                valid_until,
+                body,
+            },
+        );
+    }
 }
 
 pub fn parse_cursor(raw: &str) -> Option<(i64, String)> {

@@ -380,6 +380,9 @@ async fn reserve_at(
     .execute(tx.conn())
     .await?
     .rows_affected();
+    if taken == 1 {
+        crate::cache::seats_changed(tx, event_id).await?;
+    }
     Ok(taken == 1)
 }
 
@@ -468,6 +471,7 @@ pub async fn cancel(
             .bind(reg.seats)
             .execute(tx.conn())
             .await?;
+        crate::cache::seats_changed(&mut tx, event_id).await?;
         promote(app, &mut tx, event_id).await?;
     }
     audit::record(

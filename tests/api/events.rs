@@ -545,7 +545,7 @@ async fn the_door_team_checks_households_in_and_exports_csv() {
     sqlx::query(
         "UPDATE events SET starts_at = starts_at - 3000000000, ends_at = ends_at - 3000000000",
     )
-    .execute(&t.app.db.read)
+    .execute(t.app.db.writer())
     .await
     .unwrap();
     let csv = t
@@ -720,4 +720,85 @@ async fn two_hundred_simultaneous_registrations_never_oversell_fifty_seats() {
         .collect();
     positions.sort();
     assert_eq!(positions, (1..=150).collect::<Vec<_>>());
+}
+
+/// The first page of the list is served from a cache: it must follow seat changes (also those made
+/// by another server instance on the same database) and drop an event the moment it ends.
+#[tokio::test]
+async fn the_cached_event_list_follows_seats_other_instances_and_time() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let event = t.event(&staff, json!({"capacity": 10})).await;
+    let eid = id(&event);
+    let seats_left = |page: Value| -> i64 {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == eid.as_str())
+            .unwrap()["seats_left"]
+            .as_i64()
+            .unwrap()
+    };
+    let list = t.get("/api/v1/events", None).await;
+    list.assert(200);
+    assert_eq!(seats_left(list.json()), 10);
+
+    // The cache is really in use: a write behind its back (not counted) is not seen.
+    sqlx::query("UPDATE events SET title = 'Behind the back' WHERE id = $1")
+        .bind(&eid)
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    let cached = t.get("/api/v1/events", None).await;
+    assert!(!cached.body.contains("Behind the back"));
+
+    let (token, person) = t.quick_member("one@example.org").await;
+    t.register(&token, &eid, &[&person]).await.assert(201);
+    assert_eq!(seats_left(t.get("/api/v1/events", None).await.json()), 9);
+
+    // Another instance on the same database takes a seat, then gives one back.
+    let other = limburgers_worldwide::app::App::new((*t.app.config).clone())
+        .await
+        .unwrap();
+    let other_client = poem::test::TestClient::new(limburgers_worldwide::app::routes(&other));
+    let (token2, person2) = t.quick_member("two@example.org").await;
+    let reg = other_client
+        .post(format!("/api/v1/events/{eid}/registrations"))
+        .header("authorization", format!("Bearer {token2}"))
+        .body_json(&json!({"person_ids": [person2]}))
+        .send()
+        .await;
+    reg.assert_status(poem::http::StatusCode::CREATED);
+    let reg: Value = reg.0.into_body().into_json().await.unwrap();
+    assert_eq!(seats_left(t.get("/api/v1/events", None).await.json()), 8);
+    other_client
+        .delete(format!("/api/v1/events/{eid}/registrations/{}", id(&reg)))
+        .header("authorization", format!("Bearer {token2}"))
+        .send()
+        .await
+        .assert_status(poem::http::StatusCode::NO_CONTENT);
+    let page = t.get("/api/v1/events", None).await;
+    assert_eq!(seats_left(page.json()), 9);
+    assert!(page.body.contains("Behind the back"), "rebuilt on change");
+
+    // An event ending in a moment: listed now, gone once it has ended, with nothing changed.
+    let now = chrono::Utc::now().timestamp_millis();
+    sqlx::query("UPDATE events SET starts_at = $1, ends_at = $2 WHERE id = $3")
+        .bind(now - 3_600_000)
+        .bind(now + 1_500)
+        .bind(&eid)
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = 'events'")
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    assert!(t.get("/api/v1/events", None).await.body.contains(&eid));
+    tokio::time::sleep(std::time::Duration::from_millis(1_700)).await;
+    assert!(
+        !t.get("/api/v1/events", None).await.body.contains(&eid),
+        "an ended event leaves the cached first page"
+    );
 }

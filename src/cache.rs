@@ -1,0 +1,229 @@
+//! What the read-path caches share: the change counters they are keyed on, read so that many
+//! concurrent requests share one database read without ever seeing a version older than the
+//! last change committed before they arrived; and a JSON payload served from ready bytes.
+//!
+//! Why counters in the database (`change_counters`, bumped in the transaction of each change):
+//! several server instances share one PostgreSQL, so an in-process flag would miss the others'
+//! changes. Seat counts change with every registration, so their counter is split in 16 shards
+//! (by event id): two registrations for different events rarely wait on the same counter row,
+//! and the sum of the shards still moves with every change, since each only ever grows.
+
+use std::marker::PhantomData;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use poem::{IntoResponse, Response};
+use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
+use poem_openapi::types::Type;
+use poem_openapi::{ApiResponse, payload::Payload};
+use tokio::sync::watch;
+
+use crate::db::{Db, Tx};
+use crate::error::Result;
+
+/// The change counters, as one consistent read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Versions {
+    /// Event content: titles, times, status, capacity… (feeds and lists).
+    pub events: i64,
+    /// Seats taken, summed over the shards (lists show seats left).
+    pub seats: i64,
+}
+
+/// Marks event content as changed, in the transaction of the change.
+pub async fn events_changed(tx: &mut Tx) -> Result<()> {
+    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = 'events'")
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Marks the seats of `event_id` as changed, in the transaction of the change.
+pub async fn seats_changed(tx: &mut Tx, event_id: &str) -> Result<()> {
+    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = $1")
+        .bind(seat_shard(event_id))
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// `seats:0` … `seats:f`, from the last hex digit of the id (random in a UUIDv7).
+fn seat_shard(event_id: &str) -> String {
+    let last = event_id
+        .chars()
+        .last()
+        .filter(char::is_ascii_hexdigit)
+        .unwrap_or('0');
+    format!("seats:{}", last.to_ascii_lowercase())
+}
+
+async fn read_versions(db: &Db) -> Result<Versions> {
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, value FROM change_counters")
+        .fetch_all(&db.read)
+        .await?;
+    let mut v = Versions::default();
+    for (name, value) in rows {
+        if name == "events" {
+            v.events = value;
+        } else if name.starts_with("seats:") {
+            v.seats += value;
+        }
+    }
+    Ok(v)
+}
+
+/// Reads [`Versions`] for many requests at once.
+///
+/// A request may use a read that *started* after it arrived, never one already under way (that
+/// one could miss a change committed just before the request came in). So each request waits
+/// for the next read to start and finish; under load one read answers every request that arrived
+/// while the previous read ran, instead of one read each.
+#[derive(Clone)]
+pub struct VersionReader {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Ticks when a read finishes (or fails).
+    finished: watch::Sender<u64>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Reads started so far; the number of the latest.
+    started: u64,
+    /// The number of the latest read that finished, and what it read.
+    done: u64,
+    value: Versions,
+    running: bool,
+}
+
+impl Default for VersionReader {
+    fn default() -> Self {
+        VersionReader {
+            inner: Arc::new(Inner {
+                state: Mutex::default(),
+                finished: watch::Sender::new(0),
+            }),
+        }
+    }
+}
+
+impl VersionReader {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent under a panic: every update is a few plain assignments.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The counters as of a read that started after this call.
+    pub async fn current(&self, db: &Db) -> Result<Versions> {
+        let mut finished = self.inner.finished.subscribe();
+        let need = self.state().started + 1;
+        loop {
+            let start = {
+                let mut s = self.state();
+                if s.done >= need {
+                    return Ok(s.value);
+                }
+                if s.running {
+                    None
+                } else {
+                    s.running = true;
+                    s.started += 1;
+                    Some(s.started)
+                }
+            };
+            let Some(number) = start else {
+                // Cannot fail: `self.inner` holds the sender.
+                let _ = finished.changed().await;
+                continue;
+            };
+            // Its own task, so a request that goes away mid-read cannot leave `running` set.
+            let reader = self.clone();
+            let db = db.clone();
+            let read = tokio::spawn(async move {
+                let result = read_versions(&db).await;
+                {
+                    let mut s = reader.state();
+                    s.running = false;
+                    if let Ok(v) = &result {
+                        s.done = number;
+                        s.value = *v;
+                    }
+                }
+                reader.inner.finished.send_modify(|n| *n += 1);
+                result
+            });
+            return match read.await {
+                Ok(result) => result,
+                Err(e) => Err(anyhow::anyhow!("reading the change counters: {e}").into()),
+            };
+        }
+    }
+}
+
+/// A JSON response whose bytes were serialized earlier (a cached page). In the API description
+/// it is the same as `Json<T>`.
+pub struct JsonBytes<T>(pub Bytes, PhantomData<fn() -> T>);
+
+impl<T> JsonBytes<T> {
+    pub fn new(bytes: Bytes) -> Self {
+        JsonBytes(bytes, PhantomData)
+    }
+}
+
+impl<T: Type> Payload for JsonBytes<T> {
+    const CONTENT_TYPE: &'static str = "application/json; charset=utf-8";
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Type> IntoResponse for JsonBytes<T> {
+    fn into_response(self) -> Response {
+        Response::builder()
+            .content_type(Self::CONTENT_TYPE)
+            .body(self.0)
+    }
+}
+
+impl<T: Type> ApiResponse for JsonBytes<T> {
+    fn meta() -> MetaResponses {
+        MetaResponses {
+            responses: vec![MetaResponse {
+                description: "",
+                status: Some(200),
+                status_range: None,
+                content: vec![MetaMediaType {
+                    content_type: Self::CONTENT_TYPE,
+                    schema: Self::schema_ref(),
+                }],
+                headers: vec![],
+            }],
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seat_shards_are_sixteen() {
+        assert_eq!(
+            seat_shard("0190a3c4-7b1e-7c3d-9e2f-0123456789aB"),
+            "seats:b"
+        );
+        assert_eq!(seat_shard("x"), "seats:0");
+    }
+}
