@@ -16,7 +16,8 @@ use limburgers_worldwide::db::now_ms;
 
 const DAY: i64 = 86_400_000;
 
-/// Rows are written in multi-row INSERTs of this many.
+/// Rows are written in multi-row INSERTs of this many (events only; the big tables are filled
+/// by `INSERT … SELECT` over a number series, in the database).
 const CHUNK: usize = 500;
 
 /// Inserts `rows` (each a list of values rendered as SQL literals) into `table`.
@@ -45,6 +46,67 @@ fn id(kind: u32, n: usize) -> String {
     format!("{kind:08x}-0000-7000-8000-{n:012}")
 }
 
+/// Writes rows computed from the numbers `from..to` (column `i`, and `k` in `0..per` when `per`
+/// is given) in one statement: `generate_series` on PostgreSQL, a recursive CTE on SQLite.
+struct Series {
+    pg: bool,
+}
+
+impl Series {
+    /// SQL for `id(kind, n)` where `n` is an SQL expression.
+    fn id(&self, kind: u32, n: &str) -> String {
+        let pad = if self.pg {
+            format!("lpad(CAST({n} AS TEXT), 12, '0')")
+        } else {
+            format!("printf('%012d', {n})")
+        };
+        format!("'{kind:08x}-0000-7000-8000-' || {pad}")
+    }
+
+    fn text(&self, n: &str) -> String {
+        format!("CAST({n} AS TEXT)")
+    }
+
+    async fn insert(
+        &self,
+        app: &App,
+        table: &str,
+        columns: &str,
+        values: &str,
+        range: (usize, usize),
+        per: Option<usize>,
+    ) -> anyhow::Result<()> {
+        let (from, to) = range;
+        if from >= to {
+            return Ok(());
+        }
+        let sql = if self.pg {
+            let k = per.map_or(String::new(), |p| {
+                format!(" CROSS JOIN generate_series(0, {}) AS t(k)", p - 1)
+            });
+            format!(
+                "INSERT INTO {table} ({columns}) SELECT {values} FROM generate_series({from}, {}) AS s(i){k}",
+                to - 1
+            )
+        } else {
+            let (k_cte, k_join) = per.map_or((String::new(), String::new()), |p| {
+                (
+                    format!(", t(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM t WHERE k + 1 < {p})"),
+                    ", t".to_owned(),
+                )
+            });
+            format!(
+                "WITH RECURSIVE s(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM s WHERE i + 1 < {to}){k_cte} \
+                 INSERT INTO {table} ({columns}) SELECT {values} FROM s{k_join}"
+            )
+        };
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(app.db.writer())
+            .await?;
+        Ok(())
+    }
+}
+
 /// Grows the database to `members` members, `events` events and about `per_member`
 /// registrations per member, starting from the counts already there.
 async fn grow(
@@ -56,44 +118,89 @@ async fn grow(
 ) -> anyhow::Result<()> {
     let now = now_ms();
     let (m0, e0) = from;
+    let s = Series {
+        pg: app.db.backend == limburgers_worldwide::db::Backend::Postgres,
+    };
     let first = [
         "Ana", "Bram", "Chen", "Dina", "Emre", "Femke", "Goran", "Hana",
     ];
+    let first_of = |lower: bool| {
+        let arms: String = first
+            .iter()
+            .enumerate()
+            .map(|(n, f)| {
+                let f = if lower {
+                    f.to_lowercase()
+                } else {
+                    (*f).to_owned()
+                };
+                format!(" WHEN {n} THEN '{f}'")
+            })
+            .collect();
+        format!("CASE i % {}{arms} END", first.len())
+    };
     let countries = ["PT", "NL", "CN", "IN", "TR", "DE", "RS", "JP"];
-    for part in (m0..members).collect::<Vec<_>>().chunks(20_000) {
-        insert(
+    let country: String = countries
+        .iter()
+        .enumerate()
+        .map(|(n, c)| format!(" WHEN {n} THEN '{c}'"))
+        .collect();
+    let members_range = (m0, members);
+    s.insert(
+        app,
+        "households",
+        "id, created_at",
+        &format!("{}, {now}", s.id(1, "i")),
+        members_range,
+        None,
+    )
+    .await?;
+    s.insert(
+        app,
+        "people",
+        "id, household_id, relation, first_name, last_name, created_at, updated_at",
+        &format!(
+            "{}, {}, 'primary', {}, 'Member' || {}, {now}, {now}",
+            s.id(2, "i"),
+            s.id(1, "i"),
+            first_of(false),
+            s.text("i")
+        ),
+        members_range,
+        None,
+    )
+    .await?;
+    let email = format!("'m' || {} || '@scale.example.org'", s.text("i"));
+    s.insert(
+        app,
+        "accounts",
+        "person_id, email, email_key, language, status, phase, country_of_origin, municipality, verified_at, created_at, updated_at",
+        &format!(
+            "{}, {email}, {email}, 'en', 'active', 'living_in', CASE i % {}{country} END, 'Hasselt', \
+             {now} - (i % 1000) * {DAY}, {now} - (i % 1000) * {DAY}, {now} - (i % 1000) * {DAY}",
+            s.id(2, "i"),
+            countries.len()
+        ),
+        members_range,
+        None,
+    )
+    .await?;
+    // The search terms the server's `members::search::reindex` writes for such a member.
+    for term in [
+        "'m' || ".to_owned() + &s.text("i"),
+        "'member' || ".to_owned() + &s.text("i"),
+        first_of(true),
+        "'scale'".to_owned(),
+        "'example'".to_owned(),
+        "'org'".to_owned(),
+    ] {
+        s.insert(
             app,
-            "households",
-            "id, created_at",
-            part.iter().map(|i| format!("('{}', {now})", id(1, *i))),
-        )
-        .await?;
-        insert(
-            app,
-            "people",
-            "id, household_id, relation, first_name, last_name, created_at, updated_at",
-            part.iter().map(|i| {
-                format!(
-                    "('{}', '{}', 'primary', '{}', 'Member{i}', {now}, {now})",
-                    id(2, *i),
-                    id(1, *i),
-                    first[i % first.len()]
-                )
-            }),
-        )
-        .await?;
-        insert(
-            app,
-            "accounts",
-            "person_id, email, email_key, language, status, phase, country_of_origin, municipality, verified_at, created_at, updated_at",
-            part.iter().map(|i| {
-                format!(
-                    "('{p}', 'm{i}@scale.example.org', 'm{i}@scale.example.org', 'en', 'active', 'living_in', '{c}', 'Hasselt', {t}, {t}, {t})",
-                    p = id(2, *i),
-                    c = countries[i % countries.len()],
-                    t = now - (*i as i64 % 1000) * DAY
-                )
-            }),
+            "member_search",
+            "term, person_id",
+            &format!("{term}, {}", s.id(2, "i")),
+            members_range,
+            None,
         )
         .await?;
     }
@@ -114,44 +221,43 @@ async fn grow(
     )
     .await?;
     // Member i registers for `per_member` distinct events spread over the whole range.
-    for part in (m0..members).collect::<Vec<_>>().chunks(10_000) {
-        let regs: Vec<(usize, usize, usize)> = part
-            .iter()
-            .flat_map(|i| (0..per_member).map(move |k| (*i, k, (i * 7 + k * 997) % events)))
-            .collect();
-        insert(
-            app,
-            "registrations",
-            "id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at",
-            regs.iter().map(|(i, k, e)| {
-                format!(
-                    "('{}', '{}', '{}', '{}', 'confirmed', 1, {now}, {now}, {now})",
-                    id(4, i * 100 + k),
-                    id(3, *e),
-                    id(1, *i),
-                    id(2, *i)
-                )
-            }),
-        )
-        .await?;
-        insert(
-            app,
-            "registration_people",
-            "registration_id, event_id, person_id, live",
-            regs.iter().map(|(i, k, e)| {
-                format!(
-                    "('{}', '{}', '{}', 1)",
-                    id(4, i * 100 + k),
-                    id(3, *e),
-                    id(2, *i)
-                )
-            }),
-        )
-        .await?;
-    }
+    let event = format!("(i * 7 + k * 997) % {events}");
+    s.insert(
+        app,
+        "registrations",
+        "id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at",
+        &format!(
+            "{}, {}, {}, {}, 'confirmed', 1, {now}, {now}, {now}",
+            s.id(4, "i * 100 + k"),
+            s.id(3, &event),
+            s.id(1, "i"),
+            s.id(2, "i")
+        ),
+        members_range,
+        Some(per_member),
+    )
+    .await?;
+    s.insert(
+        app,
+        "registration_people",
+        "registration_id, event_id, person_id, live",
+        &format!(
+            "{}, {}, {}, 1",
+            s.id(4, "i * 100 + k"),
+            s.id(3, &event),
+            s.id(2, "i")
+        ),
+        members_range,
+        Some(per_member),
+    )
+    .await?;
     sqlx::query("UPDATE events SET seats_taken = (SELECT COUNT(*) FROM registrations r WHERE r.event_id = events.id AND r.status = 'confirmed')")
         .execute(app.db.writer())
         .await?;
+    if s.pg {
+        // What autovacuum does a minute after a bulk load; the planner needs the row counts.
+        sqlx::query("ANALYZE").execute(app.db.writer()).await?;
+    }
     Ok(())
 }
 

@@ -258,6 +258,7 @@ pub async fn remove_unverified(app: &App) -> Result<usize> {
             "DELETE FROM consents WHERE account_id = $1",
             "DELETE FROM subscriptions WHERE account_id = $1",
             "DELETE FROM outbox WHERE account_id = $1",
+            "DELETE FROM member_search WHERE person_id = $1",
             "DELETE FROM accounts WHERE person_id = $1",
             "DELETE FROM people WHERE id = $1",
         ] {

@@ -362,7 +362,8 @@ impl MembersApi {
     async fn list(
         &self,
         auth: Auth,
-        /// Part of a name or e-mail address.
+        /// Beginnings of words of a name or e-mail address ("ana pee" finds Ana Peeters,
+        /// ana.peeters@…); accents and case do not matter.
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
         phase: Query<Option<Phase>>,

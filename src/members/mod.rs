@@ -7,6 +7,7 @@
 //! ids that keep past counts right.
 
 pub mod api;
+pub mod search;
 
 use serde_json::json;
 
@@ -210,7 +211,7 @@ pub async fn insert_account(tx: &mut Tx, a: NewAccount<'_>) -> Result<(), sqlx::
     .bind(now)
     .execute(tx.conn())
     .await?;
-    Ok(())
+    search::reindex(tx, a.person_id).await
 }
 
 pub async fn find_by_email(
@@ -439,6 +440,7 @@ pub async fn update_profile(
         .bind(now)
         .execute(tx.conn())
         .await?;
+    search::reindex(&mut tx, account_id).await?;
     let text = |v: Option<Option<ShortText>>, old: Option<String>| match v {
         Some(new) => new.map(ShortText::into_string),
         None => old,
@@ -506,31 +508,37 @@ pub struct MemberQuery {
 }
 
 /// One page of members ordered by id (creation time); answers the page and the next cursor.
+/// `q` matches the beginnings of words (see [`search`]); every word must match.
 pub async fn search(app: &App, query: &MemberQuery) -> Result<(Vec<MemberRow>, Option<String>)> {
-    let pattern = query.q.as_ref().map(|q| {
-        let escaped = q
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
-        format!("%{escaped}%")
-    });
-    let mut rows: Vec<MemberRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let ranges = query.q.as_deref().map(search::ranges).unwrap_or_default();
+    if query.q.is_some() && ranges.is_empty() {
+        // Nothing to search by (no letters or digits): nothing matches.
+        return Ok((Vec::new(), None));
+    }
+    // One subquery per word; each reads a range of the (term, person) index. The statement's
+    // text depends only on the number of words, so it is prepared once per shape.
+    let mut sql = format!(
         "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN people p ON p.id = a.person_id \
-         WHERE a.person_id > $1 \
-         AND ($2 = '' OR a.email_key LIKE $2 ESCAPE '\\' OR LOWER(p.first_name) LIKE $2 ESCAPE '\\' \
-              OR LOWER(p.last_name) LIKE $2 ESCAPE '\\') \
-         AND ($3 = '' OR a.phase = $3) \
-         AND (($4 = '' AND a.status <> 'erased') OR a.status = $4) \
-         ORDER BY a.person_id LIMIT $5"
-    )))
-    .bind(query.cursor.clone().unwrap_or_default())
-    .bind(pattern.unwrap_or_default())
-    .bind(query.phase.map(|p| p.as_str()).unwrap_or(""))
-    .bind(query.status.map(|s| s.as_str()).unwrap_or(""))
-    .bind(query.limit + 1)
-    .fetch_all(&app.db.read)
-    .await?;
+         WHERE a.person_id > $1 AND ($2 = '' OR a.phase = $2) \
+         AND (($3 = '' AND a.status <> 'erased') OR a.status = $3)"
+    );
+    for k in 0..ranges.len() {
+        sql.push_str(&format!(
+            " AND a.person_id IN (SELECT s.person_id FROM member_search s WHERE s.term BETWEEN ${} AND ${})",
+            5 + 2 * k,
+            6 + 2 * k
+        ));
+    }
+    sql.push_str(" ORDER BY a.person_id LIMIT $4");
+    let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(query.cursor.clone().unwrap_or_default())
+        .bind(query.phase.map(|p| p.as_str()).unwrap_or(""))
+        .bind(query.status.map(|s| s.as_str()).unwrap_or(""))
+        .bind(query.limit + 1);
+    for (from, to) in ranges {
+        q = q.bind(from).bind(to);
+    }
+    let mut rows: Vec<MemberRow> = q.fetch_all(&app.db.read).await?;
     let next = if rows.len() as i64 > query.limit {
         rows.truncate(query.limit as usize);
         rows.last().map(|r| r.id.clone())
@@ -567,6 +575,7 @@ pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
     .bind(now)
     .execute(tx.conn())
     .await?;
+    search::reindex(&mut tx, account_id).await?;
     let (others,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM people p JOIN accounts a ON a.person_id = p.id \
          WHERE p.household_id = $1 AND a.status <> 'erased'",

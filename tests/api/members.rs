@@ -434,3 +434,77 @@ async fn one_client_is_limited_across_addresses() {
     .await
     .assert_problem(429);
 }
+
+/// The register's search matches word beginnings of names and address, ignoring accents and
+/// case, follows renames and erasure, and is rebuilt for members stored before the index.
+#[tokio::test]
+async fn member_search_finds_word_beginnings_and_follows_changes() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let jozef = t.member("j.celik@example.org", "Jožef", "Ünal-Çelik").await;
+    t.member("priya@example.org", "Priya", "Raman").await;
+    let found = |q: &'static str| {
+        let t = &t;
+        let staff = &staff;
+        async move {
+            let r = t.get(&format!("/api/v1/members?q={q}"), Some(staff)).await;
+            r.assert(200);
+            let mut emails: Vec<String> = r.json()["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["email"].as_str().unwrap().to_owned())
+                .collect();
+            emails.sort();
+            emails
+        }
+    };
+    assert_eq!(found("joz").await, ["j.celik@example.org"]);
+    assert_eq!(
+        found("CELIK%20un").await,
+        ["j.celik@example.org"],
+        "every word, any order"
+    );
+    assert_eq!(found("%C3%A7el").await, ["j.celik@example.org"], "ç is c");
+    assert_eq!(found("example").await.len(), 2);
+    assert!(
+        found("elik").await.is_empty(),
+        "word beginnings, not any substring"
+    );
+    assert!(
+        found("priya%20celik").await.is_empty(),
+        "all words must match"
+    );
+    assert!(
+        found("%25%25").await.is_empty(),
+        "no letters: nothing, not everything"
+    );
+
+    t.patch("/api/v1/me", json!({"first_name": "Joe"}), Some(&jozef))
+        .await
+        .assert(200);
+    assert!(found("jozef").await.is_empty(), "the old name is gone");
+    assert_eq!(found("joe").await, ["j.celik@example.org"]);
+
+    // Members stored before the index existed are indexed at start-up.
+    sqlx::query("DELETE FROM member_search")
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE change_counters SET value = 0 WHERE name = 'member_search'")
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    assert!(found("priya").await.is_empty());
+    limburgers_worldwide::app::App::new((*t.app.config).clone())
+        .await
+        .unwrap();
+    assert_eq!(found("priya").await, ["priya@example.org"]);
+
+    t.delete("/api/v1/me", Some(&jozef)).await;
+    assert!(
+        found("joe").await.is_empty(),
+        "erased members are not found"
+    );
+    assert_eq!(found("example").await, ["priya@example.org"]);
+}
