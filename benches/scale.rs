@@ -67,6 +67,15 @@ impl Series {
         format!("CAST({n} AS TEXT)")
     }
 
+    /// `n` with six digits, so that one member's name is no other's beginning.
+    fn padded(&self, n: &str) -> String {
+        if self.pg {
+            format!("lpad(CAST({n} AS TEXT), 6, '0')")
+        } else {
+            format!("printf('%06d', {n})")
+        }
+    }
+
     async fn insert(
         &self,
         app: &App,
@@ -164,7 +173,7 @@ async fn grow(
             s.id(2, "i"),
             s.id(1, "i"),
             first_of(false),
-            s.text("i")
+            s.padded("i")
         ),
         members_range,
         None,
@@ -188,7 +197,7 @@ async fn grow(
     // The search terms the server's `members::search::reindex` writes for such a member.
     for term in [
         "'m' || ".to_owned() + &s.text("i"),
-        "'member' || ".to_owned() + &s.text("i"),
+        "'member' || ".to_owned() + &s.padded("i"),
         first_of(true),
         "'scale'".to_owned(),
         "'example'".to_owned(),
@@ -220,14 +229,16 @@ async fn grow(
         }),
     )
     .await?;
-    // Member i registers for `per_member` distinct events spread over the whole range.
+    // Member i registers for `per_member` distinct events spread over the whole range, two
+    // weeks before each event.
     let event = format!("(i * 7 + k * 997) % {events}");
+    let at = format!("{start} + {step} * ({event}) - 14 * {DAY}");
     s.insert(
         app,
         "registrations",
         "id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at",
         &format!(
-            "{}, {}, {}, {}, 'confirmed', 1, {now}, {now}, {now}",
+            "{}, {}, {}, {}, 'confirmed', 1, {at}, {at}, {at}",
             s.id(4, "i * 100 + k"),
             s.id(3, &event),
             s.id(1, "i"),
@@ -299,7 +310,7 @@ fn main() -> anyhow::Result<()> {
         ("members, first page", "/api/v1/members".to_owned()),
         (
             "members, search (one match)",
-            "/api/v1/members?q=member777".to_owned(),
+            "/api/v1/members?q=member000777".to_owned(),
         ),
         ("members, search (many)", "/api/v1/members?q=ana".to_owned()),
         ("stats", "/api/v1/stats".to_owned()),

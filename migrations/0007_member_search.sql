@@ -6,5 +6,5 @@ CREATE TABLE member_search (
     person_id  TEXT NOT NULL REFERENCES accounts(person_id),
     PRIMARY KEY (term, person_id)
 );
-CREATE INDEX member_search_person ON member_search (person_id);
+CREATE INDEX member_search_person ON member_search (person_id, term);
 INSERT INTO change_counters (name, value) VALUES ('member_search', 0);

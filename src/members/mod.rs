@@ -522,12 +522,33 @@ pub async fn search(app: &App, query: &MemberQuery) -> Result<(Vec<MemberRow>, O
          WHERE a.person_id > $1 AND ($2 = '' OR a.phase = $2) \
          AND (($3 = '' AND a.status <> 'erased') OR a.status = $3)"
     );
+    // A narrow first word drives the query (its few members looked up in order); a broad one
+    // would first gather thousands of ids, so then the register is walked in order and each
+    // member probed instead, which finds a page of matches after a few hundred members.
+    let broad = match ranges.first() {
+        Some((from, to)) => {
+            let (n,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM member_search WHERE term BETWEEN $1 AND $2 LIMIT 2000) x",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(&app.db.read)
+            .await?;
+            n >= 2000
+        }
+        None => false,
+    };
     for k in 0..ranges.len() {
-        sql.push_str(&format!(
-            " AND a.person_id IN (SELECT s.person_id FROM member_search s WHERE s.term BETWEEN ${} AND ${})",
-            5 + 2 * k,
-            6 + 2 * k
-        ));
+        let (from, to) = (5 + 2 * k, 6 + 2 * k);
+        if k == 0 && !broad {
+            sql.push_str(&format!(
+                " AND a.person_id IN (SELECT s.person_id FROM member_search s WHERE s.term BETWEEN ${from} AND ${to})"
+            ));
+        } else {
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM member_search s WHERE s.person_id = a.person_id AND s.term BETWEEN ${from} AND ${to})"
+            ));
+        }
     }
     sql.push_str(" ORDER BY a.person_id LIMIT $4");
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql))
