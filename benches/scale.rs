@@ -186,7 +186,8 @@ async fn grow(
         "person_id, email, email_key, language, status, phase, country_of_origin, municipality, verified_at, created_at, updated_at",
         &format!(
             "{}, {email}, {email}, 'en', 'active', 'living_in', CASE i % {}{country} END, 'Hasselt', \
-             {now} - (i % 1000) * {DAY}, {now} - (i % 1000) * {DAY}, {now} - (i % 1000) * {DAY}",
+             {now} - (i % 1000) * CAST({DAY} AS BIGINT), {now} - (i % 1000) * CAST({DAY} AS BIGINT), \
+             {now} - (i % 1000) * CAST({DAY} AS BIGINT)",
             s.id(2, "i"),
             countries.len()
         ),
@@ -232,7 +233,7 @@ async fn grow(
     // Member i registers for `per_member` distinct events spread over the whole range, two
     // weeks before each event.
     let event = format!("(i * 7 + k * 997) % {events}");
-    let at = format!("{start} + {step} * ({event}) - 14 * {DAY}");
+    let at = format!("{start} + CAST({step} AS BIGINT) * ({event}) - 14 * CAST({DAY} AS BIGINT)");
     s.insert(
         app,
         "registrations",

@@ -185,7 +185,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
     // at most MAX_EVENT_MS before the end); CROSS JOIN keeps SQLite from starting elsewhere.
     let people_confirmed = one(
         app,
-        "SELECT COALESCE(SUM(e.seats_taken), 0) FROM events e WHERE e.status = 'published' \
+        "SELECT CAST(COALESCE(SUM(e.seats_taken), 0) AS BIGINT) FROM events e WHERE e.status = 'published' \
          AND e.starts_at >= $1 - 2678400000 AND e.starts_at < $2 AND e.ends_at >= $1 AND e.ends_at < $2",
         &[a, b],
     )
