@@ -30,21 +30,14 @@ pub struct Versions {
     pub seats: i64,
 }
 
-/// Marks event content as changed, in the transaction of the change.
-pub async fn events_changed(tx: &mut Tx) -> Result<()> {
-    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = 'events'")
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+/// Marks event content as changed, in the transaction of the change (bumped at its commit).
+pub fn events_changed(tx: &mut Tx) {
+    tx.touch("events".to_owned());
 }
 
 /// Marks the seats of `event_id` as changed, in the transaction of the change.
-pub async fn seats_changed(tx: &mut Tx, event_id: &str) -> Result<()> {
-    sqlx::query("UPDATE change_counters SET value = value + 1 WHERE name = $1")
-        .bind(seat_shard(event_id))
-        .execute(tx.conn())
-        .await?;
-    Ok(())
+pub fn seats_changed(tx: &mut Tx, event_id: &str) {
+    tx.touch(seat_shard(event_id));
 }
 
 /// `seats:0` … `seats:f`, from the last hex digit of the id (random in a UUIDv7).

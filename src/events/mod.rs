@@ -251,7 +251,7 @@ async fn insert(tx: &mut Tx, spec: &EventSpec, series_id: Option<&str>) -> Resul
     .execute(tx.conn())
     .await?;
     write_tags(tx, &id, &spec.tags).await?;
-    crate::cache::events_changed(tx).await?;
+    crate::cache::events_changed(tx);
     Ok(id)
 }
 
@@ -460,7 +460,7 @@ pub async fn update(
         )));
     }
     write_tags(&mut tx, id, &spec.tags).await?;
-    crate::cache::events_changed(&mut tx).await?;
+    crate::cache::events_changed(&mut tx);
     let updated = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     let moved = updated.starts_at != current.starts_at
         || updated.ends_at != current.ends_at
@@ -501,7 +501,7 @@ pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<EventRow> {
     .await?
     .rows_affected();
     if changed > 0 {
-        crate::cache::events_changed(&mut tx).await?;
+        crate::cache::events_changed(&mut tx);
     }
     let event = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     if changed == 0 {

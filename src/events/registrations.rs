@@ -133,7 +133,7 @@ pub struct Registered {
     pub position: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct HouseholdPerson {
     id: String,
     first_name: Option<String>,
@@ -228,133 +228,208 @@ async fn try_register(
         .collect();
     let relations: Vec<&str> = people.iter().map(|p| p.relation.as_str()).collect();
     check_audience(&event, member, &relations)?;
-
-    let mut tx = app.db.begin().await?;
-    let seats = person_ids.len() as i64;
-    let confirmed = match reserve_at(&mut tx, event_id, seats, Some(event.revision)).await? {
-        true => true,
-        // Full, or changed since it was read: only the latter needs the checks again. On
-        // PostgreSQL the read also locks the event row (an UPDATE that matched nothing did not),
-        // so waitlisted groups queue one after the other and their positions are exact.
-        false => {
-            let lock = match app.db.backend {
-                Backend::Postgres => "SELECT revision FROM events WHERE id = $1 FOR UPDATE",
-                Backend::Sqlite => "SELECT revision FROM events WHERE id = $1",
-            };
-            let (revision,): (i64,) = sqlx::query_as(lock)
-                .bind(event_id)
-                .fetch_one(tx.conn())
-                .await?;
-            if revision != event.revision {
-                return Ok(None);
-            }
-            false
-        }
-    };
-    if !confirmed && !waitlist {
-        return Err(Error::Conflict(format!(
-            "not enough seats: {} left for {seats} people",
-            event.seats_left().unwrap_or(0)
-        )));
-    }
-    // Arrival order is the order of reservations: the writer (SQLite) or the event's row lock
-    // (PostgreSQL) serialises them, so the time and the id are taken here, not before.
-    let now = now_ms();
-    let status = if confirmed {
-        RegistrationStatus::Confirmed
+    let people: Vec<HouseholdPerson> = people.into_iter().cloned().collect();
+    let seats_left = event.seats_left();
+    // The confirmation is rendered here, in parallel with other requests, when seats look free;
+    // the writer then only inserts it (its key is completed there, with the registration's id).
+    let names = first_names(&people);
+    let confirmation = if seats_left.is_none_or(|left| left >= people.len() as i64) {
+        render_for_member(
+            app,
+            &event,
+            "registration_confirmed",
+            member,
+            &names,
+            None,
+            String::new(),
+        )?
     } else {
-        RegistrationStatus::Waitlisted
+        None
     };
-    let row = RegistrationRow {
-        id: new_id(),
-        event_id: event_id.to_owned(),
-        household_id: member.household_id.clone(),
-        registered_by: member.id.clone(),
-        status: status.as_str().to_owned(),
-        seats,
-        queued_at: now,
-        created_at: now,
-        cancelled_at: None,
+    let job = Reservation {
+        app: app.clone(),
+        event,
+        member: member.clone(),
+        people,
+        names,
+        confirmation,
+        waitlist,
     };
-    sqlx::query(
-        "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
-    )
-    .bind(&row.id)
-    .bind(event_id)
-    .bind(&row.household_id)
-    .bind(&row.registered_by)
-    .bind(&row.status)
-    .bind(seats)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    for person in &people {
-        let inserted = sqlx::query(
-            "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
-        )
-        .bind(&row.id)
-        .bind(event_id)
-        .bind(&person.id)
-        .execute(tx.conn())
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(Error::Conflict(format!(
-                    "{} is already registered for this event",
-                    person.id
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        }
+    match app.db.batch(job).await? {
+        Reserved::Done(done) => Ok(Some(done)),
+        Reserved::Changed => Ok(None),
+        Reserved::Full => Err(Error::Conflict(format!(
+            "not enough seats: {} left for {} people",
+            seats_left.unwrap_or(0),
+            person_ids.len()
+        ))),
     }
-    let position = position(tx.conn(), &row).await?;
+}
+
+/// The writing half of a registration, run by the database's group commit (see `db::batch`):
+/// everything it needs was read and checked before, and it writes nothing unless it registers.
+struct Reservation {
+    app: App,
+    event: EventRow,
+    member: MemberRow,
+    people: Vec<HouseholdPerson>,
+    /// First names of the people, for the mail.
+    names: String,
+    /// The confirmation mail, rendered in advance (absent when seats looked taken).
+    confirmation: Option<mail::Rendered>,
+    waitlist: bool,
+}
+
+fn first_names(people: &[HouseholdPerson]) -> String {
     let names: Vec<&str> = people
         .iter()
         .filter_map(|p| p.first_name.as_deref())
         .collect();
-    let kind = if confirmed {
-        "registration_confirmed"
-    } else {
-        "registration_waitlisted"
-    };
-    mail_member(
-        app,
-        &mut tx,
-        &event,
-        &row,
-        kind,
-        member,
-        &names.join(", "),
-        position,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        &member.id,
-        "registration.created",
-        Some(&row.id),
-        Some(json!({"event": event_id, "status": row.status, "seats": seats})),
-    )
-    .await?;
-    tx.commit().await?;
-    let people = people
-        .into_iter()
-        .map(|p| RegisteredPerson {
-            registration_id: row.id.clone(),
-            person_id: p.id.clone(),
-            first_name: p.first_name.clone(),
-            last_name: p.last_name.clone(),
-            relation: p.relation.clone(),
-            checked_in_at: None,
-        })
-        .collect();
-    Ok(Some(Registered {
-        row,
-        people,
-        position,
-    }))
+    names.join(", ")
+}
+
+enum Reserved {
+    Done(Registered),
+    /// The event changed since it was read: check again.
+    Changed,
+    /// No seats and no waitlist wanted.
+    Full,
+}
+
+impl crate::db::Job for Reservation {
+    type Output = Reserved;
+
+    fn key(&self) -> &str {
+        &self.event.id
+    }
+
+    fn run<'a>(&'a self, tx: &'a mut Tx) -> futures::future::BoxFuture<'a, Result<Reserved>> {
+        Box::pin(self.reserve(tx))
+    }
+}
+
+impl Reservation {
+    async fn reserve(&self, tx: &mut Tx) -> Result<Reserved> {
+        let (app, event, member) = (&self.app, &self.event, &self.member);
+        let event_id = event.id.as_str();
+        let seats = self.people.len() as i64;
+        let confirmed = match reserve_at(tx, event_id, seats, Some(event.revision)).await? {
+            true => true,
+            // Full, or changed since it was read: only the latter needs the checks again. On
+            // PostgreSQL the read also locks the event row (an UPDATE that matched nothing did
+            // not), so waitlisted groups queue one after the other and their positions are exact.
+            false => {
+                let lock = match app.db.backend {
+                    Backend::Postgres => "SELECT revision FROM events WHERE id = $1 FOR UPDATE",
+                    Backend::Sqlite => "SELECT revision FROM events WHERE id = $1",
+                };
+                let (revision,): (i64,) = sqlx::query_as(lock)
+                    .bind(event_id)
+                    .fetch_one(tx.conn())
+                    .await?;
+                if revision != event.revision {
+                    return Ok(Reserved::Changed);
+                }
+                false
+            }
+        };
+        if !confirmed && !self.waitlist {
+            return Ok(Reserved::Full);
+        }
+        // Arrival order is the order of reservations: the writer (SQLite) or the event's row
+        // lock (PostgreSQL) serialises them, so the time and the id are taken here, not before.
+        let now = now_ms();
+        let status = if confirmed {
+            RegistrationStatus::Confirmed
+        } else {
+            RegistrationStatus::Waitlisted
+        };
+        let row = RegistrationRow {
+            id: new_id(),
+            event_id: event_id.to_owned(),
+            household_id: member.household_id.clone(),
+            registered_by: member.id.clone(),
+            status: status.as_str().to_owned(),
+            seats,
+            queued_at: now,
+            created_at: now,
+            cancelled_at: None,
+        };
+        sqlx::query(
+            "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+        )
+        .bind(&row.id)
+        .bind(event_id)
+        .bind(&row.household_id)
+        .bind(&row.registered_by)
+        .bind(&row.status)
+        .bind(seats)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        for person in &self.people {
+            let inserted = sqlx::query(
+                "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
+            )
+            .bind(&row.id)
+            .bind(event_id)
+            .bind(&person.id)
+            .execute(tx.conn())
+            .await;
+            match inserted {
+                Ok(_) => {}
+                // An error rolls the batch back and this job runs again alone, answering this.
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(Error::Conflict(format!(
+                        "{} is already registered for this event",
+                        person.id
+                    )));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let position = position(tx.conn(), &row).await?;
+        match (&self.confirmation, confirmed) {
+            (Some(mail), true) => {
+                mail.write_with_key(tx, format!("registration_confirmed:{}", row.id))
+                    .await?;
+            }
+            _ => {
+                let kind = if confirmed {
+                    "registration_confirmed"
+                } else {
+                    "registration_waitlisted"
+                };
+                mail_member(app, tx, event, &row, kind, member, &self.names, position).await?;
+            }
+        }
+        audit::record(
+            tx,
+            &member.id,
+            "registration.created",
+            Some(&row.id),
+            Some(json!({"event": event_id, "status": row.status, "seats": seats})),
+        )
+        .await?;
+        let people = self
+            .people
+            .iter()
+            .map(|p| RegisteredPerson {
+                registration_id: row.id.clone(),
+                person_id: p.id.clone(),
+                first_name: p.first_name.clone(),
+                last_name: p.last_name.clone(),
+                relation: p.relation.clone(),
+                checked_in_at: None,
+            })
+            .collect();
+        Ok(Reserved::Done(Registered {
+            row,
+            people,
+            position,
+        }))
+    }
 }
 
 /// Takes `seats` seats if they are free; the one place seats are taken.
@@ -381,7 +456,7 @@ async fn reserve_at(
     .await?
     .rows_affected();
     if taken == 1 {
-        crate::cache::seats_changed(tx, event_id).await?;
+        crate::cache::seats_changed(tx, event_id);
     }
     Ok(taken == 1)
 }
@@ -471,7 +546,7 @@ pub async fn cancel(
             .bind(reg.seats)
             .execute(tx.conn())
             .await?;
-        crate::cache::seats_changed(&mut tx, event_id).await?;
+        crate::cache::seats_changed(&mut tx, event_id);
         promote(app, &mut tx, event_id).await?;
     }
     audit::record(
@@ -533,12 +608,32 @@ async fn mail_member(
     names: &str,
     position: Option<i64>,
 ) -> Result<()> {
+    let key = match kind {
+        "event_changed" => format!("{kind}:{}:{}", r.id, event.revision),
+        _ => format!("{kind}:{}", r.id),
+    };
+    match render_for_member(app, event, kind, member, names, position, key)? {
+        Some(mail) => mail.write(tx).await,
+        None => Ok(()),
+    }
+}
+
+/// The mail about a registration to `member`, rendered; `None` without an address.
+fn render_for_member(
+    app: &App,
+    event: &EventRow,
+    kind: &'static str,
+    member: &MemberRow,
+    names: &str,
+    position: Option<i64>,
+    idempotency_key: String,
+) -> Result<Option<mail::Rendered>> {
     let Some(email) = member
         .email
         .as_deref()
         .and_then(|e| EmailAddress::parse(e).ok())
     else {
-        return Ok(());
+        return Ok(None);
     };
     let mut context = event.mail_context(app, member.first_name.as_deref().unwrap_or(""), names);
     if kind == "registration_waitlisted"
@@ -555,25 +650,15 @@ async fn mail_member(
     } else {
         vec![]
     };
-    let key = match kind {
-        "event_changed" => format!("{kind}:{}:{}", r.id, event.revision),
-        _ => format!("{kind}:{}", r.id),
+    let mail = Mail {
+        kind,
+        to: &email,
+        language: member.language(),
+        account_id: Some(&member.id),
+        context,
+        idempotency_key,
     };
-    mail::enqueue_with_attachments(
-        tx,
-        &app.templates,
-        &app.config,
-        Mail {
-            kind,
-            to: &email,
-            language: member.language(),
-            account_id: Some(&member.id),
-            context,
-            idempotency_key: key,
-        },
-        attachments,
-    )
-    .await
+    mail::render(&app.templates, &app.config, mail, attachments).map(Some)
 }
 
 /// Mails every live registration of an event (a change of time or place, a cancellation).

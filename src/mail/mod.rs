@@ -56,6 +56,35 @@ pub async fn enqueue_with_attachments(
     mail: Mail<'_>,
     attachments: Vec<Attachment>,
 ) -> Result<()> {
+    render(templates, config, mail, attachments)?
+        .write(tx)
+        .await
+}
+
+/// A mail rendered and ready for the outbox. Rendering is most of a mail's cost: hot paths
+/// render before their transaction so the writer only inserts.
+pub struct Rendered {
+    idempotency_key: String,
+    kind: &'static str,
+    to: String,
+    language: Language,
+    account_id: Option<String>,
+    subject: String,
+    text: String,
+    html: String,
+    /// JSON of the attachments, as stored.
+    attachments: Option<String>,
+    /// The domain of the Message-ID (the sender's).
+    domain: String,
+}
+
+/// Renders `mail` (with `base_url` added to its context) without writing it.
+pub fn render(
+    templates: &Templates,
+    config: &Config,
+    mail: Mail<'_>,
+    attachments: Vec<Attachment>,
+) -> Result<Rendered> {
     let mut context = mail.context;
     if let Some(map) = context.as_object_mut() {
         map.insert(
@@ -64,42 +93,64 @@ pub async fn enqueue_with_attachments(
         );
     }
     let rendered = templates.render(mail.kind, mail.language, &context)?;
-    let id = new_id();
-    let domain = config
-        .mail_from
-        .as_str()
-        .rsplit_once('@')
-        .map(|(_, d)| d.to_owned())
-        .unwrap_or_else(|| "localhost".into());
-    let message_id = format!("<{id}@{domain}>");
-    let now = now_ms();
     let attachments = if attachments.is_empty() {
         None
     } else {
         Some(serde_json::to_string(&attachments).map_err(anyhow::Error::from)?)
     };
-    sqlx::query(
-        "INSERT INTO outbox (id, idempotency_key, account_id, recipient, kind, language, subject, \
-         body_text, body_html, message_id, status, attempts, next_attempt_at, created_at, attachments) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12) \
-         ON CONFLICT (idempotency_key) DO NOTHING",
-    )
-    .bind(&id)
-    .bind(&mail.idempotency_key)
-    .bind(mail.account_id)
-    .bind(mail.to.as_str())
-    .bind(mail.kind)
-    .bind(mail.language.as_str())
-    .bind(&rendered.subject)
-    .bind(&rendered.text)
-    .bind(&rendered.html)
-    .bind(&message_id)
-    .bind(now)
-    .bind(attachments)
-    .execute(tx.conn())
-    .await?;
-    tx.mail_enqueued();
-    Ok(())
+    Ok(Rendered {
+        idempotency_key: mail.idempotency_key,
+        kind: mail.kind,
+        to: mail.to.as_str().to_owned(),
+        language: mail.language,
+        account_id: mail.account_id.map(str::to_owned),
+        subject: rendered.subject,
+        text: rendered.text,
+        html: rendered.html,
+        attachments,
+        domain: config
+            .mail_from
+            .as_str()
+            .rsplit_once('@')
+            .map(|(_, d)| d.to_owned())
+            .unwrap_or_else(|| "localhost".into()),
+    })
+}
+
+impl Rendered {
+    /// Writes the mail to the outbox in `tx`; the Message-ID is fixed here.
+    pub async fn write(&self, tx: &mut Tx) -> Result<()> {
+        self.write_with_key(tx, self.idempotency_key.clone()).await
+    }
+
+    /// As [`Rendered::write`], under a key known only now (say the id of a row just inserted).
+    pub async fn write_with_key(&self, tx: &mut Tx, idempotency_key: String) -> Result<()> {
+        let id = new_id();
+        let message_id = format!("<{id}@{}>", self.domain);
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO outbox (id, idempotency_key, account_id, recipient, kind, language, subject, \
+             body_text, body_html, message_id, status, attempts, next_attempt_at, created_at, attachments) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', 0, $11, $11, $12) \
+             ON CONFLICT (idempotency_key) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(idempotency_key)
+        .bind(self.account_id.as_deref())
+        .bind(&self.to)
+        .bind(self.kind)
+        .bind(self.language.as_str())
+        .bind(&self.subject)
+        .bind(&self.text)
+        .bind(&self.html)
+        .bind(&message_id)
+        .bind(now)
+        .bind(self.attachments.as_deref())
+        .execute(tx.conn())
+        .await?;
+        tx.mail_enqueued();
+        Ok(())
+    }
 }
 
 /// Removes personal data from the outbox when an account is erased: unsent mail to the member

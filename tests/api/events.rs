@@ -722,6 +722,85 @@ async fn two_hundred_simultaneous_registrations_never_oversell_fifty_seats() {
     assert_eq!(positions, (1..=150).collect::<Vec<_>>());
 }
 
+/// Registrations run in shared transactions (group commit): a household that submits twice at
+/// once, among many others, is registered once and told so the second time; nobody else is
+/// affected and every mail matches its registration's outcome.
+#[tokio::test]
+async fn double_submissions_in_a_rush_register_once_and_mail_the_outcome() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let event = t.event(&staff, json!({"capacity": 20})).await;
+    let eid = id(&event);
+    let mut members = Vec::new();
+    for i in 0..30 {
+        members.push(t.quick_member(&format!("d{i}@example.org")).await);
+    }
+    // Every third member submits twice.
+    let submissions: Vec<&(String, String)> = members
+        .iter()
+        .enumerate()
+        .flat_map(|(i, m)| std::iter::repeat_n(m, if i % 3 == 0 { 2 } else { 1 }))
+        .collect();
+    let answers = futures::future::join_all(submissions.iter().map(|(token, person)| {
+        let (t, eid) = (&t, &eid);
+        async move { (person.clone(), t.register(token, eid, &[person]).await) }
+    }))
+    .await;
+    let mut accepted = std::collections::HashMap::new();
+    for (person, answer) in &answers {
+        match answer.status {
+            201 => {
+                let status = answer.json()["status"].as_str().unwrap().to_owned();
+                assert!(
+                    accepted.insert(person.clone(), status).is_none(),
+                    "{person} registered twice"
+                );
+            }
+            409 => {
+                let problem = answer.assert_problem(409);
+                assert!(
+                    problem["detail"]
+                        .as_str()
+                        .unwrap()
+                        .contains("already registered"),
+                    "{problem}"
+                );
+            }
+            other => panic!("{other}: {}", answer.body),
+        }
+    }
+    assert_eq!(accepted.len(), 30, "every member registered exactly once");
+    let confirmed = accepted.values().filter(|s| *s == "confirmed").count();
+    assert_eq!(confirmed, 20);
+    assert_eq!(t.count("SELECT COUNT(*) FROM registrations").await, 30);
+    let (taken,): (i64,) = sqlx::query_as("SELECT seats_taken FROM events")
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap();
+    assert_eq!(taken, 20);
+    // Each member gets one mail, and it says what their answer said.
+    for (i, _) in members.iter().enumerate() {
+        let address = format!("d{i}@example.org");
+        let mail = t.next_mail_to(&address).await;
+        let person = &members[i].1;
+        let (expected, calendar_file) = match accepted[person].as_str() {
+            "confirmed" => ("is confirmed", true),
+            _ => ("is on the waitlist", false),
+        };
+        assert!(
+            mail.subject.ends_with(expected),
+            "{address}: {} / {}",
+            mail.subject,
+            accepted[person]
+        );
+        assert_eq!(mail.raw.contains("event.ics"), calendar_file, "{address}");
+    }
+    t.outbox_settled().await;
+    for i in 0..30 {
+        assert_eq!(t.mails_to(&format!("d{i}@example.org")).len(), 1);
+    }
+}
+
 /// The first page of the list is served from a cache: it must follow seat changes (also those made
 /// by another server instance on the same database) and drop an event the moment it ends.
 #[tokio::test]

@@ -5,6 +5,7 @@
 mod alumni;
 mod authz;
 mod bad_input;
+mod batch;
 mod binary;
 mod calendar;
 mod events;

@@ -18,6 +18,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor};
 use tokio::sync::Notify;
 
+mod batch;
+pub use batch::Job;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -29,6 +32,16 @@ pub struct Db {
     pub backend: Backend,
     /// For reads outside a transaction.
     pub read: AnyPool,
+    writer: Writer,
+    /// Group commit for hot write paths (see [`batch`]).
+    lanes: Arc<batch::Lanes>,
+}
+
+/// What opens write transactions; the lanes hold one too (not a `Db`, so that dropping the
+/// last `Db` closes the lanes' channels and their threads end).
+#[derive(Clone)]
+struct Writer {
+    backend: Backend,
     /// For transactions (on SQLite: one connection, so writers queue instead of failing).
     write: AnyPool,
     /// Wakes the mail worker when a transaction that enqueued mail commits.
@@ -37,12 +50,33 @@ pub struct Db {
     newsletter_wake: Arc<Notify>,
 }
 
+impl Writer {
+    async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        let inner = match self.backend {
+            // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred
+            // transaction that reads first and writes later gets SQLITE_BUSY at once if another
+            // process (a second instance, a `jobs run`) wrote in between.
+            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.write.begin().await?,
+        };
+        Ok(Tx {
+            inner,
+            mail_wake: self.mail_wake.clone(),
+            newsletter_wake: self.newsletter_wake.clone(),
+            mail_enqueued: false,
+            touched: Default::default(),
+        })
+    }
+}
+
 /// A write transaction. Commit it explicitly; dropping it rolls back.
 pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
     mail_wake: Arc<Notify>,
     newsletter_wake: Arc<Notify>,
     mail_enqueued: bool,
+    /// Change counters to bump at commit (see [`Tx::touch`]).
+    touched: std::collections::BTreeSet<String>,
 }
 
 impl Tx {
@@ -55,7 +89,27 @@ impl Tx {
         self.mail_enqueued = true;
     }
 
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
+    /// Bumps the change counter `name` (a row of `change_counters`) when this transaction
+    /// commits. Deferred to the commit so a transaction that changes the same thing many times
+    /// (a batch of registrations) bumps it once, and counter rows are locked last, in name order.
+    pub fn touch(&mut self, name: String) {
+        self.touched.insert(name);
+    }
+
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        if !self.touched.is_empty() {
+            let names = std::mem::take(&mut self.touched);
+            let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "UPDATE change_counters SET value = value + 1 WHERE name IN ({})",
+                placeholders.join(", ")
+            );
+            let mut bump = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for name in names {
+                bump = bump.bind(name);
+            }
+            bump.execute(&mut *self.inner).await?;
+        }
         self.inner.commit().await?;
         if self.mail_enqueued {
             self.mail_wake.notify_one();
@@ -113,50 +167,56 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
-        Ok(Db {
+        let writer = Writer {
             backend,
-            read,
             write,
             mail_wake: Arc::new(Notify::new()),
             newsletter_wake: Arc::new(Notify::new()),
+        };
+        // SQLite has one writer: one lane. PostgreSQL takes writes side by side: a few lanes,
+        // each event's jobs always in the same one.
+        let lanes = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 4,
+        };
+        let lanes = Arc::new(batch::Lanes::start(writer.clone(), lanes)?);
+        Ok(Db {
+            backend,
+            read,
+            writer,
+            lanes,
         })
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
         MIGRATOR
-            .run(&self.write)
+            .run(&self.writer.write)
             .await
             .context("applying database migrations")
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        let inner = match self.backend {
-            // IMMEDIATE takes the write lock at BEGIN, where the busy timeout applies. A deferred
-            // transaction that reads first and writes later gets SQLITE_BUSY at once if another
-            // process (a second instance, a `jobs run`) wrote in between.
-            Backend::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.write.begin().await?,
-        };
-        Ok(Tx {
-            inner,
-            mail_wake: self.mail_wake.clone(),
-            newsletter_wake: self.newsletter_wake.clone(),
-            mail_enqueued: false,
-        })
+        self.writer.begin().await
+    }
+
+    /// Runs `job` in a transaction shared with the jobs queued beside it (group commit, see
+    /// [`batch`]); answers once that transaction has committed.
+    pub async fn batch<J: Job>(&self, job: J) -> crate::error::Result<J::Output> {
+        self.lanes.run(job).await
     }
 
     /// The write pool, for a single statement that is its own transaction (a hot path where
     /// BEGIN and COMMIT would triple the round trips).
     pub fn writer(&self) -> &AnyPool {
-        &self.write
+        &self.writer.write
     }
 
     pub fn mail_wake(&self) -> Arc<Notify> {
-        self.mail_wake.clone()
+        self.writer.mail_wake.clone()
     }
 
     pub fn newsletter_wake(&self) -> Arc<Notify> {
-        self.newsletter_wake.clone()
+        self.writer.newsletter_wake.clone()
     }
 
     /// Whether the database answers (for `/ready`).
@@ -166,7 +226,7 @@ impl Db {
 
     pub async fn close(&self) {
         self.read.close().await;
-        self.write.close().await;
+        self.writer.write.close().await;
     }
 }
 
