@@ -21,10 +21,11 @@
 //!
 //! Jobs of one batch run ordered by their key (stable, so jobs with the same key keep their
 //! arrival order): on PostgreSQL, batches of two instances then take row locks in the same order
-//! and cannot deadlock each other. On SQLite a lane runs on its own thread, so its batch never
-//! queues behind HTTP work between statements (the SQLite driver is a thread with channels and
-//! works from any runtime); on PostgreSQL lanes are tasks, since a connection's socket belongs
-//! to the runtime that opened it.
+//! and cannot deadlock each other. A lane runs on its own thread, so between two statements it
+//! never waits to be polled behind HTTP work (measured on PostgreSQL as a task on the shared
+//! runtime: connections sat "idle in transaction" waiting for the next statement). SQLite's
+//! driver is a thread with channels and works from any runtime; a PostgreSQL socket belongs to
+//! the runtime that opened it, so a PostgreSQL lane opens its own connection on its thread.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -34,7 +35,11 @@ use futures::FutureExt as _;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Backend, Tx, Writer};
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+
+use super::{Tx, Writer};
 use crate::error::{Error, Result};
 
 /// At most this many jobs share a transaction (bounds the work one failure repeats).
@@ -52,31 +57,66 @@ pub trait Job: Send + 'static {
 /// The lanes of one database.
 pub(super) struct Lanes {
     senders: Vec<mpsc::UnboundedSender<Box<dyn Queued>>>,
+    /// The lanes' own connections (PostgreSQL), closed with the database.
+    pools: Vec<sqlx::AnyPool>,
 }
 
 impl Lanes {
-    /// Starts `n` lanes writing through `writer`.
-    pub(super) fn start(writer: Writer, n: usize) -> anyhow::Result<Lanes> {
+    /// Starts `n` lanes, each on a thread of its own. On SQLite they write through `writer`'s
+    /// connection; on PostgreSQL (`postgres_url`) each opens its own, on its thread's runtime,
+    /// so its socket is polled by that thread and not behind HTTP work.
+    pub(super) async fn start(
+        writer: Writer,
+        n: usize,
+        postgres_url: Option<&str>,
+    ) -> anyhow::Result<Lanes> {
         let mut senders = Vec::with_capacity(n);
+        let mut pools = Vec::with_capacity(n);
         for i in 0..n {
             let (send, receive) = mpsc::unbounded_channel();
+            let (opened, pool) = oneshot::channel();
+            let url = postgres_url.map(str::to_owned);
             let writer = writer.clone();
-            match writer.backend {
-                Backend::Sqlite => {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()?;
-                    std::thread::Builder::new()
-                        .name(format!("db-lane-{i}"))
-                        .spawn(move || runtime.block_on(lane(writer, receive)))?;
-                }
-                Backend::Postgres => {
-                    tokio::spawn(lane(writer, receive));
-                }
-            }
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            std::thread::Builder::new()
+                .name(format!("db-lane-{i}"))
+                .spawn(move || {
+                    runtime.block_on(async move {
+                        let writer = match url {
+                            None => writer,
+                            Some(url) => {
+                                let pool = AnyPoolOptions::new()
+                                    .max_connections(1)
+                                    .acquire_timeout(Duration::from_secs(30))
+                                    .connect_lazy(&url);
+                                match pool {
+                                    Ok(pool) => Writer {
+                                        write: pool,
+                                        ..writer
+                                    },
+                                    Err(e) => {
+                                        let _ = opened.send(Err(e));
+                                        return;
+                                    }
+                                }
+                            }
+                        };
+                        let _ = opened.send(Ok(writer.write.clone()));
+                        lane(writer, receive).await;
+                    })
+                })?;
+            pools.push(pool.await??);
             senders.push(send);
         }
-        Ok(Lanes { senders })
+        Ok(Lanes { senders, pools })
+    }
+
+    pub(super) async fn close(&self) {
+        for pool in &self.pools {
+            pool.close().await;
+        }
     }
 
     pub(super) async fn run<J: Job>(&self, job: J) -> Result<J::Output> {

@@ -173,13 +173,14 @@ impl Db {
             mail_wake: Arc::new(Notify::new()),
             newsletter_wake: Arc::new(Notify::new()),
         };
-        // SQLite has one writer: one lane. PostgreSQL takes writes side by side: a few lanes,
-        // each event's jobs always in the same one.
+        // SQLite has one writer: one lane, on the write connection. PostgreSQL takes writes side
+        // by side: a few lanes (each event's jobs always in the same one) with connections of
+        // their own, so a batch never queues for a connection behind the requests' reads.
         let lanes = match backend {
-            Backend::Sqlite => 1,
-            Backend::Postgres => 4,
+            Backend::Sqlite => batch::Lanes::start(writer.clone(), 1, None).await?,
+            Backend::Postgres => batch::Lanes::start(writer.clone(), 4, Some(url)).await?,
         };
-        let lanes = Arc::new(batch::Lanes::start(writer.clone(), lanes)?);
+        let lanes = Arc::new(lanes);
         Ok(Db {
             backend,
             read,
@@ -227,6 +228,7 @@ impl Db {
     pub async fn close(&self) {
         self.read.close().await;
         self.writer.write.close().await;
+        self.lanes.close().await;
     }
 }
 
