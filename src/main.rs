@@ -2,11 +2,6 @@ use clap::Parser as _;
 use limburgers_worldwide::cli::{self, Cli};
 use limburgers_worldwide::config::Config;
 
-// glibc's allocator showed up as a fifth of the registration writer's time (frees of buffers
-// allocated on another thread, heap consolidation); mimalloc keeps per-thread heaps.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
