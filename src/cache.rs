@@ -8,6 +8,7 @@
 //! (by event id): two registrations for different events rarely wait on the same counter row,
 //! and the sum of the shards still moves with every change, since each only ever grows.
 
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
@@ -20,6 +21,42 @@ use tokio::sync::watch;
 
 use crate::db::{Db, Tx};
 use crate::error::Result;
+
+/// Built answers by query key, each with the stamp it was built under (the counters read before
+/// building, and whatever else bounds its life: a day, an end time); a reader says which stamps
+/// are still good. Beyond `limit` distinct keys it starts over: the keys in use are few (most
+/// readers ask for the first page, feeds have a handful of filters), and this keeps the memory
+/// bounded whatever a client puts in its query.
+pub struct Keyed<S, V> {
+    entries: Mutex<HashMap<String, (S, V)>>,
+    limit: usize,
+}
+
+impl<S, V: Clone> Keyed<S, V> {
+    pub fn new(limit: usize) -> Self {
+        Keyed {
+            entries: Mutex::new(HashMap::new()),
+            limit,
+        }
+    }
+
+    /// The value for `key` if `fresh` accepts the stamp it was built under.
+    pub fn get(&self, key: &str, fresh: impl FnOnce(&S) -> bool) -> Option<V> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .get(key)
+            .filter(|(stamp, _)| fresh(stamp))
+            .map(|(_, value)| value.clone())
+    }
+
+    pub fn put(&self, key: String, stamp: S, value: V) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        if entries.len() >= self.limit && !entries.contains_key(&key) {
+            entries.clear();
+        }
+        entries.insert(key, (stamp, value));
+    }
+}
 
 /// The change counters, as one consistent read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -314,34 +314,20 @@ impl Feed {
 /// Built public feeds, per filter, kept while the events change counter and the window's day
 /// stay the same. Checking costs one indexed read; the counter lives in the database, so a change
 /// made through another server instance invalidates this one's copy as exactly as its own.
-#[derive(Default)]
 pub struct FeedCache {
-    /// Filter key → (events counter, window day, feed).
-    entries: std::sync::Mutex<HashMap<String, Cached>>,
+    /// Filter key → feed, stamped (events counter, window day).
+    feeds: crate::cache::Keyed<(i64, i64), Arc<Feed>>,
     /// One build at a time: a burst of requests after a change builds the feed once.
     building: tokio::sync::Mutex<()>,
 }
 
-type Cached = (i64, i64, Arc<Feed>);
-
-/// Distinct filters kept; beyond it the cache starts over (filters are few in practice).
-const FEED_CACHE_ENTRIES: usize = 256;
-
-impl FeedCache {
-    fn get(&self, key: &str, version: i64, day: i64) -> Option<Arc<Feed>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|(v, d, _)| *v == version && *d == day)
-            .map(|(_, _, feed)| feed.clone())
-    }
-
-    fn put(&self, key: String, version: i64, day: i64, feed: Arc<Feed>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= FEED_CACHE_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
+impl Default for FeedCache {
+    fn default() -> Self {
+        FeedCache {
+            // Distinct filters kept (filters are few in practice).
+            feeds: crate::cache::Keyed::new(256),
+            building: tokio::sync::Mutex::new(()),
         }
-        entries.insert(key, (version, day, feed));
     }
 }
 
@@ -355,19 +341,20 @@ pub async fn public_feed_cached(app: &App, f: &FeedFilter) -> Result<Arc<Feed>> 
     );
     let day = window_start(now_ms());
     let version = app.versions.current(&app.db).await?.events;
-    if let Some(feed) = app.feeds.get(&key, version, day) {
+    let fresh = |version: i64| move |stamp: &(i64, i64)| *stamp == (version, day);
+    if let Some(feed) = app.feeds.feeds.get(&key, fresh(version)) {
         return Ok(feed);
     }
     let _one = app.feeds.building.lock().await;
     // Built by the request this one waited for?
     let version = app.versions.current(&app.db).await?.events;
-    if let Some(feed) = app.feeds.get(&key, version, day) {
+    if let Some(feed) = app.feeds.feeds.get(&key, fresh(version)) {
         return Ok(feed);
     }
     // The counter is read before the events: a change committed in between makes the next
     // request rebuild, never keeps a stale feed under a newer version.
     let feed = Arc::new(Feed::new(build_public(app, f, audience, day).await?));
-    app.feeds.put(key, version, day, feed.clone());
+    app.feeds.feeds.put(key, (version, day), feed.clone());
     Ok(feed)
 }
 

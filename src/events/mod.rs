@@ -590,19 +590,14 @@ pub async fn list(app: &App, q: &EventQuery) -> Result<Page> {
 /// Serialized event list pages by query, kept while the change counters stay the same and no
 /// listed event has ended (see [`Page::valid_until`]). A page does not depend on who asks: who
 /// may see which statuses is decided before the cache is consulted.
-#[derive(Default)]
-pub struct ListCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, CachedPage>>,
-}
+pub struct ListCache(crate::cache::Keyed<(Versions, i64), Bytes>);
 
-struct CachedPage {
-    versions: Versions,
-    valid_until: i64,
-    body: Bytes,
+impl Default for ListCache {
+    fn default() -> Self {
+        // Distinct queries kept (most readers ask for the first page).
+        ListCache(crate::cache::Keyed::new(512))
+    }
 }
-
-/// Distinct queries kept; beyond it the cache starts over (most readers ask for the first page).
-const LIST_CACHE_ENTRIES: usize = 512;
 
 impl ListCache {
     pub fn key(q: &EventQuery) -> String {
@@ -610,26 +605,13 @@ impl ListCache {
     }
 
     pub fn get(&self, key: &str, versions: Versions, now: i64) -> Option<Bytes> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|p| p.versions == versions && now < p.valid_until)
-            .map(|p| p.body.clone())
+        self.0.get(key, |(built, valid_until)| {
+            *built == versions && now < *valid_until
+        })
     }
 
     pub fn put(&self, key: String, versions: Versions, valid_until: i64, body: Bytes) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        if entries.len() >= LIST_CACHE_ENTRIES && !entries.contains_key(&key) {
-            entries.clear();
-        }
-        entries.insert(
-            key,
-            CachedPage {
-                versions,
-                valid_until,
-                body,
-            },
-        );
+        self.0.put(key, (versions, valid_until), body);
     }
 }
 
