@@ -45,6 +45,18 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A write's result, with a violated UNIQUE constraint answered as a conflict saying `why`
+/// (the constraint is what keeps the state valid under concurrency; this is its message).
+pub fn conflict_if_taken<T>(
+    result: std::result::Result<T, sqlx::Error>,
+    why: impl FnOnce() -> String,
+) -> Result<T> {
+    match result {
+        Err(e) if crate::db::is_unique_violation(&e) => Err(Error::Conflict(why())),
+        other => Ok(other?),
+    }
+}
+
 impl Error {
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError {

@@ -16,8 +16,8 @@ use serde_json::json;
 use super::{EventRow, find};
 use crate::app::App;
 use crate::audit;
-use crate::db::{Backend, Tx, is_unique_violation, new_id, now_ms};
-use crate::error::{Error, Result};
+use crate::db::{Backend, Tx, new_id, now_ms};
+use crate::error::{Error, Result, conflict_if_taken};
 use crate::mail::{self, Attachment, Mail};
 use crate::members::{self, MemberRow};
 use crate::values::{AccountStatus, Audience, EmailAddress, EventStatus, RegistrationStatus};
@@ -377,17 +377,10 @@ impl Reservation {
             .bind(&person.id)
             .execute(tx.conn())
             .await;
-            match inserted {
-                Ok(_) => {}
-                // An error rolls the batch back and this job runs again alone, answering this.
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(Error::Conflict(format!(
-                        "{} is already registered for this event",
-                        person.id
-                    )));
-                }
-                Err(e) => return Err(e.into()),
-            }
+            // An error rolls the batch back and this job runs again alone, answering this.
+            conflict_if_taken(inserted, || {
+                format!("{} is already registered for this event", person.id)
+            })?;
         }
         let position = position(tx.conn(), &row).await?;
         match (&self.confirmation, confirmed) {

@@ -14,8 +14,8 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::audit;
-use crate::db::{Tx, is_unique_violation, new_id, now_ms};
-use crate::error::{Error, Result};
+use crate::db::{Tx, new_id, now_ms};
+use crate::error::{Error, Result, conflict_if_taken};
 use crate::mail::{self, Mail};
 use crate::members::{self, MemberRow};
 
@@ -245,16 +245,9 @@ pub async fn apply(
     .bind(now)
     .execute(tx.conn())
     .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(Error::Conflict(format!(
-                "you have already applied as {}",
-                a.role
-            )));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    conflict_if_taken(inserted, || {
+        format!("you have already applied as {}", a.role)
+    })?;
     audit::record(
         &mut tx,
         &member.id,
@@ -438,13 +431,7 @@ pub async fn confirm_match(
     .bind(now)
     .execute(tx.conn())
     .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => {
-            return Err(Error::Conflict("the mentee was matched meanwhile".into()));
-        }
-        Err(e) => return Err(e.into()),
-    }
+    conflict_if_taken(inserted, || "the mentee was matched meanwhile".into())?;
     let changed = sqlx::query("UPDATE programme_applications SET status = 'matched', updated_at = $2 WHERE id = $1 AND status = 'applied'")
         .bind(mentee_id)
         .bind(now)
