@@ -37,6 +37,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use std::time::Duration;
 
+use sqlx::Executor as _;
 use sqlx::any::AnyPoolOptions;
 
 use super::{Tx, Writer};
@@ -90,6 +91,18 @@ impl Lanes {
                                 let pool = AnyPoolOptions::new()
                                     .max_connections(1)
                                     .acquire_timeout(Duration::from_secs(30))
+                                    // Kept for the process's life: the figures' daily
+                                    // tallies give each lane connection rows of its own
+                                    // (by pid, see stats/tallies.postgres.sql), and a
+                                    // connection per hour would leave a trail of them.
+                                    .max_lifetime(None)
+                                    .idle_timeout(None)
+                                    .after_connect(|conn, _| {
+                                        Box::pin(async move {
+                                            conn.execute("SET lw.lane = 'on'").await?;
+                                            Ok(())
+                                        })
+                                    })
                                     .connect_lazy(&url);
                                 match pool {
                                     Ok(pool) => Writer {

@@ -193,7 +193,11 @@ impl Db {
         MIGRATOR
             .run(&self.writer.write)
             .await
-            .context("applying database migrations")
+            .context("applying database migrations")?;
+        // Schema that needs each engine's own SQL (triggers), after the portable migrations.
+        crate::stats::tallies::install(self)
+            .await
+            .context("installing the figures' tallies")
     }
 
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {

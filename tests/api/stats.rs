@@ -140,3 +140,198 @@ async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
         .await
         .assert_problem(422);
 }
+
+type MemberRows = Vec<(String, String, String, i64)>;
+type DayRows = Vec<(String, i64, i64)>;
+
+/// The tallies as the figures read them: shards summed, rows that came back to zero left out.
+async fn tallies(t: &TestApp) -> (MemberRows, DayRows) {
+    let members = sqlx::query_as(
+        "SELECT dimension, status, key, n FROM member_tallies WHERE n <> 0 ORDER BY dimension, status, key",
+    )
+    .fetch_all(&t.app.db.read)
+    .await
+    .unwrap();
+    let days = sqlx::query_as(
+        "SELECT name, day, CAST(SUM(n) AS BIGINT) FROM daily_tallies GROUP BY name, day \
+         HAVING SUM(n) <> 0 ORDER BY name, day",
+    )
+    .fetch_all(&t.app.db.read)
+    .await
+    .unwrap();
+    (members, days)
+}
+
+#[tokio::test]
+async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_change() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    let bo = t.member("bo@example.org", "Bo", "Li").await;
+    let cy = t.member("cy@example.org", "Cy", "Ng").await;
+    let gone = t.member("gone@example.org", "Gone", "Soon").await;
+    t.sign_up("pending@example.org", "Not", "Yet")
+        .await
+        .assert(202);
+    t.patch(
+        "/api/v1/me",
+        json!({"country_of_origin": "BR", "municipality": "Genk", "phase": "living_in"}),
+        Some(&bo),
+    )
+    .await
+    .assert(200);
+    t.patch("/api/v1/me", json!({"municipality": null}), Some(&cy))
+        .await
+        .assert(200);
+
+    // Ana's household leaves for Canada and becomes alumni.
+    let today = chrono::Utc::now().date_naive().to_string();
+    t.post(
+        "/api/v1/me/departure",
+        json!({"leaving_on": today, "destination_country": "ca", "destination_city": "Toronto", "keep_in_touch": true}),
+        Some(&ana),
+    )
+    .await
+    .assert(200);
+    let job = limburgers_worldwide::jobs::find("alumni-transition").unwrap();
+    (job.run)(t.app.clone()).await.unwrap();
+    assert_eq!(t.me(&raj).await["status"], "alumni");
+
+    // Two seats: Bo and Cy confirmed, Gone waits; Bo cancels and Gone moves up; Cy registers
+    // for a second event and cancels there.
+    let (bo_id, cy_id, gone_id) = (
+        t.me(&bo).await["id"].as_str().unwrap().to_owned(),
+        t.me(&cy).await["id"].as_str().unwrap().to_owned(),
+        t.me(&gone).await["id"].as_str().unwrap().to_owned(),
+    );
+    let event = t.event(&staff, json!({"capacity": 2})).await;
+    let eid = event["id"].as_str().unwrap().to_owned();
+    let rb = t.register(&bo, &eid, &[&bo_id]).await.json();
+    t.register(&cy, &eid, &[&cy_id]).await.assert(201);
+    let waiting = t.register(&gone, &eid, &[&gone_id]).await.json();
+    assert_eq!(waiting["status"], "waitlisted");
+    t.delete(
+        &format!(
+            "/api/v1/events/{eid}/registrations/{}",
+            rb["id"].as_str().unwrap()
+        ),
+        Some(&bo),
+    )
+    .await
+    .assert(204);
+    let other = t.event(&staff, json!({})).await;
+    let oid = other["id"].as_str().unwrap().to_owned();
+    let rc = t.register(&cy, &oid, &[&cy_id]).await.json();
+    t.delete(
+        &format!(
+            "/api/v1/events/{oid}/registrations/{}",
+            rc["id"].as_str().unwrap()
+        ),
+        Some(&cy),
+    )
+    .await
+    .assert(204);
+    t.delete("/api/v1/me", Some(&gone)).await.assert(204);
+
+    // Move some rows ten days back, so that whole days of the tallies are read, not only the
+    // hours of today that are counted row by row.
+    let ten_days = 10 * 86_400_000_i64;
+    sqlx::query("UPDATE registrations SET created_at = created_at - $1 WHERE registered_by = $2")
+        .bind(ten_days)
+        .bind(cy_id.clone())
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE accounts SET created_at = created_at - $1 WHERE person_id IN ($2, $3)")
+        .bind(ten_days)
+        .bind(cy_id.clone())
+        .bind(gone_id.clone())
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+
+    let kept = tallies(&t).await;
+    assert!(!kept.1.is_empty() && !kept.0.is_empty());
+    // On PostgreSQL registrations are written by the group commit lanes, each into rows of its
+    // own connection, so that lanes never wait on each other's tally rows.
+    let lane_rows = t
+        .count("SELECT COUNT(*) FROM daily_tallies WHERE name = 'registrations' AND shard <> 0")
+        .await;
+    match t.app.db.backend {
+        limburgers_worldwide::db::Backend::Postgres => assert!(lane_rows > 0),
+        limburgers_worldwide::db::Backend::Sqlite => assert_eq!(lane_rows, 0),
+    }
+    limburgers_worldwide::stats::tallies::rebuild(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        tallies(&t).await,
+        kept,
+        "what the triggers kept = a recount"
+    );
+
+    // The figures agree with counting the rows, for a period holding everything and for one
+    // that starts after the moved rows.
+    let from = (chrono::Utc::now().date_naive() - chrono::Duration::days(30)).to_string();
+    let s: Value = t
+        .get(
+            &format!("/api/v1/stats?from={from}&to={today}"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    assert_eq!(
+        s["events"]["registrations"],
+        t.count("SELECT COUNT(*) FROM registrations WHERE status <> 'cancelled'")
+            .await
+    );
+    assert_eq!(s["events"]["registrations"], 2, "Cy's first and Gone's");
+    assert_eq!(s["events"]["waitlisted"], 1, "Gone waited");
+    let month_total: i64 = s["members"]["new_per_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        month_total,
+        t.count("SELECT COUNT(*) FROM accounts WHERE verified_at IS NOT NULL")
+            .await
+    );
+    assert_eq!(s["members"]["total"], 5, "staff, ana, raj, bo, cy");
+    assert_eq!(count(&s["members"]["by_status"], "alumni"), 2);
+    assert_eq!(count(&s["members"]["by_status"], "erased"), 1);
+    assert_eq!(count(&s["members"]["by_status"], "pending"), 1);
+    assert_eq!(count(&s["alumni_by_country"], "CA"), 2);
+    assert_eq!(count(&s["members"]["by_municipality"], "Genk"), 1);
+    assert_eq!(
+        count(&s["members"]["by_municipality"], "unknown"),
+        2,
+        "staff and cy"
+    );
+    assert_eq!(count(&s["members"]["by_country_of_origin"], "BR"), 1);
+    assert_eq!(count(&s["members"]["by_phase"], "living_in"), 1);
+    assert_eq!(count(&s["members"]["by_phase"], "leaving"), 2);
+
+    let from = (chrono::Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
+    let s: Value = t
+        .get(
+            &format!("/api/v1/stats?from={from}&to={today}"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    assert_eq!(s["events"]["registrations"], 1, "only Gone's is recent");
+    assert_eq!(s["events"]["waitlisted"], 1);
+    let month_total: i64 = s["members"]["new_per_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(
+        month_total, 4,
+        "staff, ana, raj and bo; not cy and gone (moved back), not pending"
+    );
+}

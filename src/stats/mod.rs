@@ -1,7 +1,10 @@
-//! The figures the centre reports to its funders, counted in the database (GROUP BY and COUNT
-//! over indexed columns; nothing is loaded row by row). Erased members keep their ids, dates and
+//! The figures the centre reports to its funders. Member breakdowns and the figures per day
+//! (sign-ups, registrations, waitlisted) are read from tallies the database keeps ([`tallies`]),
+//! the rest is counted over index ranges bounded by the period; nothing is loaded row by row. Erased members keep their ids, dates and
 //! registrations, so the figures of past periods do not change when someone is forgotten.
 //! Months are calendar months in UTC.
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use poem_openapi::param::{Header, Query};
@@ -10,9 +13,12 @@ use poem_openapi::{ApiResponse, Object, OpenApi};
 
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
-use crate::db::Backend;
+use crate::db::{self, Backend};
 use crate::error::{ApiResult, Error, Result};
 use crate::values::LocalTime;
+
+pub mod tallies;
+use tallies::Period;
 
 #[derive(Object, Clone, Debug, PartialEq, Eq)]
 #[oai(skip_serializing_if_is_none)]
@@ -104,27 +110,49 @@ async fn counts(app: &App, sql: &'static str, binds: &[i64]) -> Result<Vec<Count
         .collect())
 }
 
-/// How grouped figures are listed: the same on both engines, whatever order SQL gave.
+/// How grouped figures are listed: the same on both engines.
 enum Order {
     Key,
     Largest,
 }
 
-/// Counts per key from a query that groups by status first (so it can stream a covering
-/// `(status, key)` index instead of sorting every member), merged per key.
-async fn per_key(app: &App, sql: &'static str, order: Order) -> Result<Vec<Count>> {
-    let mut merged: Vec<Count> = Vec::new();
-    for c in counts(app, sql, &[]).await? {
-        match merged.iter_mut().find(|m| m.key == c.key) {
-            Some(m) => m.count += c.count,
-            None => merged.push(c),
-        }
+/// Counts per key of one dimension of the member tallies, over the given statuses.
+fn breakdown(
+    tallies: &[tallies::MemberTally],
+    dimension: &str,
+    statuses: &[&str],
+    order: Order,
+) -> Vec<Count> {
+    let mut merged: BTreeMap<String, i64> = BTreeMap::new();
+    for t in tallies
+        .iter()
+        .filter(|t| t.dimension == dimension && statuses.contains(&t.status.as_str()))
+    {
+        let key = t.key.clone().unwrap_or_else(|| "unknown".into());
+        *merged.entry(key).or_default() += t.n;
     }
-    match order {
-        Order::Key => merged.sort_by(|x, y| x.key.cmp(&y.key)),
-        Order::Largest => merged.sort_by(|x, y| y.count.cmp(&x.count).then(x.key.cmp(&y.key))),
+    let mut list: Vec<Count> = merged
+        .into_iter()
+        .filter(|(_, count)| *count != 0)
+        .map(|(key, count)| Count { key, count })
+        .collect();
+    if let Order::Largest = order {
+        list.sort_by(|x, y| y.count.cmp(&x.count).then(x.key.cmp(&y.key)));
     }
-    Ok(merged)
+    list
+}
+
+/// Every account per status (each account is in exactly one row of each dimension).
+fn per_status(tallies: &[tallies::MemberTally]) -> Vec<Count> {
+    let mut merged: BTreeMap<String, i64> = BTreeMap::new();
+    for t in tallies.iter().filter(|t| t.dimension == "phase") {
+        *merged.entry(t.status.clone()).or_default() += t.n;
+    }
+    merged
+        .into_iter()
+        .filter(|(_, count)| *count != 0)
+        .map(|(key, count)| Count { key, count })
+        .collect()
 }
 
 async fn one(app: &App, sql: &'static str, binds: &[i64]) -> Result<i64> {
@@ -133,6 +161,45 @@ async fn one(app: &App, sql: &'static str, binds: &[i64]) -> Result<i64> {
         q = q.bind(*b);
     }
     Ok(q.fetch_one(&app.db.read).await?.0)
+}
+
+/// A daily tally over the period: whole days from the tally, the edges counted by `exact`
+/// (a COUNT over `created_at >= $1 AND created_at < $2`).
+async fn over(app: &App, period: &Period, name: &str, exact: &'static str) -> Result<i64> {
+    let mut total = period.days_total(&app.db, name).await?;
+    for (a, b) in period.edges() {
+        total += one(app, exact, &[a, b]).await?;
+    }
+    Ok(total)
+}
+
+/// Verified sign-ups per UTC month of sign-up within the period.
+async fn new_per_month(app: &App, period: &Period) -> Result<Vec<Count>> {
+    let month = |ms: i64| db::to_datetime(ms).format("%Y-%m").to_string();
+    let mut months: BTreeMap<String, i64> = BTreeMap::new();
+    for (day, n) in period.per_day(&app.db, "sign_ups").await? {
+        *months.entry(month(day * tallies::DAY_MS)).or_default() += n;
+    }
+    for (a, b) in period.edges() {
+        let exact = match app.db.backend {
+            Backend::Sqlite => {
+                "SELECT strftime('%Y-%m', created_at / 1000, 'unixepoch') AS m, COUNT(*) FROM accounts \
+                 WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m"
+            }
+            Backend::Postgres => {
+                "SELECT to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM') AS m, COUNT(*) \
+                 FROM accounts WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m"
+            }
+        };
+        for c in counts(app, exact, &[a, b]).await? {
+            *months.entry(c.key).or_default() += c.count;
+        }
+    }
+    Ok(months
+        .into_iter()
+        .filter(|(_, count)| *count != 0)
+        .map(|(key, count)| Count { key, count })
+        .collect())
 }
 
 fn rate(part: i64, whole: i64) -> f64 {
@@ -163,22 +230,9 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
         .unwrap_or(0)
     };
     let (a, b) = (start(from), start(to.succ_opt().unwrap_or(to)));
-    let new_per_month = match app.db.backend {
-        Backend::Sqlite => counts(
-            app,
-            "SELECT strftime('%Y-%m', created_at / 1000, 'unixepoch') AS m, COUNT(*) FROM accounts \
-             WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m ORDER BY m",
-            &[a, b],
-        )
-        .await?,
-        Backend::Postgres => counts(
-            app,
-            "SELECT to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM') AS m, COUNT(*) FROM accounts \
-             WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m ORDER BY m",
-            &[a, b],
-        )
-        .await?,
-    };
+    let period = Period::new(a, b);
+    let members = tallies::members(&app.db).await?;
+    let resident = ["active", "alumni"];
     // Seats are people: `seats_taken` is the number of people in an event's confirmed
     // registrations (kept in the same transactions), so the confirmed figure sums events.
     // Both figures start from the events of the period (an index range on the start, which lies
@@ -203,28 +257,16 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
         from,
         to,
         members: MemberFigures {
-            total: one(app, "SELECT COUNT(*) FROM accounts WHERE status IN ('active', 'alumni')", &[]).await?,
-            by_phase: per_key(
-                app,
-                "SELECT phase, COUNT(*) FROM accounts WHERE status IN ('active', 'alumni') GROUP BY status, phase",
-                Order::Key,
-            )
-            .await?,
-            by_status: per_key(app, "SELECT status, COUNT(*) FROM accounts GROUP BY status", Order::Key).await?,
-            by_country_of_origin: per_key(
-                app,
-                "SELECT country_of_origin, COUNT(*) FROM accounts WHERE status IN ('active', 'alumni') \
-                 GROUP BY status, country_of_origin",
-                Order::Largest,
-            )
-            .await?,
-            by_municipality: per_key(
-                app,
-                "SELECT municipality, COUNT(*) FROM accounts WHERE status = 'active' GROUP BY status, municipality",
-                Order::Largest,
-            )
-            .await?,
-            new_per_month,
+            total: members
+                .iter()
+                .filter(|t| t.dimension == "phase" && resident.contains(&t.status.as_str()))
+                .map(|t| t.n)
+                .sum(),
+            by_phase: breakdown(&members, "phase", &resident, Order::Key),
+            by_status: per_status(&members),
+            by_country_of_origin: breakdown(&members, "country", &resident, Order::Largest),
+            by_municipality: breakdown(&members, "municipality", &["active"], Order::Largest),
+            new_per_month: new_per_month(app, &period).await?,
         },
         households: HouseholdFigures {
             with_partner: one(
@@ -251,10 +293,11 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
                 &[a, b],
             )
             .await?,
-            registrations: one(
+            registrations: over(
                 app,
+                &period,
+                "registrations",
                 "SELECT COUNT(*) FROM registrations WHERE status <> 'cancelled' AND created_at >= $1 AND created_at < $2",
-                &[a, b],
             )
             .await?,
             people_confirmed,
@@ -262,11 +305,12 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
             no_shows: people_confirmed - people_attended,
             attendance_rate: rate(people_attended, people_confirmed),
             no_show_rate: rate(people_confirmed - people_attended, people_confirmed),
-            waitlisted: one(
+            waitlisted: over(
                 app,
+                &period,
+                "waitlisted",
                 "SELECT COUNT(*) FROM registrations WHERE created_at >= $1 AND created_at < $2 \
                  AND (status = 'waitlisted' OR promoted_at IS NOT NULL)",
-                &[a, b],
             )
             .await?,
         },
@@ -289,13 +333,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
             )
             .await?,
         },
-        alumni_by_country: counts(
-            app,
-            "SELECT destination_country, COUNT(*) FROM accounts WHERE status = 'alumni' GROUP BY destination_country \
-             ORDER BY COUNT(*) DESC, destination_country",
-            &[],
-        )
-        .await?,
+        alumni_by_country: breakdown(&members, "destination", &["alumni"], Order::Largest),
     })
 }
 
