@@ -31,7 +31,14 @@ const SQLITE_TRIGGERS: [&str; 6] = [
     "tally_registrations_update_v1",
     "tally_registrations_delete_v1",
 ];
-const POSTGRES_TRIGGERS: [&str; 2] = ["tally_accounts_v1", "tally_registrations_v1"];
+const POSTGRES_TRIGGERS: [(&str, &str); 6] = [
+    ("tally_accounts_inserted_v1", "accounts"),
+    ("tally_accounts_deleted_v1", "accounts"),
+    ("tally_accounts_updated_v1", "accounts"),
+    ("tally_registrations_inserted_v1", "registrations"),
+    ("tally_registrations_deleted_v1", "registrations"),
+    ("tally_registrations_updated_v1", "registrations"),
+];
 
 /// Two instances starting together must not both install (PostgreSQL advisory lock key).
 const INSTALL_LOCK: i64 = 0x6c77_7461_6c6c;
@@ -78,7 +85,7 @@ pub async fn install(db: &Db) -> anyhow::Result<()> {
                 .bind(INSTALL_LOCK)
                 .execute(tx.conn())
                 .await?;
-            let names = POSTGRES_TRIGGERS.map(|n| format!("'{n}'")).join(", ");
+            let names = POSTGRES_TRIGGERS.map(|(n, _)| format!("'{n}'")).join(", ");
             count(
                 tx.conn(),
                 &format!("SELECT COUNT(*) FROM pg_trigger WHERE tgname IN ({names})"),
@@ -93,26 +100,26 @@ pub async fn install(db: &Db) -> anyhow::Result<()> {
     if present == expected as i64 {
         return Ok(());
     }
-    for name in SQLITE_TRIGGERS
-        .iter()
-        .filter(|_| db.backend == Backend::Sqlite)
-    {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP TRIGGER IF EXISTS {name}"
-        )))
-        .execute(tx.conn())
-        .await?;
-    }
-    for (name, table) in POSTGRES_TRIGGERS
-        .iter()
-        .zip(["accounts", "registrations"])
-        .filter(|_| db.backend == Backend::Postgres)
-    {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP TRIGGER IF EXISTS {name} ON {table}"
-        )))
-        .execute(tx.conn())
-        .await?;
+    // Triggers of any version (a later version must not count twice beside an earlier one).
+    let old: Vec<(String, String)> = sqlx::query_as(match db.backend {
+        Backend::Sqlite => {
+            r"SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tally\_%' ESCAPE '\'"
+        }
+        Backend::Postgres => {
+            r"SELECT t.tgname::text, c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+              WHERE t.tgname LIKE 'tally\_%' ESCAPE '\' AND NOT t.tgisinternal"
+        }
+    })
+    .fetch_all(tx.conn())
+    .await?;
+    for (name, table) in old {
+        let drop = match db.backend {
+            Backend::Sqlite => format!("DROP TRIGGER IF EXISTS \"{name}\""),
+            Backend::Postgres => format!("DROP TRIGGER IF EXISTS \"{name}\" ON \"{table}\""),
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+            .execute(tx.conn())
+            .await?;
     }
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
         .execute(tx.conn())

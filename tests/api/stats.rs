@@ -334,4 +334,31 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         month_total, 4,
         "staff, ana, raj and bo; not cy and gone (moved back), not pending"
     );
+
+    // A database from before the tallies (no triggers, empty tallies) gets both at start-up.
+    let drop = match t.app.db.backend {
+        limburgers_worldwide::db::Backend::Sqlite => "DROP TRIGGER tally_registrations_insert_v1",
+        limburgers_worldwide::db::Backend::Postgres => {
+            "DROP TRIGGER tally_registrations_inserted_v1 ON registrations"
+        }
+    };
+    for sql in [
+        drop,
+        "DELETE FROM member_tallies",
+        "DELETE FROM daily_tallies",
+    ] {
+        sqlx::raw_sql(sql).execute(&t.app.db.read).await.unwrap();
+    }
+    t.app.db.migrate().await.unwrap();
+    assert_eq!(tallies(&t).await, kept, "installed and counted again");
+    let third = t.event(&staff, json!({})).await;
+    t.register(&bo, third["id"].as_str().unwrap(), &[&bo_id])
+        .await
+        .assert(201);
+    let after = tallies(&t).await;
+    assert_ne!(after.1, kept.1, "the trigger counts again");
+    limburgers_worldwide::stats::tallies::rebuild(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(tallies(&t).await, after);
 }
