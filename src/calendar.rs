@@ -441,8 +441,18 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
     })
 }
 
+/// A feed built for one request: compressed only when this client takes gzip.
 fn ics_response(req: &Request, body: String) -> Response {
-    feed_response(req, &Feed::new(body))
+    let feed = if accepts_gzip(req) {
+        Feed::new(body)
+    } else {
+        Feed {
+            etag: etag(&body),
+            body: body.into(),
+            gzip: Bytes::new(),
+        }
+    };
+    feed_response(req, &feed)
 }
 
 /// Whether the client takes gzip (`Accept-Encoding`, honouring `q=0`).

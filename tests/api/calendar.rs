@@ -305,6 +305,24 @@ async fn the_personal_feed_follows_the_household_and_its_address_can_be_replaced
     assert_eq!(status_of("Open evening").as_deref(), Some("CONFIRMED"));
     assert_eq!(status_of("Not mine"), None);
     let tag = r.header("etag").unwrap().to_owned();
+    assert_eq!(r.header("content-encoding"), None, "plain unless asked");
+
+    // Calendar apps that take gzip get the same feed compressed, under a tag of its own.
+    let zipped = t
+        .client
+        .get(&path)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await;
+    zipped.assert_status_is_ok();
+    let headers = zipped.0.headers().clone();
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    assert_ne!(headers.get("etag").unwrap().to_str().unwrap(), tag);
+    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, r.body);
 
     // A cancellation changes the feed at once.
     t.delete(
