@@ -65,6 +65,15 @@ pub struct Versions {
     pub events: i64,
     /// Seats taken, summed over the shards (lists show seats left).
     pub seats: i64,
+    /// Households' registrations, per shard (personal feeds).
+    pub households: [i64; 16],
+}
+
+impl Versions {
+    /// The counter of the shard that `household_id` falls in.
+    pub fn household(&self, household_id: &str) -> i64 {
+        self.households[shard_index(household_id)]
+    }
 }
 
 /// Marks event content as changed, in the transaction of the change (bumped at its commit).
@@ -77,14 +86,20 @@ pub fn seats_changed(tx: &mut Tx, event_id: &str) {
     tx.touch(seat_shard(event_id));
 }
 
+/// Marks the registrations of `household_id` as changed (a new one, a cancellation, a
+/// promotion), in the transaction of the change.
+pub fn household_changed(tx: &mut Tx, household_id: &str) {
+    tx.touch(format!("households:{:x}", shard_index(household_id)));
+}
+
 /// `seats:0` … `seats:f`, from the last hex digit of the id (random in a UUIDv7).
 fn seat_shard(event_id: &str) -> String {
-    let last = event_id
-        .chars()
-        .last()
-        .filter(char::is_ascii_hexdigit)
-        .unwrap_or('0');
-    format!("seats:{}", last.to_ascii_lowercase())
+    format!("seats:{:x}", shard_index(event_id))
+}
+
+/// 0…15, the last hex digit of an id.
+fn shard_index(id: &str) -> usize {
+    id.chars().last().and_then(|c| c.to_digit(16)).unwrap_or(0) as usize
 }
 
 async fn read_versions(db: &Db) -> Result<Versions> {
@@ -97,6 +112,8 @@ async fn read_versions(db: &Db) -> Result<Versions> {
             v.events = value;
         } else if name.starts_with("seats:") {
             v.seats += value;
+        } else if let Some(shard) = name.strip_prefix("households:") {
+            v.households[shard_index(shard)] = value;
         }
     }
     Ok(v)

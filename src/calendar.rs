@@ -319,6 +319,8 @@ pub struct FeedCache {
     feeds: crate::cache::Keyed<(i64, i64), Arc<Feed>>,
     /// One build at a time: a burst of requests after a change builds the feed once.
     building: tokio::sync::Mutex<()>,
+    /// Household id → personal feed, stamped (events counter, household's counter shard).
+    personal: crate::cache::Keyed<(i64, i64), Arc<Feed>>,
 }
 
 impl Default for FeedCache {
@@ -327,6 +329,9 @@ impl Default for FeedCache {
             // Distinct filters kept (filters are few in practice).
             feeds: crate::cache::Keyed::new(256),
             building: tokio::sync::Mutex::new(()),
+            // A personal feed is a few kB plain and gzipped; this bounds them to a few MiB.
+            // Calendar apps poll every few hours, so a cleared cache costs one build per app.
+            personal: crate::cache::Keyed::new(512),
         }
     }
 }
@@ -365,22 +370,35 @@ struct PersonalRow {
     event: EventRow,
 }
 
-/// The events a member's household is registered for (tentative while waitlisted).
-pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<String>> {
-    let account: Option<(String,)> = sqlx::query_as(
-        "SELECT t.account_id FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+/// The events a member's household is registered for (tentative while waitlisted), or None
+/// when the address is unknown, replaced or its owner no longer a member.
+///
+/// The address is checked in the database on every request (a replaced address stops working at
+/// once, on every instance); the feed itself is kept built per household while the events
+/// counter and the household's registrations counter stay the same.
+pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<Arc<Feed>>> {
+    let owner: Option<(String,)> = sqlx::query_as(
+        "SELECT p.household_id FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+         JOIN people p ON p.id = a.person_id \
          WHERE t.hash = $1 AND t.kind = 'calendar' AND a.status IN ('active', 'alumni')",
     )
     .bind(auth::hash_secret(secret))
     .fetch_optional(&app.db.read)
     .await?;
-    let Some((account_id,)) = account else {
+    let Some((household,)) = owner else {
         return Ok(None);
     };
+    // Read before the registrations: a change committed in between makes the next request
+    // rebuild, never keeps a stale feed under a newer stamp.
+    let versions = app.versions.current(&app.db).await?;
+    let stamp = (versions.events, versions.household(&household));
+    if let Some(feed) = app.feeds.personal.get(&household, |s| *s == stamp) {
+        return Ok(Some(feed));
+    }
     let rows: Vec<PersonalRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT r.status AS registration_status, {} FROM registrations r \
-         JOIN events e ON e.id = r.event_id JOIN people p ON p.household_id = r.household_id \
-         WHERE p.id = $1 AND r.status <> 'cancelled' AND e.status <> 'draft' \
+         JOIN events e ON e.id = r.event_id \
+         WHERE r.household_id = $1 AND r.status <> 'cancelled' AND e.status <> 'draft' \
          ORDER BY e.starts_at, e.id",
         EVENT_COLUMNS
             .split(", ")
@@ -388,7 +406,7 @@ pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<String>> {
             .collect::<Vec<_>>()
             .join(", ")
     )))
-    .bind(&account_id)
+    .bind(&household)
     .fetch_all(&app.db.read)
     .await?;
     let list: Vec<_> = rows
@@ -398,7 +416,13 @@ pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<String>> {
             (r.event, status)
         })
         .collect();
-    Ok(Some(build(app, "My Limburgers Worldwide events", &list)))
+    let feed = Arc::new(Feed::new(build(
+        app,
+        "My Limburgers Worldwide events",
+        &list,
+    )));
+    app.feeds.personal.put(household, stamp, feed.clone());
+    Ok(Some(feed))
 }
 
 /// Replaces the member's calendar token: the old address stops working at once.
@@ -439,20 +463,6 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
             .map(|t| t.trim().trim_start_matches("W/"))
             .any(|t| t == tag || t == "*")
     })
-}
-
-/// A feed built for one request: compressed only when this client takes gzip.
-fn ics_response(req: &Request, body: String) -> Response {
-    let feed = if accepts_gzip(req) {
-        Feed::new(body)
-    } else {
-        Feed {
-            etag: etag(&body),
-            body: body.into(),
-            gzip: Bytes::new(),
-        }
-    };
-    feed_response(req, &feed)
 }
 
 /// Whether the client takes gzip (`Accept-Encoding`, honouring `q=0`).
@@ -527,7 +537,7 @@ pub async fn personal_calendar(
         return problem_response(StatusCode::NOT_FOUND, "calendar not found");
     };
     match personal_feed(&app, secret).await {
-        Ok(Some(body)) => ics_response(req, body),
+        Ok(Some(feed)) => feed_response(req, &feed),
         Ok(None) => problem_response(
             StatusCode::NOT_FOUND,
             "calendar not found; the address may have been replaced",

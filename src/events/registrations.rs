@@ -368,6 +368,7 @@ impl Reservation {
         .bind(now)
         .execute(tx.conn())
         .await?;
+        crate::cache::household_changed(tx, &row.household_id);
         for person in &self.people {
             let inserted = sqlx::query(
                 "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
@@ -479,6 +480,7 @@ pub async fn promote(app: &App, tx: &mut Tx, event_id: &str) -> Result<usize> {
             .bind(now_ms())
             .execute(tx.conn())
             .await?;
+        crate::cache::household_changed(tx, &r.household_id);
         mail_registrant(app, tx, &event, &r, "registration_promoted").await?;
         audit::record(
             tx,
@@ -529,6 +531,7 @@ pub async fn cancel(
             "the registration is already cancelled".into(),
         ));
     }
+    crate::cache::household_changed(&mut tx, &reg.household_id);
     sqlx::query("UPDATE registration_people SET live = 0 WHERE registration_id = $1")
         .bind(id)
         .execute(tx.conn())

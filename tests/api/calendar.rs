@@ -447,3 +447,123 @@ async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance
         .await
         .assert(200);
 }
+
+/// Personal feeds are kept built per household: a registration, a cancellation, a promotion or
+/// an event change made through another instance shows at once, and a replaced address or an
+/// erased member's address answers 404 at once.
+#[tokio::test]
+async fn the_kept_personal_feed_follows_changes_made_by_another_instance() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (a, a_id) = t.quick_member("a@example.org").await;
+    let (b, b_id) = t.quick_member("b@example.org").await;
+    let small = t
+        .event(&staff, json!({"title": "Small workshop", "capacity": 1}))
+        .await;
+    let sid = small["id"].as_str().unwrap().to_owned();
+    let rb: Value = t.register(&b, &sid, &[&b_id]).await.json();
+    t.register(&a, &sid, &[&a_id]).await.assert(201);
+    let address = t
+        .post("/api/v1/me/calendar-token", json!({}), Some(&a))
+        .await
+        .json();
+    let path = address["url"]
+        .as_str()
+        .unwrap()
+        .split_once("community.test")
+        .unwrap()
+        .1
+        .to_owned();
+    let status = |body: &str, title: &str| {
+        parse(body)
+            .events
+            .iter()
+            .find(|e| value(&e.properties, "SUMMARY") == title)
+            .map(|e| value(&e.properties, "STATUS"))
+    };
+    let first = t.get(&path, None).await;
+    assert_eq!(
+        status(&first.body, "Small workshop").as_deref(),
+        Some("TENTATIVE")
+    );
+    assert_eq!(t.get(&path, None).await.body, first.body, "kept");
+
+    let other = limburgers_worldwide::app::App::new((*t.app.config).clone())
+        .await
+        .unwrap();
+    let other = poem::test::TestClient::new(limburgers_worldwide::app::routes(&other));
+    let send = |method: &str, url: String, token: &str, body: Value| {
+        let req = match method {
+            "POST" => other.post(url),
+            "PATCH" => other.patch(url),
+            _ => other.delete(url),
+        };
+        req.header("authorization", format!("Bearer {token}"))
+            .body_json(&body)
+            .send()
+    };
+
+    // B cancels through the other instance: A moves up.
+    send(
+        "DELETE",
+        format!(
+            "/api/v1/events/{sid}/registrations/{}",
+            rb["id"].as_str().unwrap()
+        ),
+        &b,
+        json!({}),
+    )
+    .await
+    .assert_status(poem::http::StatusCode::NO_CONTENT);
+    let body = t.get(&path, None).await.body;
+    assert_eq!(
+        status(&body, "Small workshop").as_deref(),
+        Some("CONFIRMED")
+    );
+
+    // A registers for another event there; then the event is renamed there.
+    let open = t.event(&staff, json!({"title": "Open evening"})).await;
+    let oid = open["id"].as_str().unwrap().to_owned();
+    send(
+        "POST",
+        format!("/api/v1/events/{oid}/registrations"),
+        &a,
+        json!({"person_ids": [a_id]}),
+    )
+    .await
+    .assert_status(poem::http::StatusCode::CREATED);
+    let body = t.get(&path, None).await.body;
+    assert_eq!(status(&body, "Open evening").as_deref(), Some("CONFIRMED"));
+    send(
+        "PATCH",
+        format!("/api/v1/events/{oid}"),
+        &staff,
+        json!({"title": "Open evening at the castle"}),
+    )
+    .await
+    .assert_status_is_ok();
+    let body = t.get(&path, None).await.body;
+    assert!(status(&body, "Open evening at the castle").is_some());
+
+    // A new address there: the old one is gone here at once; erasure likewise.
+    let newer: Value = send("POST", "/api/v1/me/calendar-token".into(), &a, json!({}))
+        .await
+        .0
+        .into_body()
+        .into_json()
+        .await
+        .unwrap();
+    t.get(&path, None).await.assert_problem(404);
+    let new_path = newer["url"]
+        .as_str()
+        .unwrap()
+        .split_once("community.test")
+        .unwrap()
+        .1
+        .to_owned();
+    t.get(&new_path, None).await.assert(200);
+    send("DELETE", "/api/v1/me".into(), &a, json!({}))
+        .await
+        .assert_status(poem::http::StatusCode::NO_CONTENT);
+    t.get(&new_path, None).await.assert_problem(404);
+}
