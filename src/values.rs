@@ -165,6 +165,16 @@ pub struct LocalTime {
 }
 
 impl LocalTime {
+    /// The instant the local date `d` begins in `tz`, as UTC milliseconds (01:00 where the
+    /// clock skips midnight).
+    pub fn day_start_ms(d: chrono::NaiveDate, tz: chrono_tz::Tz) -> i64 {
+        let at = |h| LocalTime::from_local(d.and_hms_opt(h, 0, 0).unwrap_or_default(), tz);
+        at(0)
+            .or_else(|_| at(1))
+            .map(|t| t.utc.timestamp_millis())
+            .unwrap_or(0)
+    }
+
     pub fn parse(raw: &str, tz: chrono_tz::Tz) -> Result<Self, Invalid> {
         let raw = raw.trim();
         let local = [

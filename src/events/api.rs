@@ -484,22 +484,6 @@ fn apply(mut i: EventInput, p: &EventPatch) -> EventInput {
     i
 }
 
-/// Start of a local day in the centre's time zone, as UTC milliseconds.
-fn day_start(app: &App, d: NaiveDate) -> i64 {
-    LocalTime::from_local(
-        d.and_hms_opt(0, 0, 0).unwrap_or_default(),
-        app.config.timezone,
-    )
-    .or_else(|_| {
-        LocalTime::from_local(
-            d.and_hms_opt(1, 0, 0).unwrap_or_default(),
-            app.config.timezone,
-        )
-    })
-    .map(|t| t.utc.timestamp_millis())
-    .unwrap_or(0)
-}
-
 fn csv_field(v: &str) -> String {
     // A leading =, +, - or @ would run as a formula in a spreadsheet.
     let v = if v.starts_with(['=', '+', '-', '@']) {
@@ -550,11 +534,13 @@ impl EventsApi {
             None => None,
         };
         let query = EventQuery {
-            from: from.0.map(|d| day_start(&self.app, d)),
+            from: from
+                .0
+                .map(|d| LocalTime::day_start_ms(d, self.app.config.timezone)),
             to: to
                 .0
                 .and_then(|d| d.succ_opt())
-                .map(|d| day_start(&self.app, d)),
+                .map(|d| LocalTime::day_start_ms(d, self.app.config.timezone)),
             tag: tag
                 .0
                 .map(|t| t.trim().to_lowercase())

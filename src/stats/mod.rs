@@ -215,20 +215,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
     if to < from {
         return Err(Error::field("to", "must not be before from"));
     }
-    let start = |d: NaiveDate| {
-        LocalTime::from_local(
-            d.and_hms_opt(0, 0, 0).unwrap_or_default(),
-            app.config.timezone,
-        )
-        .or_else(|_| {
-            LocalTime::from_local(
-                d.and_hms_opt(1, 0, 0).unwrap_or_default(),
-                app.config.timezone,
-            )
-        })
-        .map(|t| t.utc.timestamp_millis())
-        .unwrap_or(0)
-    };
+    let start = |d: NaiveDate| LocalTime::day_start_ms(d, app.config.timezone);
     let (a, b) = (start(from), start(to.succ_opt().unwrap_or(to)));
     let period = Period::new(a, b);
     let members = tallies::members(&app.db).await?;
@@ -364,54 +351,34 @@ pub fn csv(s: &Stats) -> String {
             row(section, &c.key, c.count.to_string());
         }
     }
-    row(
-        "households",
-        "with_partner",
-        s.households.with_partner.to_string(),
-    );
-    row(
-        "households",
-        "with_children",
-        s.households.with_children.to_string(),
-    );
     let e = &s.events;
-    for (k, v) in [
-        ("held", e.held),
-        ("registrations", e.registrations),
-        ("people_confirmed", e.people_confirmed),
-        ("people_attended", e.people_attended),
-        ("no_shows", e.no_shows),
-        ("waitlisted", e.waitlisted),
+    for (section, key, value) in [
+        ("households", "with_partner", s.households.with_partner),
+        ("households", "with_children", s.households.with_children),
+        ("events", "held", e.held),
+        ("events", "registrations", e.registrations),
+        ("events", "people_confirmed", e.people_confirmed),
+        ("events", "people_attended", e.people_attended),
+        ("events", "no_shows", e.no_shows),
+        ("events", "waitlisted", e.waitlisted),
     ] {
-        row("events", k, v.to_string());
+        row(section, key, value.to_string());
     }
     row("events", "attendance_rate", e.attendance_rate.to_string());
     row("events", "no_show_rate", e.no_show_rate.to_string());
-    row(
-        "newsletter",
-        "issues_sent",
-        s.newsletter.issues_sent.to_string(),
-    );
-    row(
-        "newsletter",
-        "messages_sent",
-        s.newsletter.messages_sent.to_string(),
-    );
-    row(
-        "newsletter",
-        "unsubscribes",
-        s.newsletter.unsubscribes.to_string(),
-    );
-    row(
-        "mentoring",
-        "matches_started",
-        s.mentoring.matches_started.to_string(),
-    );
-    row(
-        "mentoring",
-        "matches_completed",
-        s.mentoring.matches_completed.to_string(),
-    );
+    for (section, key, value) in [
+        ("newsletter", "issues_sent", s.newsletter.issues_sent),
+        ("newsletter", "messages_sent", s.newsletter.messages_sent),
+        ("newsletter", "unsubscribes", s.newsletter.unsubscribes),
+        ("mentoring", "matches_started", s.mentoring.matches_started),
+        (
+            "mentoring",
+            "matches_completed",
+            s.mentoring.matches_completed,
+        ),
+    ] {
+        row(section, key, value.to_string());
+    }
     out
 }
 
