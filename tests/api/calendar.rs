@@ -279,14 +279,13 @@ async fn the_personal_feed_follows_the_household_and_its_address_can_be_replaced
         .post("/api/v1/me/calendar-token", json!({}), Some(&a))
         .await
         .json();
-    let url = address["url"].as_str().unwrap();
     assert!(
         address["webcal_url"]
             .as_str()
             .unwrap()
             .starts_with("webcal://")
     );
-    let path = url.split_once("community.test").unwrap().1.to_owned();
+    let path = feed_path(&address);
     let r = t.get(&path, None).await;
     r.assert(200);
     assert_well_formed(&r.body);
@@ -346,13 +345,7 @@ async fn the_personal_feed_follows_the_household_and_its_address_can_be_replaced
         .json();
     assert_ne!(newer["url"], address["url"]);
     t.get(&path, None).await.assert_problem(404);
-    let new_path = newer["url"]
-        .as_str()
-        .unwrap()
-        .split_once("community.test")
-        .unwrap()
-        .1
-        .to_owned();
+    let new_path = feed_path(&newer);
     t.get(&new_path, None).await.assert(200);
     t.get("/calendar/not-a-token.ics", None)
         .await
@@ -467,13 +460,7 @@ async fn the_kept_personal_feed_follows_changes_made_by_another_instance() {
         .post("/api/v1/me/calendar-token", json!({}), Some(&a))
         .await
         .json();
-    let path = address["url"]
-        .as_str()
-        .unwrap()
-        .split_once("community.test")
-        .unwrap()
-        .1
-        .to_owned();
+    let path = feed_path(&address);
     let status = |body: &str, title: &str| {
         parse(body)
             .events
@@ -554,16 +541,16 @@ async fn the_kept_personal_feed_follows_changes_made_by_another_instance() {
         .await
         .unwrap();
     t.get(&path, None).await.assert_problem(404);
-    let new_path = newer["url"]
-        .as_str()
-        .unwrap()
-        .split_once("community.test")
-        .unwrap()
-        .1
-        .to_owned();
+    let new_path = feed_path(&newer);
     t.get(&new_path, None).await.assert(200);
     send("DELETE", "/api/v1/me".into(), &a, json!({}))
         .await
         .assert_status(poem::http::StatusCode::NO_CONTENT);
     t.get(&new_path, None).await.assert_problem(404);
+}
+
+/// The path of a calendar address as `POST /api/v1/me/calendar-token` gives it.
+fn feed_path(address: &Value) -> String {
+    let url = address["url"].as_str().unwrap();
+    url.split_once("community.test").unwrap().1.to_owned()
 }

@@ -141,6 +141,14 @@ async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
         .assert_problem(422);
 }
 
+fn total(list: &Value) -> i64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_i64().unwrap())
+        .sum()
+}
+
 type MemberRows = Vec<(String, String, String, i64)>;
 type DayRows = Vec<(String, i64, i64)>;
 
@@ -288,12 +296,7 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     );
     assert_eq!(s["events"]["registrations"], 2, "Cy's first and Gone's");
     assert_eq!(s["events"]["waitlisted"], 1, "Gone waited");
-    let month_total: i64 = s["members"]["new_per_month"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["count"].as_i64().unwrap())
-        .sum();
+    let month_total = total(&s["members"]["new_per_month"]);
     assert_eq!(
         month_total,
         t.count("SELECT COUNT(*) FROM accounts WHERE verified_at IS NOT NULL")
@@ -324,12 +327,7 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         .json();
     assert_eq!(s["events"]["registrations"], 1, "only Gone's is recent");
     assert_eq!(s["events"]["waitlisted"], 1);
-    let month_total: i64 = s["members"]["new_per_month"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["count"].as_i64().unwrap())
-        .sum();
+    let month_total = total(&s["members"]["new_per_month"]);
     assert_eq!(
         month_total, 4,
         "staff, ana, raj and bo; not cy and gone (moved back), not pending"
