@@ -259,6 +259,20 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         .await
         .unwrap();
 
+    // A sign-up nobody confirmed is removed after a week (its account row deleted).
+    t.sign_up("stale@example.org", "Never", "Came")
+        .await
+        .assert(202);
+    sqlx::query(
+        "UPDATE accounts SET created_at = created_at - $1 WHERE email = 'stale@example.org'",
+    )
+    .bind(8 * 86_400_000_i64)
+    .execute(&t.app.db.read)
+    .await
+    .unwrap();
+    let job = limburgers_worldwide::jobs::find("retention-unverified").unwrap();
+    assert!((job.run)(t.app.clone()).await.unwrap().starts_with('1'));
+
     let kept = tallies(&t).await;
     assert!(!kept.1.is_empty() && !kept.0.is_empty());
     // On PostgreSQL registrations are written by the group commit lanes, each into rows of its
