@@ -19,6 +19,7 @@ use sqlx::{AnyConnection, AnyPool, Executor};
 use tokio::sync::Notify;
 
 mod batch;
+mod checkpoint;
 pub use batch::Job;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,10 @@ pub struct Db {
     writer: Writer,
     /// Group commit for hot write paths (see [`batch`]).
     lanes: Arc<batch::Lanes>,
+    /// SQLite: the connection that checkpoints the WAL (see [`checkpoint`]).
+    checkpoints: Option<AnyPool>,
+    /// Held by every clone; the checkpointer stops when the last one is gone.
+    _alive: Arc<()>,
 }
 
 /// What opens write transactions; the lanes hold one too (not a `Db`, so that dropping the
@@ -129,18 +134,18 @@ impl Db {
         } else {
             Backend::Postgres
         };
-        let (read, write) = match backend {
+        let (read, write, checkpoints) = match backend {
             Backend::Sqlite => {
                 let url = prepare_sqlite_url(url)?;
                 let options = AnyConnectOptions::from_str(&url)
                     .with_context(|| format!("DATABASE_URL {url} is not a SQLite URL"))?;
-                let pool = |max: u32| {
+                let pool = |max: u32, writer: bool| {
                     AnyPoolOptions::new()
                         .max_connections(max)
                         .acquire_timeout(Duration::from_secs(30))
                         // A local file needs no liveness ping before every use.
                         .test_before_acquire(false)
-                        .after_connect(|conn, _| {
+                        .after_connect(move |conn, _| {
                             Box::pin(async move {
                                 // WAL lets readers run beside the writer; the busy timeout covers
                                 // other processes (a `migrate` run, an operator's sqlite3 shell).
@@ -148,14 +153,24 @@ impl Db {
                                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                                if writer {
+                                    // Checkpoints run on their own connection (see checkpoint.rs).
+                                    conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                                    conn.execute("PRAGMA journal_size_limit = 67108864").await?;
+                                }
                                 Ok(())
                             })
                         })
                         .connect_with(options.clone())
                 };
-                let write = pool(1).await.context("opening the SQLite database")?;
-                let read = pool(4).await.context("opening the SQLite database")?;
-                (read, write)
+                let write = pool(1, true).await.context("opening the SQLite database")?;
+                let read = pool(4, false)
+                    .await
+                    .context("opening the SQLite database")?;
+                let checkpoints = pool(1, false)
+                    .await
+                    .context("opening the SQLite database")?;
+                (read, write, Some(checkpoints))
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -164,7 +179,7 @@ impl Db {
                     .connect(url)
                     .await
                     .context("connecting to PostgreSQL")?;
-                (pool.clone(), pool)
+                (pool.clone(), pool, None)
             }
         };
         let writer = Writer {
@@ -181,11 +196,17 @@ impl Db {
             Backend::Postgres => batch::Lanes::start(writer.clone(), 4, Some(url)).await?,
         };
         let lanes = Arc::new(lanes);
+        let alive = Arc::new(());
+        if let Some(pool) = &checkpoints {
+            tokio::spawn(checkpoint::run(pool.clone(), Arc::downgrade(&alive)));
+        }
         Ok(Db {
             backend,
             read,
             writer,
             lanes,
+            checkpoints,
+            _alive: alive,
         })
     }
 
@@ -233,6 +254,9 @@ impl Db {
         self.read.close().await;
         self.writer.write.close().await;
         self.lanes.close().await;
+        if let Some(pool) = &self.checkpoints {
+            pool.close().await;
+        }
     }
 }
 

@@ -112,3 +112,47 @@ async fn the_purge_job_removes_expired_tokens_and_is_audited() {
         1
     );
 }
+
+/// SQLite: the write connection does not checkpoint (it would stall every queued write while it
+/// copies and syncs); a task on a connection of its own copies the WAL into the database file.
+/// Without it the file would not grow until the last connection closes.
+#[tokio::test]
+async fn sqlite_wal_is_copied_into_the_database_file_by_the_checkpointer() {
+    let t = TestApp::spawn().await;
+    if t.app.db.backend != limburgers_worldwide::db::Backend::Sqlite {
+        return; // PostgreSQL has no WAL file of ours to copy.
+    }
+    let url = &t.app.config.database_url;
+    let path = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+    let size = || std::fs::metadata(&path).unwrap().len();
+    let (auto,): (i64,) = sqlx::query_as("PRAGMA wal_autocheckpoint")
+        .fetch_one(t.app.db.writer())
+        .await
+        .unwrap();
+    assert_eq!(auto, 0, "the writer leaves checkpoints to the task");
+    let before = size();
+    let mut tx = t.app.db.begin().await.unwrap();
+    for n in 0..2_000 {
+        sqlx::query("INSERT INTO audit_log (id, at, actor, action) VALUES ($1, $2, 'test', 'wal')")
+            .bind(format!("wal-{n}"))
+            .bind(n as i64)
+            .execute(tx.conn())
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while size() <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing was checkpointed into {path}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
