@@ -219,27 +219,21 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     t.register(&cy, &eid, &[&cy_id]).await.assert(201);
     let waiting = t.register(&gone, &eid, &[&gone_id]).await.json();
     assert_eq!(waiting["status"], "waitlisted");
-    t.delete(
-        &format!(
-            "/api/v1/events/{eid}/registrations/{}",
-            rb["id"].as_str().unwrap()
-        ),
-        Some(&bo),
-    )
-    .await
-    .assert(204);
+    let app = &t;
+    let cancel = move |event: String, registration: Value, token: String| async move {
+        let id = registration["id"].as_str().unwrap().to_owned();
+        app.delete(
+            &format!("/api/v1/events/{event}/registrations/{id}"),
+            Some(&token),
+        )
+        .await
+        .assert(204);
+    };
+    cancel(eid.clone(), rb, bo.clone()).await;
     let other = t.event(&staff, json!({})).await;
     let oid = other["id"].as_str().unwrap().to_owned();
     let rc = t.register(&cy, &oid, &[&cy_id]).await.json();
-    t.delete(
-        &format!(
-            "/api/v1/events/{oid}/registrations/{}",
-            rc["id"].as_str().unwrap()
-        ),
-        Some(&cy),
-    )
-    .await
-    .assert(204);
+    cancel(oid.clone(), rc, cy.clone()).await;
     t.delete("/api/v1/me", Some(&gone)).await.assert(204);
 
     // Move some rows ten days back, so that whole days of the tallies are read, not only the
