@@ -512,48 +512,128 @@ pub async fn cancel(
     let event = find(tx.conn(), event_id)
         .await?
         .ok_or(Error::NotFound("event"))?;
-    let now = now_ms();
-    if !staff && now >= event.starts_at {
+    if !staff && now_ms() >= event.starts_at {
         return Err(Error::Conflict(
             "the event has started; ask the centre's staff".into(),
         ));
     }
+    if !cancel_in(app, &mut tx, &actor.id, &reg).await? {
+        return Err(Error::Conflict(
+            "the registration is already cancelled".into(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Cancels `reg` inside `tx` and gives its seats to the waitlist; `false` when it was cancelled
+/// already.
+async fn cancel_in(app: &App, tx: &mut Tx, actor: &str, reg: &RegistrationRow) -> Result<bool> {
+    let now = now_ms();
     let changed = sqlx::query(
         "UPDATE registrations SET status = 'cancelled', cancelled_at = $2, updated_at = $2 WHERE id = $1 AND status <> 'cancelled'",
     )
-    .bind(id)
+    .bind(&reg.id)
     .bind(now)
     .execute(tx.conn())
     .await?
     .rows_affected();
     if changed == 0 {
-        return Err(Error::Conflict(
-            "the registration is already cancelled".into(),
-        ));
+        return Ok(false);
     }
-    crate::cache::household_changed(&mut tx, &reg.household_id);
+    crate::cache::household_changed(tx, &reg.household_id);
     sqlx::query("UPDATE registration_people SET live = 0 WHERE registration_id = $1")
-        .bind(id)
+        .bind(&reg.id)
         .execute(tx.conn())
         .await?;
     if reg.status() == RegistrationStatus::Confirmed {
-        sqlx::query("UPDATE events SET seats_taken = seats_taken - $2 WHERE id = $1")
-            .bind(event_id)
-            .bind(reg.seats)
-            .execute(tx.conn())
-            .await?;
-        crate::cache::seats_changed(&mut tx, event_id);
-        promote(app, &mut tx, event_id).await?;
+        free_seats(app, tx, &reg.event_id, reg.seats).await?;
     }
     audit::record(
-        &mut tx,
-        &actor.id,
+        tx,
+        actor,
         "registration.cancelled",
-        Some(id),
-        Some(json!({"event": event_id})),
+        Some(&reg.id),
+        Some(json!({"event": reg.event_id})),
     )
     .await?;
-    tx.commit().await?;
+    Ok(true)
+}
+
+/// Gives `seats` confirmed seats of an event back and promotes whoever now fits.
+async fn free_seats(app: &App, tx: &mut Tx, event_id: &str, seats: i64) -> Result<()> {
+    sqlx::query("UPDATE events SET seats_taken = seats_taken - $2 WHERE id = $1")
+        .bind(event_id)
+        .bind(seats)
+        .execute(tx.conn())
+        .await?;
+    crate::cache::seats_changed(tx, event_id);
+    promote(app, tx, event_id).await?;
+    Ok(())
+}
+
+/// Gives back the places erased people of a household held at events that have not started (an
+/// erased person will not come, and a seat held by nobody is a seat another family cannot
+/// have). A registration left with nobody is cancelled; otherwise it keeps the others and
+/// shrinks. Freed seats go to the waitlist in the caller's transaction, the erasure's. Events
+/// that have started keep their registrations whole: past attendance stays countable.
+pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &str) -> Result<()> {
+    // In event order, the order group commit locks events in, so PostgreSQL cannot deadlock.
+    let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE household_id = $1          AND status <> 'cancelled' AND EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id AND e.starts_at > $2)          ORDER BY event_id, id"
+    )))
+    .bind(household_id)
+    .bind(now_ms())
+    .fetch_all(tx.conn())
+    .await?;
+    for reg in regs {
+        let gone: Vec<(String,)> = sqlx::query_as(
+            "SELECT rp.person_id FROM registration_people rp JOIN people p ON p.id = rp.person_id \
+             WHERE rp.registration_id = $1 AND rp.live = 1 AND p.erased_at IS NOT NULL",
+        )
+        .bind(&reg.id)
+        .fetch_all(tx.conn())
+        .await?;
+        let n = gone.len() as i64;
+        if n == 0 {
+            continue;
+        }
+        if n >= reg.seats {
+            cancel_in(app, tx, actor, &reg).await?;
+            continue;
+        }
+        // The erased person's place goes; nothing that names them stays with the registration.
+        for (person,) in &gone {
+            sqlx::query(
+                "DELETE FROM registration_people WHERE registration_id = $1 AND person_id = $2",
+            )
+            .bind(&reg.id)
+            .bind(person)
+            .execute(tx.conn())
+            .await?;
+        }
+        sqlx::query("UPDATE registrations SET seats = seats - $2, updated_at = $3 WHERE id = $1")
+            .bind(&reg.id)
+            .bind(n)
+            .bind(now_ms())
+            .execute(tx.conn())
+            .await?;
+        crate::cache::household_changed(tx, household_id);
+        if reg.status() == RegistrationStatus::Confirmed {
+            free_seats(app, tx, &reg.event_id, n).await?;
+        } else {
+            // A smaller waiting group may fit the seats that are free now.
+            promote(app, tx, &reg.event_id).await?;
+        }
+        audit::record(
+            tx,
+            actor,
+            "registration.reduced",
+            Some(&reg.id),
+            Some(json!({"event": reg.event_id, "seats": reg.seats - n})),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -570,8 +570,9 @@ pub async fn search(app: &App, query: &MemberQuery) -> Result<(Vec<MemberRow>, O
 }
 
 /// Erases a member (the right to be forgotten): personal fields are removed, every token is
-/// revoked, unsent mail is dropped. Ids stay, so past attendance and household counts stay right.
-/// When nobody with an account is left in the household, its dependents are erased too.
+/// revoked, unsent mail is dropped, and the places they held at events still to come go back
+/// (to the waitlist). Ids stay, so past attendance and household counts stay right. When nobody
+/// with an account is left in the household, its dependents are erased too.
 pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
     let mut tx = app.db.begin().await?;
     let member = find(tx.conn(), account_id)
@@ -614,6 +615,7 @@ pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
         .execute(tx.conn())
         .await?;
     }
+    crate::events::registrations::release_erased(app, &mut tx, actor, &member.household_id).await?;
     sqlx::query(
         "UPDATE invitations SET email = NULL, email_key = NULL, first_name = NULL, last_name = NULL, \
          revoked_at = COALESCE(revoked_at, $2) WHERE invited_by = $1",

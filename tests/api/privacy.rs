@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
 
@@ -200,6 +200,12 @@ async fn an_export_lists_the_household_registrations_and_erasure_keeps_the_count
     assert_eq!(e["registrations"][0]["event"], "Welcome drinks");
     assert_eq!(e["registrations"][0]["status"], "confirmed");
 
+    // The event took place: its registration is history.
+    sqlx::query("UPDATE events SET starts_at = starts_at - $1, ends_at = ends_at - $1")
+        .bind(40 * 86_400_000_i64)
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
     t.delete("/api/v1/me", Some(&a)).await.assert(204);
     // The seat and the registration count stay: an anonymous person came.
     assert_eq!(
@@ -216,4 +222,160 @@ async fn an_export_lists_the_household_registrations_and_erasure_keeps_the_count
         .await
         .json();
     assert!(regs[0]["people"][0]["first_name"].is_null());
+}
+
+#[tokio::test]
+async fn erased_people_give_their_places_at_coming_events_back_to_the_waitlist() {
+    let t = TestApp::spawn().await;
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_owned();
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let ana_id = id(&t.me(&ana).await);
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    let raj_id = id(&t.me(&raj).await);
+    let mia = t
+        .post(
+            "/api/v1/me/household/dependents",
+            json!({"first_name": "Mia", "relation": "child"}),
+            Some(&ana),
+        )
+        .await
+        .json();
+    let mia_id = id(&mia);
+    let (bo, bo_id) = t.quick_member("bo@example.org").await;
+    let (cy, cy_id) = t.quick_member("cy@example.org").await;
+
+    // Full: the whole household holds the three seats, Bo waits.
+    let full = id(&t.event(&staff, json!({"capacity": 3})).await);
+    let family = t
+        .register(&ana, &full, &[&ana_id, &raj_id, &mia_id])
+        .await
+        .json();
+    assert_eq!(family["status"], "confirmed");
+    let waiting = t.register(&bo, &full, &[&bo_id]).await.json();
+    assert_eq!(waiting["status"], "waitlisted");
+    // Small: Cy holds one of two seats; Ana and Raj (two) wait.
+    let small = id(&t.event(&staff, json!({"capacity": 2})).await);
+    t.register(&cy, &small, &[&cy_id]).await.assert(201);
+    let couple = t.register(&ana, &small, &[&ana_id, &raj_id]).await.json();
+    assert_eq!(couple["status"], "waitlisted");
+    // Past: the family came to an event that has taken place.
+    let past = id(&t.event(&staff, json!({"capacity": 10})).await);
+    let came = t
+        .register(&ana, &past, &[&ana_id, &raj_id, &mia_id])
+        .await
+        .json();
+    sqlx::query(
+        "UPDATE events SET starts_at = starts_at - $2, ends_at = ends_at - $2 WHERE id = $1",
+    )
+    .bind(&past)
+    .bind(40 * 86_400_000_i64)
+    .execute(&t.app.db.read)
+    .await
+    .unwrap();
+    let registration = |event: String, reg: String| {
+        let t = &t;
+        let staff = staff.clone();
+        async move {
+            let all = t
+                .get(
+                    &format!("/api/v1/events/{event}/registrations"),
+                    Some(&staff),
+                )
+                .await
+                .json();
+            all.as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"].as_str() == Some(reg.as_str()))
+                .unwrap()
+                .clone()
+        }
+    };
+    let seats_left = |event: String| {
+        let t = &t;
+        async move { t.get(&format!("/api/v1/events/{event}"), None).await.json()["seats_left"].clone() }
+    };
+    t.outbox_settled().await;
+    let mails_before = |to: &str| t.mails_to(to).len();
+    let (bo_mails, ana_mails) = (
+        mails_before("bo@example.org"),
+        mails_before("ana@example.org"),
+    );
+
+    // Raj is erased: his places go; the family keeps theirs.
+    t.delete("/api/v1/me", Some(&raj)).await.assert(204);
+    let f = registration(full.clone(), id(&family)).await;
+    assert_eq!(
+        (f["status"].as_str(), f["seats"].as_i64()),
+        (Some("confirmed"), Some(2))
+    );
+    assert_eq!(
+        f["person_ids"],
+        json!([ana_id, mia_id]),
+        "nothing of Raj stays"
+    );
+    let w = registration(full.clone(), id(&waiting)).await;
+    assert_eq!(w["status"], "confirmed", "the freed seat went to Bo");
+    assert_eq!(seats_left(full.clone()).await, 0);
+    let c = registration(small.clone(), id(&couple)).await;
+    assert_eq!(
+        (c["status"].as_str(), c["seats"].as_i64()),
+        (Some("confirmed"), Some(1)),
+        "Ana alone fits the free seat"
+    );
+    assert_eq!(seats_left(small.clone()).await, 0);
+    t.outbox_settled().await;
+    assert_eq!(t.mails_to("bo@example.org").len(), bo_mails + 1);
+    assert!(
+        t.mails_to("bo@example.org")
+            .last()
+            .unwrap()
+            .raw
+            .contains("text/calendar")
+    );
+    assert_eq!(
+        t.mails_to("ana@example.org").len(),
+        ana_mails + 1,
+        "Ana's promotion"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'registration.reduced'")
+            .await,
+        2
+    );
+
+    // Ana is erased: nobody with an account is left, so Mia goes too and so do their places.
+    t.delete("/api/v1/me", Some(&ana)).await.assert(204);
+    assert_eq!(
+        registration(full.clone(), id(&family)).await["status"],
+        "cancelled"
+    );
+    assert_eq!(seats_left(full.clone()).await, 2);
+    assert_eq!(
+        registration(small.clone(), id(&couple)).await["status"],
+        "cancelled"
+    );
+    assert_eq!(seats_left(small.clone()).await, 1);
+    // The past stays whole: three anonymous people came.
+    let p = registration(past.clone(), id(&came)).await;
+    assert_eq!(
+        (p["status"].as_str(), p["seats"].as_i64()),
+        (Some("confirmed"), Some(3))
+    );
+    assert_eq!(seats_left(past).await, 7);
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM registration_people rp JOIN people p ON p.id = rp.person_id \
+                 WHERE rp.live = 1 AND p.erased_at IS NOT NULL"
+        )
+        .await,
+        3,
+        "only the past event still holds erased people"
+    );
 }
