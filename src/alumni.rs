@@ -264,6 +264,7 @@ pub async fn remove_unverified(app: &App) -> Result<usize> {
         ] {
             sqlx::query(sql).bind(id).execute(tx.conn()).await?;
         }
+        crate::cache::addresses_changed(&mut tx);
         sqlx::query(
             "DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM people WHERE household_id = $1) \
              AND NOT EXISTS (SELECT 1 FROM invitations WHERE household_id = $1) \

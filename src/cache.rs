@@ -67,6 +67,8 @@ pub struct Versions {
     pub seats: i64,
     /// Households' registrations, per shard (personal feeds).
     pub households: [i64; 16],
+    /// What personal calendar addresses lead to (see [`addresses_changed`]).
+    pub addresses: i64,
 }
 
 impl Versions {
@@ -92,6 +94,13 @@ pub fn household_changed(tx: &mut Tx, household_id: &str) {
     tx.touch(format!("households:{:x}", shard_index(household_id)));
 }
 
+/// Marks personal calendar addresses as changed: one replaced or revoked, an account erased, a
+/// member moved to another household. Instances keep address → household in memory while this
+/// stays, so every write that can stop an address working or point it elsewhere must call it.
+pub fn addresses_changed(tx: &mut Tx) {
+    tx.touch("calendar_addresses".to_owned());
+}
+
 /// `seats:0` … `seats:f`, from the last hex digit of the id (random in a UUIDv7).
 fn seat_shard(event_id: &str) -> String {
     format!("seats:{:x}", shard_index(event_id))
@@ -110,6 +119,8 @@ async fn read_versions(db: &Db) -> Result<Versions> {
     for (name, value) in rows {
         if name == "events" {
             v.events = value;
+        } else if name == "calendar_addresses" {
+            v.addresses = value;
         } else if name.starts_with("seats:") {
             v.seats += value;
         } else if let Some(shard) = name.strip_prefix("households:") {

@@ -321,6 +321,8 @@ pub struct FeedCache {
     building: tokio::sync::Mutex<()>,
     /// Household id → personal feed, stamped (events counter, household's counter shard).
     personal: crate::cache::Keyed<(i64, i64), Arc<Feed>>,
+    /// Hash of a personal address → its owner's household, stamped with the addresses counter.
+    owners: crate::cache::Keyed<i64, String>,
 }
 
 impl Default for FeedCache {
@@ -332,6 +334,8 @@ impl Default for FeedCache {
             // A personal feed is a few kB plain and gzipped; this bounds them to a few MiB.
             // Calendar apps poll every few hours, so a cleared cache costs one build per app.
             personal: crate::cache::Keyed::new(512),
+            // ~150 bytes each: a few hundred kB.
+            owners: crate::cache::Keyed::new(4096),
         }
     }
 }
@@ -373,24 +377,36 @@ struct PersonalRow {
 /// The events a member's household is registered for (tentative while waitlisted), or None
 /// when the address is unknown, replaced or its owner no longer a member.
 ///
-/// The address is checked in the database on every request (a replaced address stops working at
-/// once, on every instance); the feed itself is kept built per household while the events
-/// counter and the household's registrations counter stay the same.
+/// Both the address's household and the feed are kept in memory, each under the change counters
+/// it depends on (the addresses counter; the events counter and the household's registrations
+/// counter). The counters are read from the database after the request arrived, so a replaced
+/// address, an erasure or a move made through any instance shows at once on every instance.
 pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<Arc<Feed>>> {
-    let owner: Option<(String,)> = sqlx::query_as(
-        "SELECT p.household_id FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
-         JOIN people p ON p.id = a.person_id \
-         WHERE t.hash = $1 AND t.kind = 'calendar' AND a.status IN ('active', 'alumni')",
-    )
-    .bind(auth::hash_secret(secret))
-    .fetch_optional(&app.db.read)
-    .await?;
-    let Some((household,)) = owner else {
-        return Ok(None);
-    };
-    // Read before the registrations: a change committed in between makes the next request
-    // rebuild, never keeps a stale feed under a newer stamp.
+    // Read before the address and the registrations: a change committed in between makes the
+    // next request look again, never keeps a stale answer under a newer stamp.
     let versions = app.versions.current(&app.db).await?;
+    let hash = auth::hash_secret(secret);
+    let household = match app.feeds.owners.get(&hash, |s| *s == versions.addresses) {
+        Some(household) => household,
+        None => {
+            let owner: Option<(String,)> = sqlx::query_as(
+                "SELECT p.household_id FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+                 JOIN people p ON p.id = a.person_id \
+                 WHERE t.hash = $1 AND t.kind = 'calendar' AND a.status IN ('active', 'alumni')",
+            )
+            .bind(&hash)
+            .fetch_optional(&app.db.read)
+            .await?;
+            // Unknown addresses are not kept: guessing cannot fill the memory.
+            let Some((household,)) = owner else {
+                return Ok(None);
+            };
+            app.feeds
+                .owners
+                .put(hash, versions.addresses, household.clone());
+            household
+        }
+    };
     let stamp = (versions.events, versions.household(&household));
     if let Some(feed) = app.feeds.personal.get(&household, |s| *s == stamp) {
         return Ok(Some(feed));
@@ -432,6 +448,7 @@ pub async fn new_token(app: &App, account_id: &str) -> Result<(String, String)> 
         .bind(account_id)
         .execute(tx.conn())
         .await?;
+    crate::cache::addresses_changed(&mut tx);
     let (secret, _) = auth::issue(&mut tx, account_id, TokenKind::Calendar, None).await?;
     crate::audit::record(
         &mut tx,

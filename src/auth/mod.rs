@@ -57,8 +57,14 @@ pub fn new_secret() -> (String, String) {
 }
 
 pub fn hash_secret(secret: &str) -> String {
+    use std::fmt::Write;
     let digest = Sha256::digest(secret.trim().as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for b in digest {
+        // Writing into a String cannot fail.
+        let _ = write!(hex, "{b:02x}");
+    }
+    hex
 }
 
 /// Issues a token of `kind` for `account_id`, valid for `valid_ms` (None: until revoked).
@@ -126,6 +132,7 @@ pub async fn revoke_all(tx: &mut Tx, account_id: &str) -> Result<()> {
         .bind(account_id)
         .execute(tx.conn())
         .await?;
+    crate::cache::addresses_changed(tx);
     Ok(())
 }
 

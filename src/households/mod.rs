@@ -395,6 +395,8 @@ async fn move_member(tx: &mut Tx, m: &MemberRow, household_id: &str) -> Result<(
     .bind(now)
     .execute(tx.conn())
     .await?;
+    // Their calendar address now leads to the new household's events.
+    crate::cache::addresses_changed(tx);
     settle_left_household(tx, &m.household_id, Some(household_id)).await
 }
 
@@ -461,6 +463,7 @@ pub async fn leave(app: &App, member: &MemberRow) -> Result<Household> {
     .bind(now)
     .execute(tx.conn())
     .await?;
+    crate::cache::addresses_changed(&mut tx);
     settle_left_household(&mut tx, &member.household_id, None).await?;
     audit::record(
         &mut tx,

@@ -441,9 +441,10 @@ async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance
         .assert(200);
 }
 
-/// Personal feeds are kept built per household: a registration, a cancellation, a promotion or
-/// an event change made through another instance shows at once, and a replaced address or an
-/// erased member's address answers 404 at once.
+/// Personal feeds are kept built per household, and addresses resolved from memory: a
+/// registration, a cancellation, a promotion, an event change or a move to another household
+/// made through another instance shows at once, and a replaced address or an erased member's
+/// address answers 404 at once.
 #[tokio::test]
 async fn the_kept_personal_feed_follows_changes_made_by_another_instance() {
     let t = TestApp::spawn().await;
@@ -531,6 +532,38 @@ async fn the_kept_personal_feed_follows_changes_made_by_another_instance() {
     .assert_status_is_ok();
     let body = t.get(&path, None).await.body;
     assert!(status(&body, "Open evening at the castle").is_some());
+
+    // A joins B's household there: A's address now leads to that household's registrations;
+    // then A leaves it there, for a household of A's own that has none.
+    t.register(&b, &oid, &[&b_id]).await.assert(201);
+    t.post(
+        "/api/v1/me/household/partner",
+        json!({"email": "a@example.org", "first_name": "A", "last_name": "Partner"}),
+        Some(&b),
+    )
+    .await
+    .assert(202);
+    t.outbox_settled().await;
+    let invitation = t.mails_to("a@example.org").pop().unwrap();
+    send(
+        "POST",
+        "/api/v1/invitations/accept".into(),
+        &a,
+        json!({"token": invitation.token(), "consent": {"privacy_policy": true}}),
+    )
+    .await
+    .assert_status_is_ok();
+    let body = t.get(&path, None).await.body;
+    assert_eq!(status(&body, "Small workshop"), None, "A's old household's");
+    assert_eq!(
+        status(&body, "Open evening at the castle").as_deref(),
+        Some("CONFIRMED"),
+        "B's"
+    );
+    send("POST", "/api/v1/me/household/leave".into(), &a, json!({}))
+        .await
+        .assert_status_is_ok();
+    assert!(parse(&t.get(&path, None).await.body).events.is_empty());
 
     // A new address there: the old one is gone here at once; erasure likewise.
     let newer: Value = send("POST", "/api/v1/me/calendar-token".into(), &a, json!({}))
