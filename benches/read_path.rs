@@ -139,7 +139,14 @@ fn main() -> anyhow::Result<()> {
         .expect("a calendar address");
     let (_, public) = conn.request("GET", "/calendar.ics", None, "");
     let (_, list) = conn.request("GET", "/api/v1/events", None, "");
+    let (_, personal) = conn.request("GET", &feed_path, None, "");
     drop(conn);
+    let bare = rt.block_on(same_bytes_server(&[
+        ("/list", list.clone().into(), "application/json", false),
+        ("/feed", public.clone().into(), CALENDAR, false),
+        ("/feed.gz", gzip(&public).into(), CALENDAR, true),
+        ("/personal", personal.clone().into(), CALENDAR, false),
+    ]))?;
 
     let ceiling = wrk(port, "/health", &[], seconds, connections);
     let targets = [
@@ -155,6 +162,12 @@ fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     for (name, path, headers) in &targets {
         rows.push((*name, wrk(port, path, headers, seconds, connections)));
+    }
+    // The same answers' bytes from the bare server, in the order of `targets`.
+    let bare_ceiling = wrk(bare, "/health", &[], seconds, connections);
+    let mut same_bytes = Vec::new();
+    for path in ["/list", "/feed", "/feed.gz", "/personal"] {
+        same_bytes.push(wrk(bare, path, &[], seconds, connections));
     }
 
     // Footprint: idle memory after the load, then a restart on the now-filled database.
@@ -187,6 +200,23 @@ fn main() -> anyhow::Result<()> {
         );
     }
     println!(
+        "same bytes from a bare poem server in the bench process (no application: what delivering each answer costs)"
+    );
+    println!(
+        "  bare GET /health:                 {:>9.0} req/s  p50 {:>8}  p99 {:>8}",
+        bare_ceiling.per_second, bare_ceiling.p50, bare_ceiling.p99
+    );
+    for ((name, r), b) in rows.iter().zip(&same_bytes) {
+        println!(
+            "  {name:<33} {:>9.0} req/s  p50 {:>8}  p99 {:>8}  {:.2} of the bare ceiling; the service does {:.2} of this",
+            b.per_second,
+            b.p50,
+            b.p99,
+            b.per_second / bare_ceiling.per_second,
+            r.per_second / b.per_second
+        );
+    }
+    println!(
         "  sizes: events page {} bytes, public feed {} bytes ({} events in it)",
         list.len(),
         public.len(),
@@ -199,4 +229,53 @@ fn main() -> anyhow::Result<()> {
         loaded_rss as f64 / 1024.0
     );
     Ok(())
+}
+
+const CALENDAR: &str = "text/calendar; charset=utf-8";
+
+fn gzip(text: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a Vec cannot fail.
+    z.write_all(text.as_bytes()).expect("in memory");
+    z.finish().expect("in memory")
+}
+
+/// A bare poem server on the bench's runtime that answers each path with fixed bytes (and
+/// `/health` with "ok"): the cost of delivering an answer of that size on this machine, to set
+/// the service's figures against. On loopback with the load generator on the same two cores, a
+/// big answer is bound by copying its bytes, whatever the server does to produce them.
+async fn same_bytes_server(
+    bodies: &[(&str, bytes::Bytes, &'static str, bool)],
+) -> anyhow::Result<u16> {
+    use poem::endpoint::make_sync;
+    use poem::{Response, Route, Server, get, listener::TcpListener};
+    let mut route = Route::new().at("/health", get(make_sync(|_| "ok")));
+    for (path, body, content_type, gzipped) in bodies.iter().cloned() {
+        route = route.at(
+            path,
+            get(make_sync(move |_| {
+                let r = Response::builder().content_type(content_type);
+                let r = if gzipped {
+                    r.header("content-encoding", "gzip")
+                } else {
+                    r
+                };
+                r.body(body.clone())
+            })),
+        );
+    }
+    let port = free_port();
+    tokio::spawn(Server::new(TcpListener::bind(format!("127.0.0.1:{port}"))).run(route));
+    // Ready once it accepts.
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(port);
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    anyhow::bail!("the bare server did not start")
 }
