@@ -590,7 +590,16 @@ pub async fn list(app: &App, q: &EventQuery) -> Result<Page> {
 /// Serialized event list pages by query, kept while the change counters stay the same and no
 /// listed event has ended (see [`Page::valid_until`]). A page does not depend on who asks: who
 /// may see which statuses is decided before the cache is consulted.
-pub struct ListCache(crate::cache::Keyed<(Versions, i64), Bytes>);
+pub struct ListCache(crate::cache::Keyed<ListStamp, Bytes>);
+
+/// What a page was built under: the events and seats counters (not the others: a page does not
+/// change with a household's registrations or a calendar address) and its `valid_until`.
+#[derive(PartialEq)]
+struct ListStamp {
+    events: i64,
+    seats: i64,
+    valid_until: i64,
+}
 
 impl Default for ListCache {
     fn default() -> Self {
@@ -605,13 +614,19 @@ impl ListCache {
     }
 
     pub fn get(&self, key: &str, versions: Versions, now: i64) -> Option<Bytes> {
-        self.0.get(key, |(built, valid_until)| {
-            *built == versions && now < *valid_until
+        self.0.get(key, |built| {
+            (built.events, built.seats) == (versions.events, versions.seats)
+                && now < built.valid_until
         })
     }
 
     pub fn put(&self, key: String, versions: Versions, valid_until: i64, body: Bytes) {
-        self.0.put(key, (versions, valid_until), body);
+        let stamp = ListStamp {
+            events: versions.events,
+            seats: versions.seats,
+            valid_until,
+        };
+        self.0.put(key, stamp, body);
     }
 }
 

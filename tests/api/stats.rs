@@ -304,7 +304,10 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         t.count("SELECT COUNT(*) FROM registrations WHERE status <> 'cancelled'")
             .await
     );
-    assert_eq!(s["events"]["registrations"], 2, "Cy's first and Bo's second");
+    assert_eq!(
+        s["events"]["registrations"], 2,
+        "Cy's first and Bo's second"
+    );
     assert_eq!(s["events"]["waitlisted"], 1, "Gone waited");
     let month_total = total(&s["members"]["new_per_month"]);
     assert_eq!(
@@ -335,7 +338,10 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         )
         .await
         .json();
-    assert_eq!(s["events"]["registrations"], 1, "only Bo's second is recent");
+    assert_eq!(
+        s["events"]["registrations"], 1,
+        "only Bo's second is recent"
+    );
     assert_eq!(s["events"]["waitlisted"], 1);
     let month_total = total(&s["members"]["new_per_month"]);
     assert_eq!(
