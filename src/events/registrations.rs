@@ -638,7 +638,8 @@ pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &
 }
 
 /// Mails the member who made a registration about it, with the event's calendar file when the
-/// seats are theirs.
+/// seats are theirs. When that member has since been erased, another member of the household
+/// is told instead (the family still holds the seats).
 async fn mail_registrant(
     app: &App,
     tx: &mut Tx,
@@ -646,8 +647,26 @@ async fn mail_registrant(
     r: &RegistrationRow,
     kind: &'static str,
 ) -> Result<()> {
-    let Some(member) = members::find(tx.conn(), &r.registered_by).await? else {
-        return Ok(());
+    let registrant = members::find(tx.conn(), &r.registered_by)
+        .await?
+        .filter(|m| m.status != AccountStatus::Erased.as_str());
+    let member = match registrant {
+        Some(m) => m,
+        None => {
+            let other: Option<(String,)> = sqlx::query_as(
+                "SELECT a.person_id FROM accounts a JOIN people p ON p.id = a.person_id \
+                 WHERE p.household_id = $1 AND a.status IN ('active', 'alumni') \
+                 ORDER BY CASE p.relation WHEN 'primary' THEN 0 ELSE 1 END, p.created_at, p.id",
+            )
+            .bind(&r.household_id)
+            .fetch_optional(tx.conn())
+            .await?;
+            let Some((id,)) = other else { return Ok(()) };
+            match members::find(tx.conn(), &id).await? {
+                Some(m) => m,
+                None => return Ok(()),
+            }
+        }
     };
     let people = people_of(tx.conn(), &r.id).await?;
     let names: Vec<&str> = people
