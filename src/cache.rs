@@ -17,7 +17,6 @@ use poem::{IntoResponse, Response};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, payload::Payload};
-use sqlx::Row;
 use tokio::sync::watch;
 
 use crate::db::{Db, Tx};
@@ -112,33 +111,23 @@ fn shard_index(id: &str) -> usize {
     id.chars().last().and_then(|c| c.to_digit(16)).unwrap_or(0) as usize
 }
 
-/// The counters folded into one row by the database: a read is on every cached request's path,
-/// and each row costs a hand-off from SQLite's worker thread (a profile of the list under load
-/// had a fifth of the server's CPU in reading the 34 rows one by one).
-static VERSIONS_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    // MAX of the one matching row (a plain BIGINT on PostgreSQL, where SUM would be NUMERIC).
-    let one = |name: &str| format!("COALESCE(MAX(CASE WHEN name = '{name}' THEN value END), 0)");
-    let mut columns = vec![
-        one("events"),
-        "CAST(COALESCE(SUM(CASE WHEN name LIKE 'seats:%' THEN value END), 0) AS BIGINT)".to_owned(),
-        one("calendar_addresses"),
-    ];
-    columns.extend((0..16).map(|i| one(&format!("households:{i:x}"))));
-    format!("SELECT {} FROM change_counters", columns.join(", "))
-});
-
+/// Plain rows: folding them into one row in SQL (CASE columns, or one concatenated string) was
+/// measured against this in session 6 and was no faster on either engine (BENCHMARKS.md).
 async fn read_versions(db: &Db) -> Result<Versions> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(VERSIONS_SQL.as_str()))
-        .fetch_one(&db.read)
+    let rows: Vec<(String, i64)> = sqlx::query_as("SELECT name, value FROM change_counters")
+        .fetch_all(&db.read)
         .await?;
-    let mut v = Versions {
-        events: row.try_get(0)?,
-        seats: row.try_get(1)?,
-        addresses: row.try_get(2)?,
-        households: [0; 16],
-    };
-    for (i, shard) in v.households.iter_mut().enumerate() {
-        *shard = row.try_get(3 + i)?;
+    let mut v = Versions::default();
+    for (name, value) in rows {
+        if name == "events" {
+            v.events = value;
+        } else if name == "calendar_addresses" {
+            v.addresses = value;
+        } else if name.starts_with("seats:") {
+            v.seats += value;
+        } else if let Some(shard) = name.strip_prefix("households:") {
+            v.households[shard_index(shard)] = value;
+        }
     }
     Ok(v)
 }
