@@ -578,9 +578,12 @@ async fn free_seats(app: &App, tx: &mut Tx, event_id: &str, seats: i64) -> Resul
 /// shrinks. Freed seats go to the waitlist in the caller's transaction, the erasure's. Events
 /// that have started keep their registrations whole: past attendance stays countable.
 pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &str) -> Result<()> {
-    // In event order, the order group commit locks events in, so PostgreSQL cannot deadlock.
+    // Events are locked in id order, the order group commit takes them in.
     let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE household_id = $1          AND status <> 'cancelled' AND EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id AND e.starts_at > $2)          ORDER BY event_id, id"
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE household_id = $1 \
+         AND status <> 'cancelled' \
+         AND EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id AND e.starts_at > $2) \
+         ORDER BY event_id, id"
     )))
     .bind(household_id)
     .bind(now_ms())
