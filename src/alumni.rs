@@ -459,7 +459,7 @@ impl AlumniApi {
         let d = departure_from(&mut f, &body.0);
         f.finish()?;
         let d = crate::checked!(d);
-        let member = crate::members::api::me(&self.app, &auth).await?;
+        let member = crate::members::api::me(&auth).await?;
         let leaving_on = d.leaving_on;
         let who = record_departure(&self.app, &auth.0.account_id, &member, d).await?;
         Ok(Json(DepartureRecorded {
@@ -495,7 +495,7 @@ impl AlumniApi {
     /// An alumnus becomes a resident member again (phase `coming_in`), keeping their history.
     #[oai(path = "/me/return", method = "post")]
     async fn come_back(&self, auth: Auth) -> ApiResult<Json<crate::members::api::Member>> {
-        let member = crate::members::api::me(&self.app, &auth).await?;
+        let member = crate::members::api::me(&auth).await?;
         come_back(&self.app, &member).await?;
         Ok(Json(members::get(&self.app, &member.id).await?.into()))
     }

@@ -146,6 +146,8 @@ pub struct Caller {
     pub language: Language,
     /// Hash of the presented token, so sign-out can revoke exactly this one.
     pub token_hash: String,
+    /// The caller's member record, read with the token (one query instead of two per request).
+    pub member: crate::members::MemberRow,
 }
 
 impl Caller {
@@ -168,37 +170,35 @@ impl Caller {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CallerRow {
-    account_id: String,
-    household_id: String,
-    role: String,
-    status: String,
-    language: String,
-}
-
-pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller>> {
-    let hash = hash_secret(secret);
-    let row: Option<CallerRow> = sqlx::query_as(
-        "SELECT a.person_id AS account_id, p.household_id, a.role, a.status, a.language \
-         FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+/// A bearer token's member, in one query (it is on every signed-in request's path).
+static CALLER_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "SELECT {} FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
          JOIN people p ON p.id = a.person_id \
          WHERE t.hash = $1 AND t.kind IN ('session', 'api') AND t.used_at IS NULL \
          AND (t.expires_at IS NULL OR t.expires_at > $2) AND a.status IN ('active', 'alumni')",
+        crate::members::MEMBER_COLUMNS
     )
-    .bind(&hash)
-    .bind(now_ms())
-    .fetch_optional(&app.db.read)
-    .await?;
-    let Some(r) = row else { return Ok(None) };
+});
+
+pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller>> {
+    let hash = hash_secret(secret);
+    let row: Option<crate::members::MemberRow> =
+        sqlx::query_as(sqlx::AssertSqlSafe(CALLER_SQL.as_str()))
+            .bind(&hash)
+            .bind(now_ms())
+            .fetch_optional(&app.db.read)
+            .await?;
+    let Some(m) = row else { return Ok(None) };
     let parse = |what: &str, e| Error::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"));
     Ok(Some(Caller {
-        account_id: r.account_id,
-        household_id: r.household_id,
-        role: r.role.parse().map_err(|e| parse("role", e))?,
-        status: r.status.parse().map_err(|e| parse("status", e))?,
-        language: r.language.parse().map_err(|e| parse("language", e))?,
+        account_id: m.id.clone(),
+        household_id: m.household_id.clone(),
+        role: m.role.parse().map_err(|e| parse("role", e))?,
+        status: m.status.parse().map_err(|e| parse("status", e))?,
+        language: m.language.parse().map_err(|e| parse("language", e))?,
         token_hash: hash,
+        member: m,
     }))
 }
 

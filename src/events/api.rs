@@ -669,7 +669,7 @@ impl EventsApi {
         id: Path<uuid::Uuid>,
         body: Json<RegistrationRequest>,
     ) -> ApiResult<RegistrationCreated> {
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         let ids: Vec<String> = body.person_ids.iter().map(ToString::to_string).collect();
         let event_id = id.0.to_string();
         let r = registrations::register(
@@ -696,7 +696,7 @@ impl EventsApi {
         id: Path<uuid::Uuid>,
         registration_id: Path<uuid::Uuid>,
     ) -> ApiResult<NoContent> {
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         registrations::cancel(
             &self.app,
             &member,

@@ -119,7 +119,7 @@ impl HouseholdsApi {
         let first_name = f.check("first_name", PersonName::parse(&body.first_name));
         let last_name = f.check("last_name", PersonName::parse(&body.last_name));
         f.finish()?;
-        let inviter = me(&self.app, &auth).await?;
+        let inviter = me(&auth).await?;
         let invitation = super::invite_partner(
             &self.app,
             &inviter,
@@ -168,7 +168,7 @@ impl HouseholdsApi {
     /// The member gets a household of their own and keeps their account; dependents stay.
     #[oai(path = "/me/household/leave", method = "post")]
     async fn leave(&self, auth: Auth) -> ApiResult<Json<Household>> {
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         Ok(Json(super::leave(&self.app, &member).await?))
     }
 
@@ -189,7 +189,7 @@ impl HouseholdsApi {
             .birth_year
             .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
         f.finish()?;
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         let person = super::add_dependent(
             &self.app,
             &member,
@@ -224,7 +224,7 @@ impl HouseholdsApi {
             .birth_year
             .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
         f.finish()?;
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         let person = super::update_dependent(
             &self.app,
             &member,
@@ -243,7 +243,7 @@ impl HouseholdsApi {
     /// Remove a dependent
     #[oai(path = "/me/household/dependents/:id", method = "delete")]
     async fn remove_dependent(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         super::remove_dependent(&self.app, &member, &id.0.to_string()).await?;
         Ok(NoContent::Done)
     }

@@ -451,6 +451,6 @@ impl MembersApi {
 }
 
 /// The caller's own member record, for routes that act on it.
-pub async fn me(app: &App, auth: &Auth) -> Result<MemberRow, Error> {
-    super::get(app, &auth.0.account_id).await
+pub async fn me(auth: &Auth) -> Result<MemberRow, Error> {
+    Ok(auth.0.member.clone())
 }

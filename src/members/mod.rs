@@ -56,7 +56,7 @@ pub struct MemberRow {
     pub verified_at: Option<i64>,
 }
 
-const MEMBER_COLUMNS: &str = "a.person_id AS id, a.email, p.first_name, p.last_name, a.language, \
+pub(crate) const MEMBER_COLUMNS: &str = "a.person_id AS id, a.email, p.first_name, p.last_name, a.language, \
     a.role, a.status, a.phase, a.country_of_origin, a.municipality, a.employer, \
     a.directory_visible, p.household_id, p.relation, a.created_at, a.verified_at";
 

@@ -372,7 +372,7 @@ impl MentoringApi {
         let languages = words(&mut f, "languages", &b.languages);
         let bio = optional(&mut f, "bio", &b.bio);
         f.finish()?;
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         let a = super::apply(
             &self.app,
             &member,
@@ -414,7 +414,7 @@ impl MentoringApi {
             .map(ShortText::into_string);
         let availability = optional(&mut f, "availability", &b.availability);
         f.finish()?;
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         let a = super::apply(
             &self.app,
             &member,
@@ -561,7 +561,7 @@ impl MentoringApi {
         let mut f = Fields::default();
         let comment = optional(&mut f, "comment", &body.comment);
         f.finish()?;
-        let member = me(&self.app, &auth).await?;
+        let member = me(&auth).await?;
         let m = super::find_match(&self.app.db.read, &match_id.0.to_string())
             .await?
             .filter(|m| m.programme_id == id.0.to_string())

@@ -398,7 +398,7 @@ impl NewsletterApi {
         f.finish()?;
         let email = crate::checked!(email);
         let issue = issues::get(&self.app, &id.0.to_string()).await?;
-        let staff = me(&self.app, &auth).await?;
+        let staff = me(&auth).await?;
         let language = body.language.unwrap_or(Language::En);
         let events = match issue.upcoming_events_days {
             Some(days) => {
