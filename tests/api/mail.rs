@@ -207,3 +207,55 @@ async fn a_stopped_worker_leaves_mail_in_the_outbox_for_the_next_start() {
     assert_eq!(mail.to, ["ana@example.org"]);
     assert_eq!(t.mails_to("ana@example.org").len(), 1);
 }
+
+#[tokio::test]
+async fn a_backlog_and_a_dead_workers_expired_claim_are_all_delivered_once() {
+    let mut t = TestApp::spawn().await;
+    t.stop_worker().await;
+    for i in 0..45 {
+        t.sign_up(&format!("m{i:02}@example.org"), "Ana", "Silva")
+            .await
+            .assert(202);
+    }
+    // Mail of the first sign-up claimed by a worker that died: its lease ran out long ago.
+    sqlx::query(
+        "UPDATE outbox SET status = 'sending', attempts = 1, lease_until = 1 \
+         WHERE recipient = 'm00@example.org'",
+    )
+    .execute(t.app.db.writer())
+    .await
+    .unwrap();
+    let worker =
+        limburgers_worldwide::mail::worker::Worker::new(t.app.db.clone(), &t.app.config).unwrap();
+    let mut claims = Vec::new();
+    loop {
+        let n = worker.deliver_due(None).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        claims.push(n);
+    }
+    assert_eq!(claims.iter().sum::<usize>(), 45, "{claims:?}");
+    assert_eq!(
+        claims[0], 21,
+        "a batch of due mail and the expired lease: {claims:?}"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        45
+    );
+    for i in 0..45 {
+        assert_eq!(
+            t.mails_to(&format!("m{i:02}@example.org")).len(),
+            1,
+            "m{i:02}"
+        );
+    }
+    let (attempts,): (i64,) =
+        sqlx::query_as("SELECT attempts FROM outbox WHERE recipient = 'm00@example.org'")
+            .fetch_one(&t.app.db.read)
+            .await
+            .unwrap();
+    assert_eq!(attempts, 2, "the abandoned claim counts as an attempt");
+}
