@@ -143,14 +143,30 @@ fn main() -> anyhow::Result<()> {
     drop(conn);
     let bare = rt.block_on(same_bytes_server(&[
         ("/list", list.clone().into(), "application/json", false),
+        (
+            "/list.gz",
+            limburgers_worldwide::cache::gzip(list.as_bytes()),
+            "application/json",
+            true,
+        ),
         ("/feed", public.clone().into(), CALENDAR, false),
-        ("/feed.gz", gzip(&public).into(), CALENDAR, true),
+        (
+            "/feed.gz",
+            limburgers_worldwide::cache::gzip(public.as_bytes()),
+            CALENDAR,
+            true,
+        ),
         ("/personal", personal.clone().into(), CALENDAR, false),
     ]))?;
 
     let ceiling = wrk(port, "/health", &[], seconds, connections);
     let targets = [
         ("GET /api/v1/events (first page)", "/api/v1/events", vec![]),
+        (
+            "GET /api/v1/events (gzip)",
+            "/api/v1/events",
+            vec!["Accept-Encoding: gzip"],
+        ),
         ("GET /calendar.ics", "/calendar.ics", vec![]),
         (
             "GET /calendar.ics (gzip)",
@@ -166,7 +182,7 @@ fn main() -> anyhow::Result<()> {
     // The same answers' bytes from the bare server, in the order of `targets`.
     let bare_ceiling = wrk(bare, "/health", &[], seconds, connections);
     let mut same_bytes = Vec::new();
-    for path in ["/list", "/feed", "/feed.gz", "/personal"] {
+    for path in ["/list", "/list.gz", "/feed", "/feed.gz", "/personal"] {
         same_bytes.push(wrk(bare, path, &[], seconds, connections));
     }
 
@@ -232,14 +248,6 @@ fn main() -> anyhow::Result<()> {
 }
 
 const CALENDAR: &str = "text/calendar; charset=utf-8";
-
-fn gzip(text: &str) -> Vec<u8> {
-    use std::io::Write;
-    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    // Writing into a Vec cannot fail.
-    z.write_all(text.as_bytes()).expect("in memory");
-    z.finish().expect("in memory")
-}
 
 /// A bare poem server on the bench's runtime that answers each path with fixed bytes (and
 /// `/health` with "ok"): the cost of delivering an answer of that size on this machine, to set

@@ -9,11 +9,15 @@
 //! and the sum of the shards still moves with every change, since each only ever grows.
 
 use std::collections::HashMap;
+use std::io::Write as _;
 use std::marker::PhantomData;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
-use poem::{IntoResponse, Response};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use poem::http::header;
+use poem::{IntoResponse, Request, Response};
 use poem_openapi::registry::{MetaMediaType, MetaResponse, MetaResponses, MetaSchemaRef, Registry};
 use poem_openapi::types::Type;
 use poem_openapi::{ApiResponse, payload::Payload};
@@ -223,13 +227,89 @@ impl VersionReader {
     }
 }
 
-/// A JSON response whose bytes were serialized earlier (a cached page). In the API description
-/// it is the same as `Json<T>`.
-pub struct JsonBytes<T>(pub Bytes, PhantomData<fn() -> T>);
+/// A built answer with its gzip encoding, made the first time a client asks for it and kept
+/// with the answer (a page rebuilt under a registration rush is often read only plain, or only
+/// gzipped, before the next change).
+pub struct Encoded {
+    pub plain: Bytes,
+    gzip: OnceLock<Bytes>,
+}
+
+impl Encoded {
+    pub fn new(plain: Bytes) -> Arc<Encoded> {
+        Arc::new(Encoded {
+            plain,
+            gzip: OnceLock::new(),
+        })
+    }
+
+    pub fn gzip(&self) -> Bytes {
+        self.gzip.get_or_init(|| gzip(&self.plain)).clone()
+    }
+
+    /// The answer in the encoding `req` takes, and whether that is gzip.
+    pub fn for_request(&self, req: &Request) -> (Bytes, bool) {
+        if accepts_gzip(req) {
+            (self.gzip(), true)
+        } else {
+            (self.plain.clone(), false)
+        }
+    }
+}
+
+pub fn gzip(plain: &[u8]) -> Bytes {
+    let mut z = GzEncoder::new(Vec::with_capacity(plain.len() / 6), Compression::default());
+    // Writing into a Vec cannot fail.
+    z.write_all(plain)
+        .and_then(|()| z.finish())
+        .unwrap_or_default()
+        .into()
+}
+
+/// Whether the client takes gzip (`Accept-Encoding`, honouring `q=0`).
+pub fn accepts_gzip(req: &Request) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or("");
+            let q_zero = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q == 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
+        })
+}
+
+/// A JSON response whose bytes were serialized earlier (a cached page), plain or gzipped as the
+/// client asked. In the API description it is the same as `Json<T>`.
+pub struct JsonBytes<T> {
+    body: Bytes,
+    gzipped: bool,
+    _of: PhantomData<fn() -> T>,
+}
 
 impl<T> JsonBytes<T> {
-    pub fn new(bytes: Bytes) -> Self {
-        JsonBytes(bytes, PhantomData)
+    pub fn new(body: Bytes) -> Self {
+        JsonBytes {
+            body,
+            gzipped: false,
+            _of: PhantomData,
+        }
+    }
+
+    /// `page` in the encoding `req` takes.
+    pub fn negotiated(req: &Request, page: &Encoded) -> Self {
+        let (body, gzipped) = page.for_request(req);
+        JsonBytes {
+            body,
+            gzipped,
+            _of: PhantomData,
+        }
     }
 }
 
@@ -247,9 +327,16 @@ impl<T: Type> Payload for JsonBytes<T> {
 
 impl<T: Type> IntoResponse for JsonBytes<T> {
     fn into_response(self) -> Response {
-        Response::builder()
+        let builder = Response::builder()
             .content_type(Self::CONTENT_TYPE)
-            .body(self.0)
+            .header(header::VARY, "Accept-Encoding");
+        if self.gzipped {
+            builder
+                .header(header::CONTENT_ENCODING, "gzip")
+                .body(self.body)
+        } else {
+            builder.body(self.body)
+        }
     }
 }
 

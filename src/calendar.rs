@@ -10,12 +10,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use flate2::Compression;
-use flate2::write::GzEncoder;
 
 use chrono::{DateTime, Datelike as _, Offset as _, TimeZone as _, Utc};
 use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
@@ -296,17 +293,10 @@ pub struct Feed {
 
 impl Feed {
     fn new(body: String) -> Feed {
-        let etag = etag(&body);
-        let mut z = GzEncoder::new(Vec::with_capacity(body.len() / 6), Compression::default());
-        // Writing into a Vec cannot fail.
-        let gzip = z
-            .write_all(body.as_bytes())
-            .and_then(|()| z.finish())
-            .unwrap_or_default();
         Feed {
+            etag: etag(&body),
+            gzip: crate::cache::gzip(body.as_bytes()),
             body: body.into(),
-            gzip: gzip.into(),
-            etag,
         }
     }
 }
@@ -482,28 +472,9 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
     })
 }
 
-/// Whether the client takes gzip (`Accept-Encoding`, honouring `q=0`).
-fn accepts_gzip(req: &Request) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|item| {
-            let mut parts = item.split(';').map(str::trim);
-            let coding = parts.next().unwrap_or("");
-            let q_zero = parts.any(|p| {
-                p.strip_prefix("q=")
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .is_some_and(|q| q == 0.0)
-            });
-            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !q_zero
-        })
-}
-
 /// A feed as plain text or gzip (each with its own ETag), or 304 when the client has it.
 fn feed_response(req: &Request, feed: &Feed) -> Response {
-    let gzip = accepts_gzip(req);
+    let gzip = crate::cache::accepts_gzip(req);
     let tag = if gzip {
         format!("{}-gz\"", feed.etag.trim_end_matches('"'))
     } else {

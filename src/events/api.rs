@@ -555,8 +555,8 @@ impl EventsApi {
         // next request rebuild; a stale page is never stored under newer counters.
         let key = ListCache::key(&query);
         let versions = self.app.versions.current(&self.app.db).await?;
-        if let Some(body) = self.app.event_pages.get(&key, versions, now_ms()) {
-            return Ok(JsonBytes::new(body));
+        if let Some(page) = self.app.event_pages.get(&key, versions, now_ms()) {
+            return Ok(JsonBytes::negotiated(req, &page));
         }
         let page = super::list(&self.app, &query).await?;
         let valid_until = page.valid_until;
@@ -570,10 +570,8 @@ impl EventsApi {
         }
         .to_json_string()
         .into();
-        self.app
-            .event_pages
-            .put(key, versions, valid_until, body.clone());
-        Ok(JsonBytes::new(body))
+        let page = self.app.event_pages.put(key, versions, valid_until, body);
+        Ok(JsonBytes::negotiated(req, &page))
     }
 
     /// An event

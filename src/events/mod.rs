@@ -9,6 +9,8 @@
 pub mod api;
 pub mod registrations;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use chrono::{Datelike as _, Months, NaiveDateTime};
 use chrono_tz::Tz;
@@ -16,7 +18,7 @@ use serde_json::json;
 
 use crate::app::App;
 use crate::audit;
-use crate::cache::Versions;
+use crate::cache::{Encoded, Versions};
 use crate::db::{Tx, new_id, now_ms, to_datetime};
 use crate::error::{Error, Result};
 use crate::values::{
@@ -590,7 +592,7 @@ pub async fn list(app: &App, q: &EventQuery) -> Result<Page> {
 /// Serialized event list pages by query, kept while the change counters stay the same and no
 /// listed event has ended (see [`Page::valid_until`]). A page does not depend on who asks: who
 /// may see which statuses is decided before the cache is consulted.
-pub struct ListCache(crate::cache::Keyed<ListStamp, Bytes>);
+pub struct ListCache(crate::cache::Keyed<ListStamp, Arc<Encoded>>);
 
 /// What a page was built under: the events and seats counters (not the others: a page does not
 /// change with a household's registrations or a calendar address) and its `valid_until`.
@@ -613,20 +615,29 @@ impl ListCache {
         format!("{q:?}")
     }
 
-    pub fn get(&self, key: &str, versions: Versions, now: i64) -> Option<Bytes> {
+    pub fn get(&self, key: &str, versions: Versions, now: i64) -> Option<Arc<Encoded>> {
         self.0.get(key, |built| {
             (built.events, built.seats) == (versions.events, versions.seats)
                 && now < built.valid_until
         })
     }
 
-    pub fn put(&self, key: String, versions: Versions, valid_until: i64, body: Bytes) {
+    /// Keeps `body` and answers it ready to serve in either encoding.
+    pub fn put(
+        &self,
+        key: String,
+        versions: Versions,
+        valid_until: i64,
+        body: Bytes,
+    ) -> Arc<Encoded> {
         let stamp = ListStamp {
             events: versions.events,
             seats: versions.seats,
             valid_until,
         };
-        self.0.put(key, stamp, body);
+        let page = Encoded::new(body);
+        self.0.put(key, stamp, page.clone());
+        page
     }
 }
 

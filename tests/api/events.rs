@@ -881,3 +881,64 @@ async fn the_cached_event_list_follows_seats_other_instances_and_time() {
         "an ended event leaves the cached first page"
     );
 }
+
+/// Browsers and apps that take gzip get the cached list compressed (a 50-event page is ~33 kB
+/// of JSON), the same JSON as the plain answer, and it follows changes like the plain one.
+#[tokio::test]
+async fn the_event_list_is_gzipped_for_clients_that_take_it() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    for i in 0..20 {
+        t.event(
+            &staff,
+            json!({"title": format!("Evening {i}"), "capacity": 10}),
+        )
+        .await;
+    }
+    let gzipped = |encoding: &'static str| {
+        let client = &t.client;
+        async move {
+            let resp = client
+                .get("/api/v1/events")
+                .header("accept-encoding", encoding)
+                .send()
+                .await;
+            resp.assert_status_is_ok();
+            let headers = resp.0.headers().clone();
+            let bytes = resp.0.into_body().into_bytes().await.unwrap();
+            (headers, bytes)
+        }
+    };
+    let unzip = |bytes: &[u8]| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut text).unwrap();
+        text
+    };
+    let plain = t.get("/api/v1/events", None).await;
+    plain.assert(200);
+    assert_eq!(plain.header("content-encoding"), None, "plain unless asked");
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+
+    let (headers, bytes) = gzipped("br, gzip;q=0.8").await;
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    assert_eq!(headers.get("vary").unwrap(), "Accept-Encoding");
+    assert!(
+        bytes.len() * 4 < plain.body.len(),
+        "{} of {}",
+        bytes.len(),
+        plain.body.len()
+    );
+    assert_eq!(unzip(&bytes), plain.body);
+    let (headers, _) = gzipped("gzip;q=0").await;
+    assert_eq!(headers.get("content-encoding"), None, "q=0 refuses gzip");
+
+    // A seat taken: both encodings change together.
+    let first = plain.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    let (token, person) = t.quick_member("one@example.org").await;
+    t.register(&token, &first, &[&person]).await.assert(201);
+    let (_, bytes) = gzipped("gzip").await;
+    let after = t.get("/api/v1/events", None).await;
+    assert_ne!(after.body, plain.body);
+    assert_eq!(unzip(&bytes), after.body);
+    assert_eq!(after.json()["items"][0]["seats_left"], 9);
+}
