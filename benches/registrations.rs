@@ -5,7 +5,11 @@
 //! 1. Rush: 1,000 households register at once for 100 seats: exactly 100 confirmed, the others
 //!    waitlisted in arrival order.
 //! 2. Sustained: registrations spread over many events, at 64 connections: confirmed
-//!    registrations per second and latency percentiles.
+//!    registrations per second and latency percentiles. A closed loop at saturation: the mean
+//!    latency is 64 / throughput whatever the server does (Little's law).
+//! 3. Paced: registrations offered at a fixed rate (open loop, BENCH_RATE per second; the goal
+//!    rate by default: 2,000 on SQLite, 1,000 on PostgreSQL) for BENCH_PACED_SECONDS (10):
+//!    latency percentiles counted from when each request was due, and the rate achieved.
 //!
 //! Run: `cargo bench --bench registrations` (SQLite) or with
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres` (a database is created and
@@ -57,9 +61,11 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(20_000);
     let rt = tokio::runtime::Runtime::new()?;
     let db = BenchDb::new(&rt)?;
+    let rate = common::env_or("BENCH_RATE", if db.postgres { 1_000 } else { 2_000 });
+    let paced_total = rate * common::env_or("BENCH_PACED_SECONDS", 10);
     let port = free_port();
     let config = db.config(port)?;
-    let members_needed = 1_000 + sustained;
+    let members_needed = 1_000 + sustained + paced_total;
     let events = 200usize;
     println!(
         "seeding {members_needed} members and {} events ({})…",
@@ -88,6 +94,9 @@ fn main() -> anyhow::Result<()> {
     let rush_event = create(&mut admin, 100);
     let event_ids: Vec<String> = (0..events)
         .map(|_| create(&mut admin, sustained / events))
+        .collect();
+    let paced_events: Vec<String> = (0..events)
+        .map(|_| create(&mut admin, paced_total.div_ceil(events)))
         .collect();
 
     // Ceiling: the same generator, the same connections, a minimal endpoint.
@@ -128,7 +137,7 @@ fn main() -> anyhow::Result<()> {
         .all(|(i, p)| *p == i as i64 + 1);
 
     // 2. Sustained: every registration to one of many events, 64 connections.
-    let jobs: Vec<_> = members[1_000..]
+    let jobs: Vec<_> = members[1_000..1_000 + sustained]
         .iter()
         .enumerate()
         .map(|(i, (token, person))| {
@@ -145,6 +154,24 @@ fn main() -> anyhow::Result<()> {
         .filter(|(s, b)| *s == 201 && b.contains("\"confirmed\""))
         .count();
     let failed = answers.iter().filter(|(s, _)| *s != 201).count();
+
+    // 3. Paced: the same kind of registrations offered at a fixed rate.
+    let jobs: Vec<_> = members[1_000 + sustained..]
+        .iter()
+        .enumerate()
+        .map(|(i, (token, person))| {
+            (
+                format!("/api/v1/events/{}/registrations", paced_events[i % events]),
+                Some(token.clone()),
+                format!("{{\"person_ids\":[\"{person}\"]}}"),
+            )
+        })
+        .collect();
+    let (paced, answers) = common::paced(port, 256, jobs, "POST", rate as f64);
+    let paced_ok = answers
+        .iter()
+        .filter(|(s, b)| *s == 201 && b.contains("\"confirmed\""))
+        .count();
     let oversold = rt.block_on(async {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&db.url).await?;
@@ -177,6 +204,10 @@ fn main() -> anyhow::Result<()> {
         steady.per_second / ceiling.per_second,
         steady.p50,
         steady.p99
+    );
+    println!(
+        "  paced {paced_total} offered at {rate}/s over {events} events: {:.0} req/s achieved, {paced_ok} confirmed, p50 {:?}, p99 {:?} (from when each was due)",
+        paced.per_second, paced.p50, paced.p99
     );
     println!(
         "  oversold events: {} (sustained: largest confirmed count {} of capacity {})",

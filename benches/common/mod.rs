@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use limburgers_worldwide::app::App;
@@ -129,6 +130,55 @@ pub fn load(
     let elapsed = started.elapsed();
     let mut results = results.into_inner().unwrap();
     let n = results.len();
+    let mut latencies: Vec<Duration> = results.iter().map(|r| r.1).collect();
+    latencies.sort();
+    results.sort_by_key(|r| r.0);
+    let run = Run {
+        per_second: n as f64 / elapsed.as_secs_f64(),
+        p50: latencies[n / 2],
+        p99: latencies[(n * 99 / 100).min(n - 1)],
+    };
+    (run, results.into_iter().map(|r| r.2).collect())
+}
+
+/// An open-loop load: job `i` is due `i / rate` seconds after the start, whichever connection
+/// sends it, and its latency counts from when it was due, not from when a connection got to it.
+/// A server that falls behind is charged for the wait it caused (no coordinated omission), and
+/// the achieved rate says whether it kept up with the offered one.
+pub fn paced(
+    port: u16,
+    connections: usize,
+    jobs: Vec<(String, Option<String>, String)>,
+    method: &str,
+    rate: f64,
+) -> (Run, Vec<(u16, String)>) {
+    let n = jobs.len();
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(n));
+    // Every connection is open before the first job is due.
+    let conns: Vec<Conn> = (0..connections).map(|_| Conn::open(port)).collect();
+    let started = Instant::now() + Duration::from_millis(20);
+    std::thread::scope(|s| {
+        for mut conn in conns {
+            let (jobs, next, results) = (&jobs, &next, &results);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((path, token, body)) = jobs.get(i) else {
+                        break;
+                    };
+                    let due = started + Duration::from_secs_f64(i as f64 / rate);
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    let answer = conn.request(method, path, token.as_deref(), body);
+                    results.lock().unwrap().push((i, due.elapsed(), answer));
+                }
+            });
+        }
+    });
+    let elapsed = started.elapsed();
+    let mut results = results.into_inner().unwrap();
     let mut latencies: Vec<Duration> = results.iter().map(|r| r.1).collect();
     latencies.sort();
     results.sort_by_key(|r| r.0);
