@@ -137,41 +137,35 @@ fn main() -> anyhow::Result<()> {
         .all(|(i, p)| *p == i as i64 + 1);
 
     // 2. Sustained: every registration to one of many events, 64 connections.
-    let jobs: Vec<_> = members[1_000..1_000 + sustained]
-        .iter()
-        .enumerate()
-        .map(|(i, (token, person))| {
-            (
-                format!("/api/v1/events/{}/registrations", event_ids[i % events]),
-                Some(token.clone()),
-                format!("{{\"person_ids\":[\"{person}\"]}}"),
-            )
-        })
-        .collect();
+    // Each member registers themself for one of `events`, in turn.
+    let registrations = |members: &[(String, String)], events: &[String]| -> Vec<_> {
+        members
+            .iter()
+            .enumerate()
+            .map(|(i, (token, person))| {
+                (
+                    format!("/api/v1/events/{}/registrations", events[i % events.len()]),
+                    Some(token.clone()),
+                    format!("{{\"person_ids\":[\"{person}\"]}}"),
+                )
+            })
+            .collect()
+    };
+    let confirmed_in = |answers: &[(u16, String)]| {
+        answers
+            .iter()
+            .filter(|(s, b)| *s == 201 && b.contains("\"confirmed\""))
+            .count()
+    };
+    let jobs = registrations(&members[1_000..1_000 + sustained], &event_ids);
     let (steady, answers) = load(port, 64, jobs, "POST");
-    let ok = answers
-        .iter()
-        .filter(|(s, b)| *s == 201 && b.contains("\"confirmed\""))
-        .count();
+    let ok = confirmed_in(&answers);
     let failed = answers.iter().filter(|(s, _)| *s != 201).count();
 
     // 3. Paced: the same kind of registrations offered at a fixed rate.
-    let jobs: Vec<_> = members[1_000 + sustained..]
-        .iter()
-        .enumerate()
-        .map(|(i, (token, person))| {
-            (
-                format!("/api/v1/events/{}/registrations", paced_events[i % events]),
-                Some(token.clone()),
-                format!("{{\"person_ids\":[\"{person}\"]}}"),
-            )
-        })
-        .collect();
+    let jobs = registrations(&members[1_000 + sustained..], &paced_events);
     let (paced, answers) = common::paced(port, 256, jobs, "POST", rate as f64);
-    let paced_ok = answers
-        .iter()
-        .filter(|(s, b)| *s == 201 && b.contains("\"confirmed\""))
-        .count();
+    let paced_ok = confirmed_in(&answers);
     let oversold = rt.block_on(async {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&db.url).await?;

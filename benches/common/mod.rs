@@ -127,8 +127,15 @@ pub fn load(
             });
         }
     });
-    let elapsed = started.elapsed();
-    let mut results = results.into_inner().unwrap();
+    summarize(results.into_inner().unwrap(), started.elapsed())
+}
+
+/// Throughput and latency percentiles of (job index, latency, answer) results; the answers in
+/// job order.
+fn summarize(
+    mut results: Vec<(usize, Duration, (u16, String))>,
+    elapsed: Duration,
+) -> (Run, Vec<(u16, String)>) {
     let n = results.len();
     let mut latencies: Vec<Duration> = results.iter().map(|r| r.1).collect();
     latencies.sort();
@@ -177,17 +184,7 @@ pub fn paced(
             });
         }
     });
-    let elapsed = started.elapsed();
-    let mut results = results.into_inner().unwrap();
-    let mut latencies: Vec<Duration> = results.iter().map(|r| r.1).collect();
-    latencies.sort();
-    results.sort_by_key(|r| r.0);
-    let run = Run {
-        per_second: n as f64 / elapsed.as_secs_f64(),
-        p50: latencies[n / 2],
-        p99: latencies[(n * 99 / 100).min(n - 1)],
-    };
-    (run, results.into_iter().map(|r| r.2).collect())
+    summarize(results.into_inner().unwrap(), started.elapsed())
 }
 
 /// A database for one benchmark run, dropped (PostgreSQL) or deleted (SQLite) at the end.
