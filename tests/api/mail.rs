@@ -259,3 +259,41 @@ async fn a_backlog_and_a_dead_workers_expired_claim_are_all_delivered_once() {
             .unwrap();
     assert_eq!(attempts, 2, "the abandoned claim counts as an attempt");
 }
+
+/// PostgreSQL only: the outbox's bodies are stored compressed with lz4, set at start-up (the
+/// portable migrations cannot say it), and a second start leaves it so.
+#[tokio::test]
+async fn outbox_bodies_are_compressed_with_lz4_on_postgresql() {
+    let t = TestApp::spawn().await;
+    if t.app.db.backend != limburgers_worldwide::db::Backend::Postgres {
+        return;
+    }
+    let settings = || async {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT attname::text, attcompression::text FROM pg_attribute \
+             WHERE attrelid = 'outbox'::regclass \
+             AND attname IN ('body_text', 'body_html', 'attachments') ORDER BY attname",
+        )
+        .fetch_all(&t.app.db.read)
+        .await
+        .unwrap();
+        rows
+    };
+    let expected: Vec<(String, String)> = ["attachments", "body_html", "body_text"]
+        .iter()
+        .map(|c| (c.to_string(), "l".to_string()))
+        .collect();
+    assert_eq!(settings().await, expected);
+    t.app.db.migrate().await.unwrap();
+    assert_eq!(settings().await, expected, "a second start changes nothing");
+
+    t.sign_up("ana@example.org", "Ana", "Silva")
+        .await
+        .assert(202);
+    let (method,): (Option<String>,) =
+        sqlx::query_as("SELECT pg_column_compression(body_html)::text FROM outbox")
+            .fetch_one(&t.app.db.read)
+            .await
+            .unwrap();
+    assert_eq!(method.as_deref(), Some("lz4"));
+}
