@@ -553,9 +553,9 @@ impl EventsApi {
         };
         // The counters are read before the page, so a change committed in between makes the
         // next request rebuild; a stale page is never stored under newer counters.
-        let key = ListCache::key(&query);
+        let key = ListCache::key(req.uri().query());
         let versions = self.app.versions.current(&self.app.db).await?;
-        if let Some(page) = self.app.event_pages.get(&key, versions, now_ms()) {
+        if let Some(page) = self.app.event_pages.get(key, versions, now_ms()) {
             return Ok(JsonBytes::negotiated(req, &page));
         }
         let page = super::list(&self.app, &query).await?;

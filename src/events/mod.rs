@@ -611,8 +611,12 @@ impl Default for ListCache {
 }
 
 impl ListCache {
-    pub fn key(q: &EventQuery) -> String {
-        format!("{q:?}")
+    /// A page is a function of the request's query string alone (who may ask for which
+    /// statuses is checked before the cache), so the raw string is the key: spellings of the same
+    /// query get entries of their own, which is harmless, and no key is formatted per request
+    /// (formatting the parsed query was ~2 % of the server's time under load).
+    pub fn key(raw_query: Option<&str>) -> &str {
+        raw_query.unwrap_or("")
     }
 
     pub fn get(&self, key: &str, versions: Versions, now: i64) -> Option<Arc<Encoded>> {
@@ -625,7 +629,7 @@ impl ListCache {
     /// Keeps `body` and answers it ready to serve in either encoding.
     pub fn put(
         &self,
-        key: String,
+        key: &str,
         versions: Versions,
         valid_until: i64,
         body: Bytes,
@@ -636,7 +640,7 @@ impl ListCache {
             valid_until,
         };
         let page = Encoded::new(body);
-        self.0.put(key, stamp, page.clone());
+        self.0.put(key.to_owned(), stamp, page.clone());
         page
     }
 }
