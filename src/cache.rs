@@ -227,20 +227,28 @@ impl VersionReader {
     }
 }
 
-/// A built answer with its gzip encoding, made the first time a client asks for it and kept
-/// with the answer (a page rebuilt under a registration rush is often read only plain, or only
-/// gzipped, before the next change).
+/// A built answer with its gzip encoding. `new` makes the gzip the first time a client asks
+/// for it (a list page rebuilt under a registration rush is often read only plain, or only
+/// gzipped, before the next change); `compressed` makes it at once, for answers large enough
+/// that compressing on a request's path would hold up a runtime thread (a public feed).
 pub struct Encoded {
     pub plain: Bytes,
     gzip: OnceLock<Bytes>,
 }
 
 impl Encoded {
-    pub fn new(plain: Bytes) -> Arc<Encoded> {
-        Arc::new(Encoded {
+    pub fn new(plain: Bytes) -> Encoded {
+        Encoded {
             plain,
             gzip: OnceLock::new(),
-        })
+        }
+    }
+
+    pub fn compressed(plain: Bytes) -> Encoded {
+        Encoded {
+            gzip: OnceLock::from(gzip(&plain)),
+            plain,
+        }
     }
 
     pub fn gzip(&self) -> Bytes {
@@ -294,14 +302,6 @@ pub struct JsonBytes<T> {
 }
 
 impl<T> JsonBytes<T> {
-    pub fn new(body: Bytes) -> Self {
-        JsonBytes {
-            body,
-            gzipped: false,
-            _of: PhantomData,
-        }
-    }
-
     /// `page` in the encoding `req` takes.
     pub fn negotiated(req: &Request, page: &Encoded) -> Self {
         let (body, gzipped) = page.for_request(req);

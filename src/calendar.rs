@@ -12,8 +12,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use bytes::Bytes;
-
 use chrono::{DateTime, Datelike as _, Offset as _, TimeZone as _, Utc};
 use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
 use icalendar::{Calendar, CalendarDateTime, Component as _, EventLike as _};
@@ -24,6 +22,7 @@ use sha2::{Digest as _, Sha256};
 
 use crate::app::App;
 use crate::auth::{self, TokenKind};
+use crate::cache::Encoded;
 use crate::db::{now_ms, to_datetime};
 use crate::error::{Error, Result, problem_response};
 use crate::events::{EVENT_COLUMNS, EventRow, MAX_EVENT_MS};
@@ -286,8 +285,7 @@ async fn build_public(app: &App, f: &FeedFilter, audience: &str, from: i64) -> R
 
 /// One built feed, plain and gzipped, with its ETag.
 pub struct Feed {
-    pub body: Bytes,
-    pub gzip: Bytes,
+    pub page: Encoded,
     pub etag: String,
 }
 
@@ -295,8 +293,7 @@ impl Feed {
     fn new(body: String) -> Feed {
         Feed {
             etag: etag(&body),
-            gzip: crate::cache::gzip(body.as_bytes()),
-            body: body.into(),
+            page: Encoded::compressed(body.into()),
         }
     }
 }
@@ -474,7 +471,7 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
 
 /// A feed as plain text or gzip (each with its own ETag), or 304 when the client has it.
 fn feed_response(req: &Request, feed: &Feed) -> Response {
-    let gzip = crate::cache::accepts_gzip(req);
+    let (body, gzip) = feed.page.for_request(req);
     let tag = if gzip {
         format!("{}-gz\"", feed.etag.trim_end_matches('"'))
     } else {
@@ -493,11 +490,9 @@ fn feed_response(req: &Request, feed: &Feed) -> Response {
     }
     let builder = builder.content_type(CONTENT_TYPE);
     if gzip {
-        builder
-            .header(header::CONTENT_ENCODING, "gzip")
-            .body(feed.gzip.clone())
+        builder.header(header::CONTENT_ENCODING, "gzip").body(body)
     } else {
-        builder.body(feed.body.clone())
+        builder.body(body)
     }
 }
 

@@ -131,25 +131,24 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// ~100 µs against ~60 µs a row), on the hot path of every registration. The portable migrations
 /// cannot say this, so it is set here, once: a server built without lz4 keeps pglz and says so.
 async fn compress_mail_with_lz4(pool: &AnyPool) {
-    let columns = "'body_text', 'body_html', 'attachments'";
-    let pending: Result<(i64,), _> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = 'outbox'::regclass \
-         AND attname IN ({columns}) AND attcompression <> 'l'"
-    )))
-    .fetch_one(pool)
-    .await;
-    let done = match pending {
-        Ok((0,)) => return,
-        Ok(_) => pool
-            .execute(
+    let done: Result<(), sqlx::Error> = async {
+        let (pending,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM pg_attribute WHERE attrelid = 'outbox'::regclass \
+             AND attname IN ('body_text', 'body_html', 'attachments') AND attcompression <> 'l'",
+        )
+        .fetch_one(pool)
+        .await?;
+        if pending > 0 {
+            pool.execute(
                 "ALTER TABLE outbox ALTER COLUMN body_text SET COMPRESSION lz4, \
                  ALTER COLUMN body_html SET COMPRESSION lz4, \
                  ALTER COLUMN attachments SET COMPRESSION lz4",
             )
-            .await
-            .map(|_| ()),
-        Err(e) => Err(e),
-    };
+            .await?;
+        }
+        Ok(())
+    }
+    .await;
     if let Err(e) = done {
         tracing::warn!(error = %e, "outbox bodies stay compressed with pglz");
     }

@@ -639,7 +639,7 @@ impl ListCache {
             seats: versions.seats,
             valid_until,
         };
-        let page = Encoded::new(body);
+        let page = Arc::new(Encoded::new(body));
         self.0.put(key.to_owned(), stamp, page.clone());
         page
     }
