@@ -253,26 +253,7 @@ pub async fn remove_unverified(app: &App) -> Result<usize> {
     .await?;
     let mut tx = app.db.begin().await?;
     for (id, household) in &stale {
-        for sql in [
-            "DELETE FROM tokens WHERE account_id = $1",
-            "DELETE FROM consents WHERE account_id = $1",
-            "DELETE FROM subscriptions WHERE account_id = $1",
-            "DELETE FROM outbox WHERE account_id = $1",
-            "DELETE FROM member_search WHERE person_id = $1",
-            "DELETE FROM accounts WHERE person_id = $1",
-            "DELETE FROM people WHERE id = $1",
-        ] {
-            sqlx::query(sql).bind(id).execute(tx.conn()).await?;
-        }
-        crate::cache::addresses_changed(&mut tx);
-        sqlx::query(
-            "DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM people WHERE household_id = $1) \
-             AND NOT EXISTS (SELECT 1 FROM invitations WHERE household_id = $1) \
-             AND NOT EXISTS (SELECT 1 FROM registrations WHERE household_id = $1)",
-        )
-        .bind(household)
-        .execute(tx.conn())
-        .await?;
+        members::delete_pending(&mut tx, id, household).await?;
     }
     audit::record(
         &mut tx,
@@ -340,7 +321,7 @@ pub async fn retain_alumni(app: &App, years: i64) -> Result<(usize, usize)> {
                 reminded += 1;
             }
             Some(at) if at < now - RETENTION_GRACE_DAYS * 86_400_000 => {
-                members::erase(app, "system:retention", &id).await?;
+                crate::privacy::erase(app, "system:retention", &id).await?;
                 erased += 1;
             }
             Some(_) => {}

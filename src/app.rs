@@ -17,7 +17,7 @@ use crate::alumni::AlumniApi;
 use crate::auth::api::AuthApi;
 use crate::config::Config;
 use crate::db::Db;
-use crate::error::{Result, problem_from_poem, problem_response};
+use crate::error::{problem_from_poem, problem_response};
 use crate::events::api::EventsApi;
 use crate::households::api::HouseholdsApi;
 use crate::mail::Templates;
@@ -26,7 +26,6 @@ use crate::members::api::MembersApi;
 use crate::mentoring::api::MentoringApi;
 use crate::newsletter::api::NewsletterApi;
 use crate::stats::StatsApi;
-use crate::values::EmailAddress;
 
 /// Request bodies above this are answered 413.
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -277,22 +276,12 @@ async fn request_span<E: Endpoint>(
     .await
 }
 
-/// Requests that send mail to an address are limited per address (5 per 15 minutes) and per
-/// client, so nobody can use the service to flood a mailbox. The client limit is generous: a
-/// welcome evening signs up many people behind one venue's address.
-pub async fn limit_mail_requests(
-    app: &App,
-    remote: &RemoteAddr,
-    email: &EmailAddress,
-) -> Result<()> {
-    let client = remote
+/// The client's IP address as the budgets of `members::requests` know it.
+pub fn client_key(remote: &RemoteAddr) -> String {
+    remote
         .as_socket_addr()
         .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
-    let per_client = app.config.mail_requests_per_client;
-    crate::auth::rate_limit(&app.db, &format!("mail:client:{client}"), per_client, 900).await?;
-    let address = crate::auth::hash_secret(&email.key());
-    crate::auth::rate_limit(&app.db, &format!("mail:address:{address}"), 5, 900).await
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Runs the server, the mail worker and the scheduler until a shutdown signal.
@@ -330,6 +319,7 @@ pub async fn run(
     let worker = tokio::spawn(worker.run(stop_rx.clone()));
     let sender = crate::newsletter::sender::Sender::new(app.clone())?;
     let sender = tokio::spawn(sender.run(stop_rx.clone()));
+    let requests = tokio::spawn(crate::members::requests::run(app.clone(), stop_rx.clone()));
     let scheduler = crate::jobs::start(app.clone()).await?;
     let result = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(&app), stop, Some(Duration::from_secs(30)))
@@ -341,6 +331,9 @@ pub async fn run(
     }
     if let Err(e) = sender.await {
         tracing::error!(error = %e, "newsletter sender ended abnormally");
+    }
+    if let Err(e) = requests.await {
+        tracing::error!(error = %e, "mail request worker ended abnormally");
     }
     app.db.close().await;
     tracing::info!("stopped");

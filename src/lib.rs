@@ -19,5 +19,6 @@ pub mod members;
 pub mod mentoring;
 pub mod newsletter;
 pub mod pages;
+pub mod privacy;
 pub mod stats;
 pub mod values;

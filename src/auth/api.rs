@@ -56,8 +56,12 @@ impl AuthApi {
         let email = f.check("email", EmailAddress::parse(&body.email));
         f.finish()?;
         let email = checked!(email);
-        crate::app::limit_mail_requests(&self.app, remote, &email).await?;
-        super::send_magic_link(&self.app, &email).await?;
+        crate::members::requests::submit(
+            &self.app,
+            &crate::app::client_key(remote),
+            crate::members::requests::Request::MagicLink(email),
+        )
+        .await?;
         Ok(AcceptedResponse::Accepted(Json(Accepted {
             message: "If this address belongs to a member, a sign-in link is on its way.".into(),
         })))

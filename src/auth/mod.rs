@@ -219,8 +219,6 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     }
 }
 
-/// Counts a hit against `key` in the current fixed window of `window_secs`; refuses with
-/// `TooManyRequests` past `limit`. Shared by all server instances through the database.
 /// The caller of a route that anyone may call but that shows more to the signed-in (e.g. drafts
 /// to staff). No Authorization header: anonymous; an invalid one: 401.
 pub async fn optional_caller(app: &App, req: &Request) -> Result<Option<Caller>> {
@@ -238,9 +236,9 @@ pub async fn optional_caller(app: &App, req: &Request) -> Result<Option<Caller>>
         .ok_or(Error::Unauthenticated)
 }
 
-/// Commits on its own, so a refused request still counts.
-pub async fn rate_limit(db: &Db, key: &str, limit: i64, window_secs: i64) -> Result<()> {
-    let mut tx = db.begin().await?;
+/// Counts a hit against `key` in the current fixed window of `window_secs`, in `tx`; answers
+/// the hits so far in this window (this one included) and the seconds until it ends.
+pub async fn count_hit(tx: &mut Tx, key: &str, window_secs: i64) -> Result<(i64, u64)> {
     let now = now_ms();
     let window_ms = window_secs * 1000;
     let window_start = now - now.rem_euclid(window_ms);
@@ -252,58 +250,72 @@ pub async fn rate_limit(db: &Db, key: &str, limit: i64, window_secs: i64) -> Res
     .bind(window_start)
     .fetch_one(tx.conn())
     .await?;
+    let retry_after_secs =
+        u64::try_from((window_start + window_ms - now + 999) / 1000).unwrap_or(1);
+    Ok((hits, retry_after_secs))
+}
+
+/// Counts a hit against `key` and refuses with `TooManyRequests` past `limit` hits in the
+/// current fixed window of `window_secs`. Commits on its own, so a refused request still counts.
+/// Shared by all server instances through the database.
+pub async fn rate_limit(db: &Db, key: &str, limit: i64, window_secs: i64) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let (hits, retry_after_secs) = count_hit(&mut tx, key, window_secs).await?;
     tx.commit().await?;
     if hits > limit {
-        let retry_after_secs =
-            u64::try_from((window_start + window_ms - now + 999) / 1000).unwrap_or(1);
         return Err(Error::TooManyRequests { retry_after_secs });
     }
     Ok(())
 }
 
-/// Mails a sign-in link to an active member or alumnus; a pending account gets a fresh
-/// confirmation link instead; anybody else nothing (the caller cannot tell the difference).
-pub async fn send_magic_link(app: &App, email: &EmailAddress) -> Result<()> {
-    let mut tx = app.db.begin().await?;
-    if let Some(m) = members::find_by_email(tx.conn(), email).await? {
-        let first_name = m.first_name.clone().unwrap_or_default();
-        match m.status.parse::<AccountStatus>() {
-            Ok(AccountStatus::Active | AccountStatus::Alumni) => {
-                let (secret, _) = issue(
-                    &mut tx,
-                    &m.id,
-                    TokenKind::MagicLink,
-                    Some(MAGIC_LINK_MINUTES * 60 * 1000),
-                )
-                .await?;
-                mail::enqueue(
-                    &mut tx,
-                    &app.templates,
-                    &app.config,
-                    Mail {
-                        kind: "magic_link",
-                        to: email,
-                        language: m.language(),
-                        account_id: Some(&m.id),
-                        context: json!({
-                            "first_name": first_name,
-                            "link": app.config.link(&format!("/sign-in?token={secret}")),
-                            "valid_minutes": MAGIC_LINK_MINUTES,
-                        }),
-                        idempotency_key: format!("magic_link:{}", hash_secret(&secret)),
-                    },
-                )
-                .await?;
+/// Carries out a request for a sign-in link, in `tx` (see `members::requests`): an active
+/// member or alumnus gets a link, a pending account a fresh confirmation link instead, anybody
+/// else nothing. At most one such mail a minute goes to an address (`mail::cooldown`): the one
+/// sent less than a minute ago is in the mailbox and works.
+pub async fn send_magic_link(app: &App, tx: &mut Tx, email: &EmailAddress) -> Result<()> {
+    let Some(m) = members::find_by_email(tx.conn(), email).await? else {
+        return Ok(());
+    };
+    let first_name = m.first_name.clone().unwrap_or_default();
+    match m.status.parse::<AccountStatus>() {
+        Ok(AccountStatus::Active | AccountStatus::Alumni) => {
+            if !mail::cooldown(tx, email, "magic_link").await? {
+                return Ok(());
             }
-            Ok(AccountStatus::Pending) => {
-                members::send_verification(app, &mut tx, &m.id, email, m.language(), &first_name)
-                    .await?;
-            }
-            _ => {}
+            let (secret, _) = issue(
+                tx,
+                &m.id,
+                TokenKind::MagicLink,
+                Some(MAGIC_LINK_MINUTES * 60 * 1000),
+            )
+            .await?;
+            mail::enqueue(
+                tx,
+                &app.templates,
+                &app.config,
+                Mail {
+                    kind: "magic_link",
+                    to: email,
+                    language: m.language(),
+                    account_id: Some(&m.id),
+                    context: json!({
+                        "first_name": first_name,
+                        "link": app.config.link(&format!("/sign-in?token={secret}")),
+                        "valid_minutes": MAGIC_LINK_MINUTES,
+                    }),
+                    idempotency_key: format!("magic_link:{}", hash_secret(&secret)),
+                },
+            )
+            .await
         }
+        Ok(AccountStatus::Pending) => {
+            if !mail::cooldown(tx, email, "verification").await? {
+                return Ok(());
+            }
+            members::send_verification(app, tx, &m.id, email, m.language(), &first_name).await
+        }
+        _ => Ok(()),
     }
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Exchanges a sign-in link's token (once) for a session.

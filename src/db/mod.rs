@@ -53,6 +53,8 @@ struct Writer {
     mail_wake: Arc<Notify>,
     /// Wakes the newsletter sender likewise.
     newsletter_wake: Arc<Notify>,
+    /// Wakes the worker that carries out sign-up and sign-in requests (`members::requests`).
+    requests_wake: Arc<Notify>,
 }
 
 impl Writer {
@@ -68,7 +70,9 @@ impl Writer {
             inner,
             mail_wake: self.mail_wake.clone(),
             newsletter_wake: self.newsletter_wake.clone(),
+            requests_wake: self.requests_wake.clone(),
             mail_enqueued: false,
+            request_submitted: false,
             touched: Default::default(),
         })
     }
@@ -79,7 +83,9 @@ pub struct Tx {
     inner: sqlx::Transaction<'static, sqlx::Any>,
     mail_wake: Arc<Notify>,
     newsletter_wake: Arc<Notify>,
+    requests_wake: Arc<Notify>,
     mail_enqueued: bool,
+    request_submitted: bool,
     /// Change counters to bump at commit (see [`Tx::touch`]).
     touched: std::collections::BTreeSet<String>,
 }
@@ -92,6 +98,11 @@ impl Tx {
     /// Called by the outbox: the worker is woken once this transaction has committed.
     pub fn mail_enqueued(&mut self) {
         self.mail_enqueued = true;
+    }
+
+    /// Called by `members::requests`: its worker is woken once this transaction has committed.
+    pub fn request_submitted(&mut self) {
+        self.request_submitted = true;
     }
 
     /// Bumps the change counter `name` (a row of `change_counters`) when this transaction
@@ -119,6 +130,9 @@ impl Tx {
         if self.mail_enqueued {
             self.mail_wake.notify_one();
             self.newsletter_wake.notify_one();
+        }
+        if self.request_submitted {
+            self.requests_wake.notify_one();
         }
         Ok(())
     }
@@ -181,6 +195,9 @@ impl Db {
                                 conn.execute("PRAGMA busy_timeout = 10000").await?;
                                 conn.execute("PRAGMA synchronous = NORMAL").await?;
                                 conn.execute("PRAGMA foreign_keys = ON").await?;
+                                // Deleted and overwritten content is zeroed, not left in free
+                                // space of the file where erased personal data could be read.
+                                conn.execute("PRAGMA secure_delete = ON").await?;
                                 if writer {
                                     // Checkpoints run on their own connection (see checkpoint.rs).
                                     conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
@@ -215,6 +232,7 @@ impl Db {
             write,
             mail_wake: Arc::new(Notify::new()),
             newsletter_wake: Arc::new(Notify::new()),
+            requests_wake: Arc::new(Notify::new()),
         };
         // SQLite has one writer: one lane, on the write connection. PostgreSQL takes writes side
         // by side: a few lanes (each event's jobs always in the same one) with connections of
@@ -274,6 +292,35 @@ impl Db {
 
     pub fn newsletter_wake(&self) -> Arc<Notify> {
         self.writer.newsletter_wake.clone()
+    }
+
+    pub fn requests_wake(&self) -> Arc<Notify> {
+        self.writer.requests_wake.clone()
+    }
+
+    /// SQLite: copies the WAL into the database file and truncates it, so the old page images it
+    /// holds (with what was just erased) are gone from disk. Waits for readers up to the busy
+    /// timeout; on failure the checkpointer truncates the WAL once writing pauses. PostgreSQL:
+    /// nothing (old row versions go with VACUUM; see the README's privacy section).
+    pub async fn flush_wal(&self) {
+        let Some(pool) = &self.checkpoints else {
+            return;
+        };
+        for _ in 0..5 {
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(pool)
+                .await
+            {
+                // busy = 0: everything was copied and the WAL truncated.
+                Ok((0, _, _)) => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "truncating the WAL after an erasure failed");
+                    return;
+                }
+            }
+        }
+        tracing::warn!("the WAL stayed busy after an erasure; the checkpointer will truncate it");
     }
 
     /// Whether the database answers (for `/ready`).

@@ -172,6 +172,12 @@ pub async fn invite_partner(
             "your household already has a partner with an account".into(),
         ));
     }
+    // Like any mail a stranger's request can cause, invitations to one address are bounded.
+    if !mail::cooldown(&mut tx, &invite.email, "partner_invitation").await? {
+        return Err(Error::TooManyRequests {
+            retry_after_secs: (mail::COOLDOWN_MS / 1000) as u64,
+        });
+    }
     let now = now_ms();
     sqlx::query(
         "UPDATE invitations SET revoked_at = $2 WHERE household_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
@@ -212,7 +218,8 @@ pub async fn invite_partner(
             kind: "partner_invitation",
             to: &invite.email,
             language,
-            account_id: None,
+            // The inviter's: their name is in it, and erasing them must find it.
+            account_id: Some(&inviter.id),
             context: json!({
                 "inviter_name": inviter.full_name(),
                 "first_name": invite.first_name.as_str(),
@@ -281,19 +288,17 @@ pub async fn accept_invitation(
         .as_deref()
         .and_then(|e| EmailAddress::parse(e).ok())
         .ok_or_else(|| Error::Gone("this invitation was withdrawn".into()))?;
-    let existing = members::find_by_email(tx.conn(), &email).await?;
+    let mut existing = members::find_by_email(tx.conn(), &email).await?;
+    // An unconfirmed sign-up for the address was typed by somebody who never proved it: the
+    // invitee, who just did, starts afresh instead of adopting it.
+    if let Some(m) = existing.take_if(|m| m.status == AccountStatus::Pending.as_str()) {
+        members::delete_pending(&mut tx, &m.id, &m.household_id).await?;
+    }
     let partner_id = match existing {
         Some(m) if m.household_id == inv.household_id => m.id,
         Some(m) => {
             ensure_room_for_partner(&mut tx, &inv.household_id).await?;
             move_member(&mut tx, &m, &inv.household_id).await?;
-            if m.status == AccountStatus::Pending.as_str() {
-                sqlx::query("UPDATE accounts SET status = 'active', verified_at = $2, updated_at = $2 WHERE person_id = $1")
-                    .bind(&m.id)
-                    .bind(now)
-                    .execute(tx.conn())
-                    .await?;
-            }
             m.id
         }
         None => {
@@ -574,14 +579,7 @@ pub async fn update_dependent(
 pub async fn remove_dependent(app: &App, member: &MemberRow, person_id: &str) -> Result<()> {
     let mut tx = app.db.begin().await?;
     dependent(&mut tx, &member.household_id, person_id).await?;
-    let now = now_ms();
-    sqlx::query(
-        "UPDATE people SET first_name = NULL, last_name = NULL, birth_year = NULL, erased_at = $2, updated_at = $2 WHERE id = $1",
-    )
-    .bind(person_id)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
+    crate::privacy::erase_person(&mut tx, person_id).await?;
     audit::record(
         &mut tx,
         &member.id,

@@ -153,19 +153,73 @@ impl Rendered {
     }
 }
 
-/// Removes personal data from the outbox when an account is erased: unsent mail to the member
-/// is dropped, the record of sent mail keeps only its kind and time.
-pub async fn forget_account(tx: &mut Tx, account_id: &str) -> Result<()> {
-    sqlx::query("DELETE FROM outbox WHERE account_id = $1 AND status IN ('pending', 'sending')")
-        .bind(account_id)
+/// How long after a mail of one kind (a sign-in link, a confirmation link, an invitation…) to an
+/// address another of that kind may follow. Anyone can ask for such mail for any address; this
+/// bounds what they can send to one mailbox (60 an hour per kind, whoever asks and from how
+/// many places) without ever locking its owner out: the mail sent less than a minute ago is in
+/// their mailbox and its link works.
+pub const COOLDOWN_MS: i64 = 60_000;
+
+/// Whether a mail of `kind` may go to `to` now; if so the address's cooldown for that kind
+/// starts, in `tx` (so a request that rolls back sends nothing and starts nothing).
+pub async fn cooldown(tx: &mut Tx, to: &EmailAddress, kind: &str) -> Result<bool> {
+    let now = now_ms();
+    let key = format!("{kind}:{}", crate::auth::hash_secret(&to.key()));
+    let started: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO mail_cooldowns (key, sent_at) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET sent_at = excluded.sent_at \
+         WHERE mail_cooldowns.sent_at <= $3 RETURNING sent_at",
+    )
+    .bind(key)
+    .bind(now)
+    .bind(now - COOLDOWN_MS)
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(started.is_some())
+}
+
+/// Forgets an address's cooldowns (erasure): the address, free again, may sign up at once.
+pub async fn forget_cooldowns(tx: &mut Tx, email_key: &str) -> Result<()> {
+    let hash = crate::auth::hash_secret(email_key);
+    sqlx::query("DELETE FROM mail_cooldowns WHERE key LIKE $1")
+        .bind(format!("%:{hash}"))
         .execute(tx.conn())
         .await?;
+    Ok(())
+}
+
+/// Removes personal data from the outbox when an account is erased: unsent mail to the member
+/// (by account or by address, e.g. an invitation sent before they had an account) is dropped;
+/// what stays of mail that failed for good loses its address and the server's reason (which
+/// often quotes the address). Delivered mail keeps no content or address already (see
+/// `worker`), so nothing else names them.
+pub async fn forget_account(tx: &mut Tx, account_id: &str, email_key: Option<&str>) -> Result<()> {
+    const BLANK: &str = worker::BLANK_CONTENT;
+    let key = email_key.unwrap_or("");
     sqlx::query(
-        "UPDATE outbox SET recipient = 'erased', subject = '', body_text = '', body_html = '', \
-         attachments = NULL, last_error = NULL WHERE account_id = $1",
+        "DELETE FROM outbox WHERE status IN ('pending', 'sending') \
+         AND (account_id = $1 OR ($2 <> '' AND LOWER(recipient) = $2))",
     )
+    .bind(account_id)
+    .bind(key)
+    .execute(tx.conn())
+    .await?;
+    // Two statements, each an index range: by account, and failed mail by address (delivered
+    // mail has no address left to match).
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE outbox SET recipient = '', last_error = NULL, {BLANK} WHERE account_id = $1"
+    )))
     .bind(account_id)
     .execute(tx.conn())
     .await?;
+    if !key.is_empty() {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE outbox SET recipient = '', last_error = NULL, {BLANK} \
+             WHERE status = 'failed' AND LOWER(recipient) = $1"
+        )))
+        .bind(key)
+        .execute(tx.conn())
+        .await?;
+    }
     Ok(())
 }

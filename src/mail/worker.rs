@@ -17,6 +17,9 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::db::{Backend, Db, now_ms};
 
+/// What an outbox row keeps of its content once it will not be sent again.
+pub const BLANK_CONTENT: &str = "subject = '', body_text = '', body_html = '', attachments = NULL";
+
 /// After this many temporary failures a mail is given up and marked failed.
 const MAX_ATTEMPTS: i64 = 12;
 const BATCH: i64 = 20;
@@ -198,10 +201,12 @@ impl Worker {
         let db = self.db.writer();
         match outcome {
             Ok(()) => {
-                sqlx::query(
+                // Delivered: the content is in the recipient's mailbox and nowhere else. Its links
+                // may still work (a sign-in link, an invitation), so none is kept at rest.
+                sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET status = 'sent', sent_at = $2, lease_until = NULL, \
-                     last_error = NULL WHERE id = $1",
-                )
+                     last_error = NULL, recipient = '', {BLANK_CONTENT} WHERE id = $1"
+                )))
                 .bind(&due.id)
                 .bind(now)
                 .execute(db)
@@ -222,10 +227,11 @@ impl Worker {
             }
             Err(Failure::Temporary(reason) | Failure::Permanent(reason)) => {
                 tracing::warn!(mail = %due.id, attempts = due.attempts, %reason, "mail delivery failed for good");
-                sqlx::query(
-                    "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $2 \
-                     WHERE id = $1",
-                )
+                // Never to be sent: the content goes; the address and the reason stay for support.
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $2, \
+                     {BLANK_CONTENT} WHERE id = $1"
+                )))
                 .bind(&due.id)
                 .bind(&reason)
                 .execute(db)

@@ -21,7 +21,7 @@ pub struct MembersApi {
     pub app: App,
 }
 
-/// Consent given at sign-up.
+/// Consent given by the person who confirms the address (or accepts an invitation).
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct ConsentInput {
@@ -30,6 +30,25 @@ pub struct ConsentInput {
     /// Whether the member wants the community newsletter.
     #[oai(default)]
     pub newsletter: bool,
+}
+
+/// The privacy notice acknowledged at sign-up. Nothing else is asked here: whoever confirms the
+/// address gives consent then (`POST /members/verify`), since anybody can type an address.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct SignUpConsent {
+    /// Must be `true`: the privacy policy says what is kept of a sign-up.
+    pub privacy_policy: bool,
+}
+
+/// A verification link's token, with the consent of the person following it.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The token from the link in the mail.
+    #[oai(validator(max_length = 200))]
+    pub token: String,
+    pub consent: ConsentInput,
 }
 
 #[derive(Object)]
@@ -50,7 +69,7 @@ pub struct SignUpRequest {
     #[oai(validator(max_length = 200))]
     pub employer: Option<String>,
     pub phase: Option<Phase>,
-    pub consent: ConsentInput,
+    pub consent: SignUpConsent,
 }
 
 #[derive(Object)]
@@ -244,8 +263,12 @@ impl MembersApi {
     /// Sign up
     ///
     /// Creates a pending account and sends a verification mail; the account becomes active when
-    /// the link in it is followed. The answer is the same whether or not the address is known
-    /// (an existing member is mailed a notice instead), so nobody can probe for members.
+    /// the link in it is followed (and the consent is given then). The answer is the same, in
+    /// content and in time, whether or not the address is known (an existing member is mailed a
+    /// notice instead), so nobody can probe for members. A newer sign-up for an address that is
+    /// still unconfirmed replaces the earlier one. At most one confirmation mail or notice a
+    /// minute goes to an address; one client may make 5 such requests for one address per 15
+    /// minutes (429 with Retry-After).
     #[oai(path = "/members", method = "post")]
     async fn sign_up(
         &self,
@@ -271,21 +294,20 @@ impl MembersApi {
             );
         }
         f.finish()?;
-        let email = checked!(email);
-        crate::app::limit_mail_requests(&self.app, remote, &email).await?;
-        super::sign_up(
+        let sign_up = SignUp {
+            email: checked!(email),
+            first_name: checked!(first_name),
+            last_name: checked!(last_name),
+            language: b.language,
+            country_of_origin: country,
+            municipality,
+            employer,
+            phase: b.phase,
+        };
+        super::requests::submit(
             &self.app,
-            SignUp {
-                email,
-                first_name: checked!(first_name),
-                last_name: checked!(last_name),
-                language: b.language,
-                country_of_origin: country,
-                municipality,
-                employer,
-                phase: b.phase,
-                newsletter: b.consent.newsletter,
-            },
+            &crate::app::client_key(remote),
+            super::requests::Request::SignUp(sign_up),
         )
         .await?;
         Ok(AcceptedResponse::Accepted(Json(Accepted {
@@ -296,11 +318,23 @@ impl MembersApi {
     /// Confirm an address
     ///
     /// Follows the verification link from the sign-up mail: the account becomes active and the
-    /// member is signed in.
+    /// member is signed in. The consent given here, by the person who proved the address, is
+    /// what is recorded (`privacy_policy` must be true; `newsletter` subscribes to the community
+    /// newsletter).
     #[oai(path = "/members/verify", method = "post")]
-    async fn verify(&self, body: Json<TokenRequest>) -> ApiResult<Json<Session>> {
+    async fn verify(&self, body: Json<VerifyRequest>) -> ApiResult<Json<Session>> {
+        if !body.consent.privacy_policy {
+            return Err(Error::field(
+                "consent.privacy_policy",
+                "must be true: the privacy policy must be accepted to join",
+            )
+            .into());
+        }
+        let consent = super::Verification {
+            newsletter: body.consent.newsletter,
+        };
         Ok(Json(Session::new(
-            super::verify(&self.app, &body.token).await?,
+            super::verify(&self.app, &body.token, consent).await?,
         )))
     }
 
@@ -345,7 +379,7 @@ impl MembersApi {
     #[oai(path = "/me", method = "delete")]
     async fn erase_me(&self, auth: Auth) -> ApiResult<NoContent> {
         let id = &auth.0.account_id;
-        super::erase(&self.app, id, id).await?;
+        crate::privacy::erase(&self.app, id, id).await?;
         Ok(NoContent::Done)
     }
 
@@ -354,7 +388,9 @@ impl MembersApi {
     /// Everything held on the member and the dependents they manage, as one JSON document.
     #[oai(path = "/me/export", method = "get")]
     async fn export(&self, auth: Auth) -> ApiResult<Json<serde_json::Value>> {
-        Ok(Json(super::export(&self.app, &auth.0.account_id).await?))
+        Ok(Json(
+            crate::privacy::export(&self.app, &auth.0.account_id).await?,
+        ))
     }
 
     /// Search members (staff)
@@ -445,7 +481,7 @@ impl MembersApi {
     #[oai(path = "/members/:id", method = "delete")]
     async fn erase_member(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
         auth.0.require_admin()?;
-        super::erase(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
+        crate::privacy::erase(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
         Ok(NoContent::Done)
     }
 }

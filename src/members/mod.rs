@@ -7,6 +7,7 @@
 //! ids that keep past counts right.
 
 pub mod api;
+pub mod requests;
 pub mod search;
 
 use serde_json::json;
@@ -14,7 +15,7 @@ use serde_json::json;
 use crate::app::App;
 use crate::audit;
 use crate::auth::{self, TokenKind, VERIFY_HOURS};
-use crate::db::{Tx, flag, is_unique_violation, new_id, now_ms};
+use crate::db::{Tx, flag, new_id, now_ms};
 use crate::error::{Error, Result};
 use crate::mail::{self, Mail};
 use crate::values::{
@@ -22,7 +23,8 @@ use crate::values::{
     ShortText,
 };
 
-/// A sign-up as validated at the edge.
+/// A sign-up as validated at the edge. It carries no consent: consent is given by whoever
+/// proves the address, when they confirm it ([`verify`]).
 pub struct SignUp {
     pub email: EmailAddress,
     pub first_name: PersonName,
@@ -32,7 +34,6 @@ pub struct SignUp {
     pub municipality: Option<ShortText>,
     pub employer: Option<ShortText>,
     pub phase: Option<Phase>,
-    pub newsletter: bool,
 }
 
 /// A member's account and person, as stored.
@@ -227,18 +228,40 @@ pub async fn find_by_email(
     .await?)
 }
 
-/// Sign-up. Always looks the same to the caller (no account enumeration): a new address gets a
-/// verification mail, an unconfirmed one a fresh verification mail, a known one a notice.
-pub async fn sign_up(app: &App, s: SignUp) -> Result<()> {
-    let mut tx = app.db.begin().await?;
+/// Carries out a sign-up, in `tx` (see [`requests`], which answered the caller long before, the
+/// same way whatever the address). A new address gets a pending account and a confirmation
+/// mail; an address with a pending account has that account's details *replaced* by this
+/// sign-up's (a sign-up made earlier by someone else with the address is not kept) and gets a
+/// fresh confirmation mail, earlier links no longer working; a member's address gets a notice.
+/// At most one confirmation mail or notice a minute goes to an address ([`mail::cooldown`]);
+/// a sign-up within that minute changes nothing.
+pub(crate) async fn sign_up_in(app: &App, tx: &mut Tx, s: SignUp) -> Result<()> {
     if let Some(existing) = find_by_email(tx.conn(), &s.email).await? {
-        notify_existing(app, &mut tx, &existing).await?;
-        tx.commit().await?;
+        return match existing.status.parse::<AccountStatus>() {
+            Ok(AccountStatus::Pending) => {
+                if mail::cooldown(tx, &s.email, "verification").await? {
+                    replace_pending(tx, &existing.id, &s).await?;
+                    send_verification(
+                        app,
+                        tx,
+                        &existing.id,
+                        &s.email,
+                        s.language,
+                        s.first_name.as_str(),
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+            _ => notify_existing(app, tx, &existing).await,
+        };
+    }
+    if !mail::cooldown(tx, &s.email, "verification").await? {
         return Ok(());
     }
-    let person_id = create_person_in_new_household(&mut tx, &s.first_name, &s.last_name).await?;
-    let inserted = insert_account(
-        &mut tx,
+    let person_id = create_person_in_new_household(tx, &s.first_name, &s.last_name).await?;
+    insert_account(
+        tx,
         NewAccount {
             person_id: &person_id,
             email: &s.email,
@@ -251,77 +274,89 @@ pub async fn sign_up(app: &App, s: SignUp) -> Result<()> {
             verified: false,
         },
     )
-    .await;
-    match inserted {
-        Ok(()) => {}
-        // Two sign-ups for one address at once: the other one won, this one is the "exists" case.
-        Err(e) if is_unique_violation(&e) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    }
-    record_consent(&mut tx, &person_id, "privacy_policy", true, "sign_up").await?;
-    record_consent(&mut tx, &person_id, "newsletter", s.newsletter, "sign_up").await?;
-    if s.newsletter {
-        crate::newsletter::request_at_sign_up(&mut tx, &person_id, "community").await?;
-    }
+    .await?;
     send_verification(
         app,
-        &mut tx,
+        tx,
         &person_id,
         &s.email,
         s.language,
         s.first_name.as_str(),
     )
     .await?;
-    audit::record(
-        &mut tx,
-        &person_id,
-        "member.signed_up",
-        Some(&person_id),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
+    audit::record(tx, &person_id, "member.signed_up", Some(&person_id), None).await?;
     Ok(())
 }
 
+/// Gives a pending account the details of a newer sign-up, and makes its earlier confirmation
+/// links stop working: only the latest sign-up for an address can become the account.
+async fn replace_pending(tx: &mut Tx, account_id: &str, s: &SignUp) -> Result<()> {
+    let now = now_ms();
+    sqlx::query("UPDATE people SET first_name = $2, last_name = $3, updated_at = $4 WHERE id = $1")
+        .bind(account_id)
+        .bind(s.first_name.as_str())
+        .bind(s.last_name.as_str())
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(
+        "UPDATE accounts SET language = $2, phase = $3, country_of_origin = $4, municipality = $5, \
+         employer = $6, updated_at = $7 WHERE person_id = $1 AND status = 'pending'",
+    )
+    .bind(account_id)
+    .bind(s.language.as_str())
+    .bind(s.phase.map(Phase::as_str))
+    .bind(s.country_of_origin.as_ref().map(CountryCode::as_str))
+    .bind(s.municipality.as_ref().map(ShortText::as_str))
+    .bind(s.employer.as_ref().map(ShortText::as_str))
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query("DELETE FROM tokens WHERE account_id = $1 AND kind = 'verify'")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    search::reindex(tx, account_id).await?;
+    audit::record(
+        tx,
+        account_id,
+        "member.sign_up_replaced",
+        Some(account_id),
+        None,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The notice an address that already has an account gets when somebody signs up with it.
 async fn notify_existing(app: &App, tx: &mut Tx, existing: &MemberRow) -> Result<()> {
     let Some(email) = existing.email_address() else {
         return Ok(());
     };
-    let first_name = existing.first_name.clone().unwrap_or_default();
-    match existing.status.parse::<AccountStatus>() {
-        Ok(AccountStatus::Pending) => {
-            send_verification(
-                app,
-                tx,
-                &existing.id,
-                &email,
-                existing.language(),
-                &first_name,
-            )
-            .await
-        }
-        Ok(AccountStatus::Active | AccountStatus::Alumni) => {
-            mail::enqueue(
-                tx,
-                &app.templates,
-                &app.config,
-                Mail {
-                    kind: "account_exists",
-                    to: &email,
-                    language: existing.language(),
-                    account_id: Some(&existing.id),
-                    context: json!({
-                        "first_name": first_name,
-                        "sign_in_link": app.config.link("/sign-in"),
-                    }),
-                    idempotency_key: format!("account_exists:{}", new_id()),
-                },
-            )
-            .await
-        }
-        _ => Ok(()),
+    if !matches!(
+        existing.status.parse::<AccountStatus>(),
+        Ok(AccountStatus::Active | AccountStatus::Alumni)
+    ) || !mail::cooldown(tx, &email, "account_exists").await?
+    {
+        return Ok(());
     }
+    mail::enqueue(
+        tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind: "account_exists",
+            to: &email,
+            language: existing.language(),
+            account_id: Some(&existing.id),
+            context: json!({
+                "first_name": existing.first_name.clone().unwrap_or_default(),
+                "sign_in_link": app.config.link("/sign-in"),
+            }),
+            idempotency_key: format!("account_exists:{}", new_id()),
+        },
+    )
+    .await
 }
 
 pub async fn send_verification(
@@ -359,8 +394,16 @@ pub async fn send_verification(
     .await
 }
 
-/// Follows a verification link: the account becomes active and is signed in.
-pub async fn verify(app: &App, secret: &str) -> Result<(String, i64)> {
+/// What the person who confirms an address consents to, in their own words (the sign-up that
+/// created the pending account may have been made by somebody else).
+pub struct Verification {
+    /// The community newsletter.
+    pub newsletter: bool,
+}
+
+/// Follows a verification link: the account becomes active and is signed in. The consents are
+/// recorded now, from the person who proved the address, never from the sign-up.
+pub async fn verify(app: &App, secret: &str, consent: Verification) -> Result<(String, i64)> {
     let mut tx = app.db.begin().await?;
     let account_id = auth::redeem(&mut tx, secret, TokenKind::Verify).await?;
     let now = now_ms();
@@ -382,8 +425,12 @@ pub async fn verify(app: &App, secret: &str) -> Result<(String, i64)> {
             return Err(Error::Gone("this account no longer exists".into()));
         }
     } else {
-        crate::newsletter::confirm_sign_up_requests(&mut tx, &account_id, "sign_up_confirmed")
-            .await?;
+        record_consent(&mut tx, &account_id, "privacy_policy", true, "verification").await?;
+        if consent.newsletter {
+            crate::newsletter::request_at_sign_up(&mut tx, &account_id, "community").await?;
+            crate::newsletter::confirm_sign_up_requests(&mut tx, &account_id, "verification")
+                .await?;
+        }
         audit::record(
             &mut tx,
             &account_id,
@@ -569,131 +616,29 @@ pub async fn search(app: &App, query: &MemberQuery) -> Result<(Vec<MemberRow>, O
     Ok((rows, next))
 }
 
-/// Erases a member (the right to be forgotten): personal fields are removed, every token is
-/// revoked, unsent mail is dropped, and the places they held at events still to come go back
-/// (to the waitlist). Ids stay, so past attendance and household counts stay right. When nobody
-/// with an account is left in the household, its dependents are erased too.
-pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
-    let mut tx = app.db.begin().await?;
-    let member = find(tx.conn(), account_id)
-        .await?
-        .filter(|m| m.status != AccountStatus::Erased.as_str())
-        .ok_or(Error::NotFound("member"))?;
-    let now = now_ms();
-    sqlx::query(
-        "UPDATE accounts SET email = NULL, email_key = NULL, status = 'erased', \
-         country_of_origin = NULL, municipality = NULL, employer = NULL, directory_visible = 0, \
-         erased_at = $2, updated_at = $2 WHERE person_id = $1",
-    )
-    .bind(account_id)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    sqlx::query(
-        "UPDATE people SET first_name = NULL, last_name = NULL, birth_year = NULL, erased_at = $2, \
-         updated_at = $2 WHERE id = $1",
-    )
-    .bind(account_id)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    search::reindex(&mut tx, account_id).await?;
-    let (others,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM people p JOIN accounts a ON a.person_id = p.id \
-         WHERE p.household_id = $1 AND a.status <> 'erased'",
-    )
-    .bind(&member.household_id)
-    .fetch_one(tx.conn())
-    .await?;
-    if others == 0 {
-        sqlx::query(
-            "UPDATE people SET first_name = NULL, last_name = NULL, birth_year = NULL, \
-             erased_at = $2, updated_at = $2 WHERE household_id = $1 AND erased_at IS NULL",
-        )
-        .bind(&member.household_id)
-        .bind(now)
-        .execute(tx.conn())
-        .await?;
+/// Deletes a sign-up that was never confirmed, with everything it left behind: nobody proved
+/// the address, so nothing of it is kept (the retention job; an invitation accepted for the
+/// address, which must not adopt what somebody else typed at sign-up).
+pub async fn delete_pending(tx: &mut Tx, account_id: &str, household_id: &str) -> Result<()> {
+    for sql in [
+        "DELETE FROM tokens WHERE account_id = $1",
+        "DELETE FROM consents WHERE account_id = $1",
+        "DELETE FROM subscriptions WHERE account_id = $1",
+        "DELETE FROM outbox WHERE account_id = $1",
+        "DELETE FROM member_search WHERE person_id = $1",
+        "DELETE FROM accounts WHERE person_id = $1 AND status = 'pending'",
+        "DELETE FROM people WHERE id = $1",
+    ] {
+        sqlx::query(sql).bind(account_id).execute(tx.conn()).await?;
     }
-    crate::events::registrations::release_erased(app, &mut tx, actor, &member.household_id).await?;
+    crate::cache::addresses_changed(tx);
     sqlx::query(
-        "UPDATE invitations SET email = NULL, email_key = NULL, first_name = NULL, last_name = NULL, \
-         revoked_at = COALESCE(revoked_at, $2) WHERE invited_by = $1",
+        "DELETE FROM households WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM people WHERE household_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM invitations WHERE household_id = $1) \
+         AND NOT EXISTS (SELECT 1 FROM registrations WHERE household_id = $1)",
     )
-    .bind(account_id)
-    .bind(now)
+    .bind(household_id)
     .execute(tx.conn())
     .await?;
-    auth::revoke_all(&mut tx, account_id).await?;
-    mail::forget_account(&mut tx, account_id).await?;
-    audit::record(&mut tx, actor, "member.erased", Some(account_id), None).await?;
-    tx.commit().await?;
     Ok(())
-}
-
-/// Everything held on a member and the dependents they manage, as one JSON document.
-pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
-    let member = get(app, account_id).await?;
-    let household = crate::households::view(app, account_id).await?;
-    let consents: Vec<(String, i64, i64, String)> = sqlx::query_as(
-        "SELECT kind, granted, at, source FROM consents WHERE account_id = $1 ORDER BY at, id",
-    )
-    .bind(account_id)
-    .fetch_all(&app.db.read)
-    .await?;
-    let mails: Vec<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT kind, subject, status, created_at, sent_at FROM outbox WHERE account_id = $1 \
-         ORDER BY created_at",
-    )
-    .bind(account_id)
-    .fetch_all(&app.db.read)
-    .await?;
-    let sessions: Vec<(String, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT kind, created_at, expires_at FROM tokens WHERE account_id = $1 \
-         AND kind IN ('session', 'api', 'calendar') ORDER BY created_at",
-    )
-    .bind(account_id)
-    .fetch_all(&app.db.read)
-    .await?;
-    let registrations: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT r.id, e.title, r.status, r.seats, r.created_at FROM registrations r \
-         JOIN events e ON e.id = r.event_id WHERE r.household_id = $1 ORDER BY r.created_at, r.id",
-    )
-    .bind(&member.household_id)
-    .fetch_all(&app.db.read)
-    .await?;
-    let ts = |ms: i64| crate::db::to_datetime(ms).to_rfc3339();
-    Ok(json!({
-        "exported_at": ts(now_ms()),
-        "account": {
-            "id": member.id,
-            "email": member.email,
-            "first_name": member.first_name,
-            "last_name": member.last_name,
-            "language": member.language,
-            "role": member.role,
-            "status": member.status,
-            "phase": member.phase,
-            "country_of_origin": member.country_of_origin,
-            "municipality": member.municipality,
-            "employer": member.employer,
-            "directory_visible": member.directory_visible == 1,
-            "created_at": ts(member.created_at),
-            "verified_at": member.verified_at.map(ts),
-        },
-        "household": household,
-        "consents": consents.into_iter().map(|(kind, granted, at, source)| json!({
-            "kind": kind, "granted": granted == 1, "at": ts(at), "source": source,
-        })).collect::<Vec<_>>(),
-        "mails": mails.into_iter().map(|(kind, subject, status, created, sent)| json!({
-            "kind": kind, "subject": subject, "status": status,
-            "created_at": ts(created), "sent_at": sent.map(ts),
-        })).collect::<Vec<_>>(),
-        "registrations": registrations.into_iter().map(|(id, title, status, seats, created)| json!({
-            "id": id, "event": title, "status": status, "seats": seats, "created_at": ts(created),
-        })).collect::<Vec<_>>(),
-        "sign_ins": sessions.into_iter().map(|(kind, created, expires)| json!({
-            "kind": kind, "created_at": ts(created), "expires_at": expires.map(ts),
-        })).collect::<Vec<_>>(),
-    }))
 }

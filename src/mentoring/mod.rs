@@ -676,3 +676,120 @@ pub async fn mine(
     }
     Ok(out)
 }
+
+/// Forgets a member's part in mentoring (erasure): their applications lose what they wrote
+/// about themselves and are withdrawn; their live matches end (withdrawn), giving the mentor's
+/// place back or the mentee the chance of another match; the feedback on their matches, given
+/// and received, goes. Ratings and dates stay for the programme's figures.
+pub async fn forget(tx: &mut Tx, account_id: &str) -> Result<()> {
+    let now = now_ms();
+    let live: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT m.id, m.mentor_id, m.mentee_id FROM matches m WHERE m.live = 1 AND EXISTS \
+         (SELECT 1 FROM programme_applications a WHERE a.account_id = $1 \
+          AND (a.id = m.mentor_id OR a.id = m.mentee_id)) ORDER BY m.id",
+    )
+    .bind(account_id)
+    .fetch_all(tx.conn())
+    .await?;
+    for (match_id, mentor, mentee) in live {
+        sqlx::query(
+            "UPDATE matches SET status = 'withdrawn', live = 0, ended_at = $2 WHERE id = $1",
+        )
+        .bind(&match_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        sqlx::query(
+            "UPDATE programme_applications SET mentees = mentees - 1, updated_at = $2 \
+             WHERE id = $1 AND mentees > 0",
+        )
+        .bind(&mentor)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        // A mentee left without their mentor may be matched again.
+        sqlx::query(
+            "UPDATE programme_applications SET status = 'applied', updated_at = $3 \
+             WHERE id = $1 AND account_id <> $2",
+        )
+        .bind(&mentee)
+        .bind(account_id)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+        audit::record(tx, "system", "match.withdrawn", Some(&match_id), None).await?;
+    }
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE matches SET {} WHERE mentor_id IN (SELECT id FROM programme_applications WHERE account_id = $1) \
+         OR mentee_id IN (SELECT id FROM programme_applications WHERE account_id = $1)",
+        crate::privacy::inventory::blank("matches")
+    )))
+    .bind(account_id)
+    .execute(tx.conn())
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE programme_applications SET {}, updated_at = $2, \
+         status = CASE WHEN status IN ('completed', 'withdrawn') THEN status ELSE 'withdrawn' END \
+         WHERE account_id = $1",
+        crate::privacy::inventory::blank("programme_applications")
+    )))
+    .bind(account_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A member's mentoring, for their export: their applications as written, and each match with
+/// the feedback given and received.
+pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
+    let apps: Vec<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {APPLICATION_COLUMNS} FROM programme_applications WHERE account_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut out = Vec::new();
+    for a in apps {
+        let matches: Vec<MatchRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {MATCH_COLUMNS} FROM matches WHERE mentor_id = $1 OR mentee_id = $1 ORDER BY created_at, id"
+        )))
+        .bind(&a.id)
+        .fetch_all(&app.db.read)
+        .await?;
+        let ts = |ms: i64| crate::db::to_datetime(ms).to_rfc3339();
+        let as_mentor = a.role == "mentor";
+        out.push(json!({
+            "application": a.id,
+            "programme": a.programme_id,
+            "role": a.role,
+            "status": a.status,
+            "expertise": list_of(&a.expertise),
+            "sectors": list_of(&a.sectors),
+            "languages": list_of(&a.languages),
+            "goals": list_of(&a.goals),
+            "sector": a.sector,
+            "availability": a.availability,
+            "bio": a.bio,
+            "capacity": (as_mentor).then_some(a.capacity),
+            "applied_at": ts(a.created_at),
+            "matches": matches.iter().map(|m| {
+                let (given, received) = if as_mentor {
+                    ((m.mentor_rating, &m.mentor_comment), (m.mentee_rating, &m.mentee_comment))
+                } else {
+                    ((m.mentee_rating, &m.mentee_comment), (m.mentor_rating, &m.mentor_comment))
+                };
+                json!({
+                    "match": m.id,
+                    "status": m.status,
+                    "matched_at": ts(m.created_at),
+                    "started_at": m.started_at.map(ts),
+                    "ended_at": m.ended_at.map(ts),
+                    "feedback_given": {"rating": given.0, "comment": given.1},
+                    "feedback_received": {"rating": received.0, "comment": received.1},
+                })
+            }).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(serde_json::Value::Array(out))
+}

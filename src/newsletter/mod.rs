@@ -246,3 +246,21 @@ pub async fn unsubscribe_by_key(app: &App, key: &str) -> Result<Option<(String, 
     tx.commit().await?;
     Ok(Some((list, language)))
 }
+
+/// Forgets a member's subscriptions (erasure): the rows go (nobody is mailed again, no key
+/// stays), and what a mail server said when refusing their address goes from the deliveries,
+/// which stay as figures of the newsletters' reach.
+pub async fn forget(tx: &mut Tx, account_id: &str) -> Result<()> {
+    sqlx::query("DELETE FROM subscriptions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE deliveries SET {} WHERE account_id = $1",
+        crate::privacy::inventory::blank("deliveries")
+    )))
+    .bind(account_id)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}

@@ -71,7 +71,7 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             "/api/v1/members/verify",
             Public,
             false,
-            json!({"token": "nope"}),
+            json!({"token": "nope", "consent": {"privacy_policy": true}}),
         ),
         ("GET", "/api/v1/me", Signed, false, json!(null)),
         ("PATCH", "/api/v1/me", Signed, false, json!({})),

@@ -134,8 +134,10 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
             vec![
                 json!({}),
                 json!({"token": 5}),
-                json!({"token": long}),
+                json!({"token": long, "consent": {"privacy_policy": true}}),
+                json!({"token": "unknown", "consent": {"privacy_policy": true}}),
                 json!({"token": "unknown"}),
+                json!({"token": "unknown", "consent": {"privacy_policy": false}}),
             ],
         ),
         (

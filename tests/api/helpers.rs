@@ -172,6 +172,7 @@ pub struct TestApp {
     stop: watch::Sender<bool>,
     worker: Option<tokio::task::JoinHandle<()>>,
     sender: Option<tokio::task::JoinHandle<()>>,
+    _requests: (watch::Sender<bool>, tokio::task::JoinHandle<()>),
     _db: TestDb,
     pub dir: tempfile::TempDir,
 }
@@ -205,7 +206,14 @@ impl TestApp {
         let worker = Worker::new(app.db.clone(), &app.config).unwrap();
         let worker = tokio::spawn(worker.run(stop_rx.clone()));
         let sender = limburgers_worldwide::newsletter::sender::Sender::new(app.clone()).unwrap();
-        let sender = tokio::spawn(sender.run(stop_rx));
+        let sender = tokio::spawn(sender.run(stop_rx.clone()));
+        // The request worker is the API's own hand (it answers sign-ups): it keeps running when
+        // a test stops the mail worker, until the test ends.
+        let (stop_requests, requests_rx) = watch::channel(false);
+        let requests = tokio::spawn(limburgers_worldwide::members::requests::run(
+            app.clone(),
+            requests_rx,
+        ));
         TestApp {
             app,
             client,
@@ -214,6 +222,7 @@ impl TestApp {
             stop,
             worker: Some(worker),
             sender: Some(sender),
+            _requests: (stop_requests, requests),
             _db: db,
             dir,
         }
@@ -222,11 +231,11 @@ impl TestApp {
     /// Stops the mail worker and the newsletter sender (each finishes what it has in hand).
     pub async fn stop_worker(&mut self) {
         let _ = self.stop.send(true);
-        if let Some(w) = self.worker.take() {
-            w.await.unwrap();
-        }
-        if let Some(s) = self.sender.take() {
-            s.await.unwrap();
+        for task in [self.worker.take(), self.sender.take()]
+            .into_iter()
+            .flatten()
+        {
+            task.await.unwrap();
         }
     }
 
@@ -367,26 +376,44 @@ impl TestApp {
             json!({
                 "email": email, "first_name": first, "last_name": last, "language": "en",
                 "country_of_origin": "IN", "municipality": "Hasselt", "phase": "settling_in",
-                "consent": {"privacy_policy": true, "newsletter": true}
+                "consent": {"privacy_policy": true}
             }),
             None,
         )
         .await
     }
 
-    /// Signs up, opens the verification mail, follows the link; answers the session token.
+    /// Signs up, opens the verification mail, follows the link giving consent (newsletter
+    /// included); answers the session token.
     pub async fn member(&self, email: &str, first: &str, last: &str) -> String {
         self.sign_up(email, first, last).await.assert(202);
         let mail = self.next_mail_to(email).await;
+        self.verify(&mail.token(), true).await
+    }
+
+    /// Follows a verification link with the consent given there; answers the session token.
+    pub async fn verify(&self, token: &str, newsletter: bool) -> String {
         let resp = self
             .post(
                 "/api/v1/members/verify",
-                json!({"token": mail.token()}),
+                json!({"token": token, "consent": {"privacy_policy": true, "newsletter": newsletter}}),
                 None,
             )
             .await;
         resp.assert(200);
         resp.json()["session_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until every sign-up and sign-in request has been carried out.
+    pub async fn requests_done(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.count("SELECT COUNT(*) FROM mail_requests").await > 0 {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "mail requests were not carried out"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// A staff or admin account with an API token, as `admin create` makes it.

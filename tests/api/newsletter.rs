@@ -13,20 +13,13 @@ async fn subscriber(t: &TestApp, email: &str, language: &str) -> String {
     t.post(
         "/api/v1/members",
         json!({"email": email, "first_name": "Reader", "last_name": "One", "language": language,
-               "consent": {"privacy_policy": true, "newsletter": true}}),
+               "consent": {"privacy_policy": true}}),
         None,
     )
     .await
     .assert(202);
     let mail = t.next_mail_to(email).await;
-    let r = t
-        .post(
-            "/api/v1/members/verify",
-            json!({"token": mail.token()}),
-            None,
-        )
-        .await;
-    r.json()["session_token"].as_str().unwrap().to_owned()
+    t.verify(&mail.token(), true).await
 }
 
 async fn campaign(t: &TestApp, staff: &str, extra: Value) -> Value {
@@ -131,7 +124,7 @@ async fn sign_up_consent_confirmed_subscribe_with_double_opt_in_and_unsubscribe(
     assert_eq!(
         consents,
         [
-            ("newsletter:community".into(), 1, "sign_up_confirmed".into()),
+            ("newsletter:community".into(), 1, "verification".into()),
             ("newsletter:alumni".into(), 1, "double_opt_in".into()),
             ("newsletter:community".into(), 0, "profile".into()),
         ]
@@ -155,7 +148,7 @@ async fn a_campaign_reaches_each_subscriber_once_in_their_language_with_one_clic
     t.post(
         "/api/v1/members",
         json!({"email": "nonews@example.org", "first_name": "No", "last_name": "News", "language": "en",
-               "consent": {"privacy_policy": true, "newsletter": false}}),
+               "consent": {"privacy_policy": true}}),
         None,
     )
     .await

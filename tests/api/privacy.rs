@@ -28,11 +28,11 @@ async fn a_member_exports_everything_held_on_them_and_their_dependents() {
     let consents = e["consents"].as_array().unwrap();
     assert!(consents.iter().any(|c| c["kind"] == "privacy_policy"
         && c["granted"] == true
-        && c["source"] == "sign_up"));
+        && c["source"] == "verification"));
     assert!(
         consents
             .iter()
-            .any(|c| c["kind"] == "newsletter" && c["granted"] == true)
+            .any(|c| c["kind"] == "newsletter:community" && c["granted"] == true)
     );
     assert!(consents.iter().all(|c| c["at"].is_string()));
     assert!(
@@ -130,7 +130,7 @@ async fn erasing_one_partner_leaves_the_household_to_the_other() {
 }
 
 #[tokio::test]
-async fn consents_are_recorded_with_time_and_source() {
+async fn consent_is_recorded_when_the_address_is_proven_from_the_person_who_proves_it() {
     let t = TestApp::spawn().await;
     t.post(
         "/api/v1/members",
@@ -140,6 +140,23 @@ async fn consents_are_recorded_with_time_and_source() {
     )
     .await
     .assert(202);
+    let mail = t.next_mail_to("bo@example.org").await;
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM consents").await,
+        0,
+        "a sign-up (anybody can type an address) records no consent"
+    );
+    // Consent is what the person following the link gives; privacy_policy must be true.
+    let refused = t
+        .post(
+            "/api/v1/members/verify",
+            json!({"token": mail.token(), "consent": {"privacy_policy": false, "newsletter": true}}),
+            None,
+        )
+        .await
+        .assert_problem(422);
+    assert_eq!(refused["errors"][0]["field"], "consent.privacy_policy");
+    t.verify(&mail.token(), true).await;
     let rows: Vec<(String, i64, String)> =
         sqlx::query_as("SELECT kind, granted, source FROM consents ORDER BY kind")
             .fetch_all(&t.app.db.read)
@@ -148,8 +165,12 @@ async fn consents_are_recorded_with_time_and_source() {
     assert_eq!(
         rows,
         [
-            ("newsletter".to_owned(), 0, "sign_up".to_owned()),
-            ("privacy_policy".to_owned(), 1, "sign_up".to_owned())
+            (
+                "newsletter:community".to_owned(),
+                1,
+                "verification".to_owned()
+            ),
+            ("privacy_policy".to_owned(), 1, "verification".to_owned())
         ]
     );
 }

@@ -259,6 +259,7 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     t.sign_up("stale@example.org", "Never", "Came")
         .await
         .assert(202);
+    t.requests_done().await;
     sqlx::query(
         "UPDATE accounts SET created_at = created_at - $1 WHERE email = 'stale@example.org'",
     )
