@@ -75,7 +75,17 @@ pub async fn record_departure(
         who.extend(others.into_iter().map(|(id,)| id));
     }
     let now = now_ms();
+    let destination = [
+        d.city.as_ref().map(|c| c.as_str().to_owned()),
+        Some(d.country.as_str().to_owned()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
     for id in &who {
+        // Only the person themselves says whether they keep in touch; the others are asked.
+        let own_choice = id == actor;
         sqlx::query(
             "UPDATE accounts SET phase = 'leaving', leaving_on = $2, destination_country = $3, destination_city = $4, \
              keep_in_touch = $5, updated_at = $6 WHERE person_id = $1",
@@ -84,33 +94,149 @@ pub async fn record_departure(
         .bind(d.leaving_on.to_string())
         .bind(d.country.as_str())
         .bind(d.city.as_ref().map(ShortText::as_str))
-        .bind(i64::from(d.keep_in_touch))
+        .bind(i64::from(own_choice && d.keep_in_touch))
         .bind(now)
         .execute(tx.conn())
         .await?;
-        members::record_consent(
-            &mut tx,
-            id,
-            "keep_in_touch",
-            d.keep_in_touch,
-            if id == actor {
-                "departure"
-            } else {
-                "departure_by_household"
-            },
-        )
-        .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            "member.departure_recorded",
-            Some(id),
-            Some(json!({"leaving_on": d.leaving_on.to_string()})),
-        )
-        .await?;
+        if own_choice {
+            members::record_consent(&mut tx, id, "keep_in_touch", d.keep_in_touch, "departure")
+                .await?;
+        } else {
+            ask_to_keep_in_touch(app, &mut tx, actor, id, &destination, d.leaving_on).await?;
+        }
+        audit::record(&mut tx, actor, "member.departure_recorded", Some(id), None).await?;
     }
     tx.commit().await?;
     Ok(who)
+}
+
+/// Mails a member whose departure somebody else recorded (their partner, the centre) to ask
+/// whether they want to stay in the alumni network; they answer themselves, signed in
+/// ([`set_keep_in_touch`]).
+async fn ask_to_keep_in_touch(
+    app: &App,
+    tx: &mut Tx,
+    actor: &str,
+    account_id: &str,
+    destination: &str,
+    leaving_on: NaiveDate,
+) -> Result<()> {
+    let Some(member) = members::find(tx.conn(), account_id).await? else {
+        return Ok(());
+    };
+    let Some(email) = member.email_address() else {
+        return Ok(());
+    };
+    let announcer = match members::find(tx.conn(), actor).await? {
+        Some(a) if a.household_id == member.household_id => a.full_name(),
+        _ => "Expat Centre Limburg".to_owned(),
+    };
+    mail::enqueue(
+        tx,
+        &app.templates,
+        &app.config,
+        Mail {
+            kind: "keep_in_touch_question",
+            to: &email,
+            language: member.language(),
+            account_id: Some(account_id),
+            context: json!({
+                "first_name": member.first_name.clone().unwrap_or_default(),
+                "announcer": announcer,
+                "destination": destination,
+                "leaving_on": leaving_on.to_string(),
+                "sign_in_link": app.config.link("/sign-in"),
+            }),
+            idempotency_key: format!("keep_in_touch_question:{account_id}:{leaving_on}"),
+        },
+    )
+    .await
+}
+
+/// A member who is leaving (or has left) says themselves whether they stay in the alumni
+/// network; recorded as their consent. An alumnus who says yes is on the alumni list at once,
+/// one who says no is taken off it.
+pub async fn set_keep_in_touch(app: &App, member: &MemberRow, keep: bool) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE accounts SET keep_in_touch = $2, updated_at = $3 WHERE person_id = $1 \
+         AND (status = 'alumni' OR (status = 'active' AND leaving_on IS NOT NULL))",
+    )
+    .bind(&member.id)
+    .bind(i64::from(keep))
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::Conflict(
+            "there is no departure to answer for: record your departure first".into(),
+        ));
+    }
+    members::record_consent(&mut tx, &member.id, "keep_in_touch", keep, "member").await?;
+    if member.status == "alumni" {
+        if keep {
+            join_alumni_list(&mut tx, &member.id).await?;
+        } else {
+            crate::newsletter::unsubscribe_in(&mut tx, &member.id, "alumni", "keep_in_touch")
+                .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Onto the alumni list: the member asked for it themselves (their own keep-in-touch answer,
+/// given signed in), so the subscription is active without another confirmation.
+async fn join_alumni_list(tx: &mut Tx, account_id: &str) -> Result<()> {
+    let now = now_ms();
+    let joined = sqlx::query(
+        "INSERT INTO subscriptions (account_id, list, status, unsubscribe_key, requested_at, confirmed_at, updated_at) \
+         VALUES ($1, 'alumni', 'active', $2, $3, $3, $3) \
+         ON CONFLICT (account_id, list) DO UPDATE SET status = 'active', confirmed_at = $3, updated_at = $3 \
+         WHERE subscriptions.status <> 'active'",
+    )
+    .bind(account_id)
+    .bind(crate::auth::new_secret().0)
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if joined > 0 {
+        members::record_consent(tx, account_id, "newsletter:alumni", true, "keep_in_touch").await?;
+    }
+    Ok(())
+}
+
+/// Puts a member into the alumni directory, or takes them out, with the fields it shows
+/// (`None`: as they are). Every way into or out of the directory goes through here and is
+/// recorded as consent with its time and source. Only the member may put themselves in.
+pub async fn set_directory(
+    tx: &mut Tx,
+    account_id: &str,
+    visible: bool,
+    fields: Option<&[DirectoryField]>,
+    source: &str,
+) -> Result<()> {
+    let fields = fields
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(anyhow::Error::from)?;
+    let changed = sqlx::query(
+        "UPDATE accounts SET directory_visible = $2, directory_fields = COALESCE($3, directory_fields), \
+         updated_at = $4 WHERE person_id = $1 AND (directory_visible <> $2 OR $3 IS NOT NULL)",
+    )
+    .bind(account_id)
+    .bind(i64::from(visible))
+    .bind(fields)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if changed > 0 {
+        members::record_consent(tx, account_id, "alumni_directory", visible, source).await?;
+    }
+    Ok(())
 }
 
 /// The daily switch: members whose leaving date has come become alumni. Idempotent.
@@ -168,17 +294,7 @@ async fn move_lists(tx: &mut Tx, member: &MemberRow) -> Result<bool> {
         members::record_consent(tx, &member.id, "newsletter:community", false, "departure").await?;
     }
     if keep == 1 {
-        sqlx::query(
-            "INSERT INTO subscriptions (account_id, list, status, unsubscribe_key, requested_at, confirmed_at, updated_at) \
-             VALUES ($1, 'alumni', 'active', $2, $3, $3, $3) \
-             ON CONFLICT (account_id, list) DO UPDATE SET status = 'active', confirmed_at = $3, updated_at = $3",
-        )
-        .bind(&member.id)
-        .bind(crate::auth::new_secret().0)
-        .bind(now)
-        .execute(tx.conn())
-        .await?;
-        members::record_consent(tx, &member.id, "newsletter:alumni", true, "keep_in_touch").await?;
+        join_alumni_list(tx, &member.id).await?;
     }
     Ok(keep == 1)
 }
@@ -345,10 +461,19 @@ pub struct DepartureInput {
     pub destination_country: String,
     #[oai(validator(max_length = 200))]
     pub destination_city: Option<String>,
-    /// Stay in the network: the alumni newsletter and directory.
+    /// Stay in the network: the alumni newsletter and directory. Your own choice only: other
+    /// members of the household (and a member whose departure the centre records) are asked by
+    /// mail and answer themselves (`PUT /me/keep-in-touch`).
     pub keep_in_touch: bool,
     /// Whether the household's other members leave too (default true).
     pub household: Option<bool>,
+}
+
+/// A leaving member's own answer: stay in the alumni network or not.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct KeepInTouchInput {
+    pub keep_in_touch: bool,
 }
 
 #[derive(Object)]
@@ -471,6 +596,23 @@ impl AlumniApi {
         }))
     }
 
+    /// Stay in touch after leaving?
+    ///
+    /// The member's own answer, recorded as their consent: for a member whose departure somebody
+    /// else recorded (the household's move, the centre), and to change one's mind. An alumnus who
+    /// answers yes is on the alumni newsletter at once; no takes them off it. 409 without a
+    /// departure.
+    #[oai(path = "/me/keep-in-touch", method = "put")]
+    async fn keep_in_touch(
+        &self,
+        auth: Auth,
+        body: Json<KeepInTouchInput>,
+    ) -> ApiResult<Json<KeepInTouchInput>> {
+        let member = crate::members::api::me(&auth).await?;
+        set_keep_in_touch(&self.app, &member, body.keep_in_touch).await?;
+        Ok(body)
+    }
+
     /// I moved back
     ///
     /// An alumnus becomes a resident member again (phase `coming_in`), keeping their history.
@@ -489,20 +631,12 @@ impl AlumniApi {
         body: Json<DirectoryInput>,
     ) -> ApiResult<Json<DirectoryInput>> {
         let mut tx = self.app.db.begin().await.map_err(Error::from)?;
-        sqlx::query("UPDATE accounts SET directory_visible = $2, directory_fields = $3, updated_at = $4 WHERE person_id = $1")
-            .bind(&auth.0.account_id)
-            .bind(i64::from(body.visible))
-            .bind(serde_json::to_string(&body.fields).map_err(|e| Error::Internal(e.into()))?)
-            .bind(now_ms())
-            .execute(tx.conn())
-            .await
-            .map_err(Error::from)?;
-        members::record_consent(
+        set_directory(
             &mut tx,
             &auth.0.account_id,
-            "alumni_directory",
             body.visible,
-            "profile",
+            Some(&body.fields),
+            "directory",
         )
         .await?;
         tx.commit().await.map_err(Error::from)?;

@@ -181,6 +181,8 @@ mod tests {
             "events": [{"title": "Drinks", "starts": "2030-01-01 18:00", "timezone": "Europe/Brussels", "venue": "", "link": "https://x"}],
             "unsubscribe_link": "https://community.example.org/unsubscribe/abc",
             "destination": "Toronto, CA",
+            "announcer": "Tom Peeters",
+            "leaving_on": "2030-06-30",
             "keep_in_touch": true,
             "role": "mentee",
             "other_name": "Bo Peeters",

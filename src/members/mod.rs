@@ -500,9 +500,24 @@ pub async fn update_profile(
         Some(cc) => cc.map(|c| c.as_str().to_owned()),
         None => current.country_of_origin,
     };
+    // Listing somebody in the directory takes their own consent: nobody else may switch it on.
+    if c.directory_visible == Some(true) && actor != account_id {
+        return Err(Error::field(
+            "directory_visible",
+            "only the member can choose to be listed in the directory",
+        ));
+    }
+    if let Some(visible) = c.directory_visible {
+        let source = if actor == account_id {
+            "profile"
+        } else {
+            "staff"
+        };
+        crate::alumni::set_directory(&mut tx, account_id, visible, None, source).await?;
+    }
     sqlx::query(
         "UPDATE accounts SET language = $2, phase = $3, country_of_origin = $4, municipality = $5, \
-         employer = $6, directory_visible = $7, role = $8, updated_at = $9 WHERE person_id = $1",
+         employer = $6, role = $7, updated_at = $8 WHERE person_id = $1",
     )
     .bind(account_id)
     .bind(
@@ -514,11 +529,6 @@ pub async fn update_profile(
     .bind(country)
     .bind(text(c.municipality, current.municipality))
     .bind(text(c.employer, current.employer))
-    .bind(
-        c.directory_visible
-            .map(flag)
-            .unwrap_or(current.directory_visible),
-    )
     .bind(
         c.role
             .map(|r| r.as_str().to_owned())

@@ -207,7 +207,12 @@ pub async fn confirm(app: &App, secret: &str) -> Result<String> {
     Ok(list)
 }
 
-async fn unsubscribe_in(tx: &mut Tx, account_id: &str, list: &str, source: &str) -> Result<bool> {
+pub(crate) async fn unsubscribe_in(
+    tx: &mut Tx,
+    account_id: &str,
+    list: &str,
+    source: &str,
+) -> Result<bool> {
     let now = now_ms();
     let changed = sqlx::query(
         "UPDATE subscriptions SET status = 'unsubscribed', unsubscribed_at = $3, updated_at = $3, confirm_token_hash = NULL \

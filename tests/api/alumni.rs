@@ -213,3 +213,170 @@ async fn inactive_alumni_are_reminded_then_erased_when_the_setting_is_on() {
     let job = limburgers_worldwide::jobs::find("retention-alumni").unwrap();
     assert!((job.run)(off.app.clone()).await.unwrap().starts_with("off"));
 }
+
+/// Consent comes from the person it is about: one member may announce the household's move, but
+/// each adult answers for themselves whether they stay in the alumni network, and nobody but
+/// the member puts them into the directory.
+#[tokio::test]
+async fn a_household_move_asks_the_partner_who_answers_for_themselves() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    let raj_id = t.me(&raj).await["id"].as_str().unwrap().to_owned();
+    let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    t.post(
+        "/api/v1/me/departure",
+        json!({"leaving_on": later, "destination_country": "CA", "destination_city": "Toronto", "keep_in_touch": true, "household": true}),
+        Some(&ana),
+    )
+    .await
+    .assert(200);
+    let consents = |who: String| {
+        let t = &t;
+        async move {
+            let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                "SELECT kind, granted, source FROM consents WHERE account_id = $1 \
+                 AND kind IN ('keep_in_touch', 'newsletter:alumni', 'alumni_directory') ORDER BY at, id",
+            )
+            .bind(who)
+            .fetch_all(&t.app.db.read)
+            .await
+            .unwrap();
+            rows
+        }
+    };
+    assert!(
+        consents(raj_id.clone()).await.is_empty(),
+        "Ana's answer is not Raj's"
+    );
+    let question = t.next_mail_to("raj@example.org").await;
+    assert!(question.text.contains("Ana Silva"), "{}", question.text);
+    assert!(question.text.contains("Toronto"), "{}", question.text);
+    assert!(question.text.contains("/sign-in"), "{}", question.text);
+    assert_eq!(
+        t.count(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'member.departure_recorded' AND detail IS NOT NULL"
+        )
+        .await,
+        0,
+        "the audit log holds no dates of people's lives"
+    );
+
+    // They become alumni: Ana, who chose to, is on the alumni list; Raj, not asked yet, is not.
+    sqlx::query("UPDATE accounts SET leaving_on = $1 WHERE leaving_on IS NOT NULL")
+        .bind(today())
+        .execute(&t.app.db.read)
+        .await
+        .unwrap();
+    let job = limburgers_worldwide::jobs::find("alumni-transition").unwrap();
+    assert!((job.run)(t.app.clone()).await.unwrap().starts_with('2'));
+    let alumni_list = |token: String| {
+        let t = &t;
+        async move {
+            t.get("/api/v1/me/subscriptions", Some(&token))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["list"] == "alumni" && s["status"] == "active")
+        }
+    };
+    assert!(alumni_list(ana.clone()).await);
+    assert!(!alumni_list(raj.clone()).await, "no subscription by proxy");
+
+    // Raj answers himself, signed in: recorded as his consent, and he is on the list.
+    t.put_json(
+        "/api/v1/me/keep-in-touch",
+        json!({"keep_in_touch": true}),
+        Some(&raj),
+    )
+    .await
+    .assert(200);
+    assert!(alumni_list(raj.clone()).await);
+    assert_eq!(
+        consents(raj_id.clone()).await,
+        [
+            ("keep_in_touch".to_owned(), 1, "member".to_owned()),
+            (
+                "newsletter:alumni".to_owned(),
+                1,
+                "keep_in_touch".to_owned()
+            )
+        ]
+    );
+    // A member who is not leaving has nothing to answer.
+    let (eve, _) = t.quick_member("eve@example.org").await;
+    t.put_json(
+        "/api/v1/me/keep-in-touch",
+        json!({"keep_in_touch": true}),
+        Some(&eve),
+    )
+    .await
+    .assert_problem(409);
+
+    // Every way into the directory is the member's own, recorded with its source.
+    t.patch("/api/v1/me", json!({"directory_visible": true}), Some(&raj))
+        .await
+        .assert(200);
+    let staff_on = t
+        .patch(
+            &format!("/api/v1/members/{raj_id}"),
+            json!({"directory_visible": true}),
+            Some(&staff),
+        )
+        .await
+        .assert_problem(422);
+    assert_eq!(staff_on["errors"][0]["field"], "directory_visible");
+    t.patch(
+        &format!("/api/v1/members/{raj_id}"),
+        json!({"directory_visible": false}),
+        Some(&staff),
+    )
+    .await
+    .assert(200);
+    let directory: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT granted, source FROM consents WHERE account_id = $1 AND kind = 'alumni_directory' ORDER BY at, id",
+    )
+    .bind(&raj_id)
+    .fetch_all(&t.app.db.read)
+    .await
+    .unwrap();
+    assert_eq!(
+        directory,
+        [(1, "profile".to_owned()), (0, "staff".to_owned())]
+    );
+}
+
+/// The centre records a member's departure: the member is asked, whatever staff sent.
+#[tokio::test]
+async fn a_departure_recorded_by_staff_leaves_the_choice_to_the_member() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let id = t.me(&ana).await["id"].as_str().unwrap().to_owned();
+    let later = (chrono::Utc::now().date_naive() + chrono::Duration::days(30)).to_string();
+    t.post(
+        &format!("/api/v1/members/{id}/departure"),
+        json!({"leaving_on": later, "destination_country": "NZ", "keep_in_touch": true}),
+        Some(&staff),
+    )
+    .await
+    .assert(200);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM accounts WHERE keep_in_touch = 1")
+            .await,
+        0
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM consents WHERE kind = 'keep_in_touch'")
+            .await,
+        0
+    );
+    let mut question = t.next_mail_to("ana@example.org").await;
+    while !question.text.contains("Expat Centre Limburg told us") {
+        question = t.next_mail_to("ana@example.org").await;
+    }
+    assert!(question.text.contains("NZ"), "{}", question.text);
+}

@@ -419,6 +419,13 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
         ("POST", "/api/v1/me/return", Signed, false, json!({})),
         (
             "PUT",
+            "/api/v1/me/keep-in-touch",
+            Signed,
+            false,
+            json!({"keep_in_touch": true}),
+        ),
+        (
+            "PUT",
             "/api/v1/me/directory",
             Signed,
             false,
