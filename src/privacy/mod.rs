@@ -99,6 +99,11 @@ pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
     }
     auth::revoke_all(&mut tx, account_id).await?;
     crate::mail::forget_account(&mut tx, account_id, email_key.as_deref()).await?;
+    // The triggers took them out of the figures; a key nobody has any more (a small town, a
+    // rare country) would still say somebody once had it.
+    sqlx::query("DELETE FROM member_tallies WHERE n = 0")
+        .execute(tx.conn())
+        .await?;
     audit::record(&mut tx, actor, "member.erased", Some(account_id), None).await?;
     tx.commit().await?;
     app.db.flush_wal().await;

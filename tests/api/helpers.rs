@@ -349,8 +349,10 @@ impl TestApp {
             .collect()
     }
 
-    /// Waits until the outbox has nothing left to try (sent or failed for good).
+    /// Waits until the outbox has nothing left to try (sent or failed for good), sign-up and
+    /// sign-in requests carried out first (they write the mail).
     pub async fn outbox_settled(&self) {
+        self.requests_done().await;
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
         loop {
             let (open,): (i64,) = sqlx::query_as(

@@ -11,6 +11,7 @@ mod calendar;
 mod events;
 mod helpers;
 mod households;
+mod inventory;
 mod mail;
 mod members;
 mod mentoring;
