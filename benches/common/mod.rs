@@ -274,10 +274,20 @@ impl BenchDb {
 /// Starts the server binary on `port` and waits until `/ready` answers; answers the time that
 /// took.
 pub fn start_server(db: &BenchDb, port: u16) -> (Reaped, Duration) {
+    start_server_with(db, port, &[])
+}
+
+/// Like [`start_server`], with settings of the run's own on top.
+pub fn start_server_with(
+    db: &BenchDb,
+    port: u16,
+    extra: &[(&'static str, String)],
+) -> (Reaped, Duration) {
     let started = Instant::now();
     let child = Command::new(env!("CARGO_BIN_EXE_limburgers-worldwide"))
         .current_dir(db.dir.path())
         .envs(db.settings(port).iter().map(|(k, v)| (*k, v.clone())))
+        .envs(extra.iter().map(|(k, v)| (*k, v.clone())))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()

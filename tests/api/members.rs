@@ -511,3 +511,96 @@ async fn member_search_finds_word_beginnings_and_follows_changes() {
     );
     assert_eq!(found("example").await, ["priya@example.org"]);
 }
+
+/// Lockout: a stranger's requests for a member's address spend the stranger's budget, never the
+/// member's; and whoever asks, one address gets at most one such mail a minute.
+#[tokio::test]
+async fn a_stranger_cannot_lock_a_member_out_and_the_mailbox_stays_bounded() {
+    use limburgers_worldwide::members::requests::{self, Request};
+    use limburgers_worldwide::values::EmailAddress;
+    let t = TestApp::spawn().await;
+    t.member("ana@example.org", "Ana", "Silva").await;
+    let ana = EmailAddress::parse("ana@example.org").unwrap();
+    let ask = |client: &'static str| {
+        let t = &t;
+        let ana = ana.clone();
+        async move { requests::submit(&t.app, client, Request::MagicLink(ana)).await }
+    };
+    let mut refused = 0;
+    for _ in 0..12 {
+        if ask("198.51.100.7").await.is_err() {
+            refused += 1;
+        }
+    }
+    assert_eq!(
+        refused, 7,
+        "5 requests per client and address, the rest refused"
+    );
+    t.outbox_settled().await;
+    let links = t
+        .mails_to("ana@example.org")
+        .into_iter()
+        .filter(|m| m.text.contains("/sign-in?token="))
+        .collect::<Vec<_>>();
+    assert_eq!(links.len(), 1, "one mail for five accepted requests");
+    // Ana, from her own address, is not refused, and the link in her mailbox works.
+    ask("203.0.113.5").await.unwrap();
+    t.outbox_settled().await;
+    let link = t
+        .mails_to("ana@example.org")
+        .into_iter()
+        .rfind(|m| m.text.contains("/sign-in?token="))
+        .unwrap();
+    t.post(
+        "/api/v1/auth/sessions",
+        json!({"token": link.token()}),
+        None,
+    )
+    .await
+    .assert(201);
+    // A minute later she gets a fresh link.
+    sqlx::query("UPDATE mail_cooldowns SET sent_at = sent_at - 60000")
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    ask("203.0.113.5").await.unwrap();
+    t.outbox_settled().await;
+    assert_eq!(
+        t.mails_to("ana@example.org")
+            .into_iter()
+            .filter(|m| m.text.contains("/sign-in?token="))
+            .count(),
+        2
+    );
+}
+
+/// Partner invitations count like any mail a request causes to an address.
+#[tokio::test]
+async fn invitations_to_one_address_are_bounded_too() {
+    let t = TestApp::spawn().await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let bo = t.member("bo@example.org", "Bo", "Peeters").await;
+    let invite = |token: String| {
+        let t = &t;
+        async move {
+            t.post(
+                "/api/v1/me/household/partner",
+                json!({"email": "raj@example.org", "first_name": "Raj", "last_name": "Kumar"}),
+                Some(&token),
+            )
+            .await
+        }
+    };
+    invite(ana.clone()).await.assert(202);
+    let again = invite(bo.clone()).await;
+    again.assert_problem(429);
+    assert!(again.header("retry-after").is_some());
+    invite(ana.clone()).await.assert_problem(429);
+    t.outbox_settled().await;
+    assert_eq!(t.mails_to("raj@example.org").len(), 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM invitations").await,
+        1,
+        "a refused invitation writes nothing"
+    );
+}

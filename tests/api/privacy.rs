@@ -402,3 +402,192 @@ async fn erased_people_give_their_places_at_coming_events_back_to_the_waitlist()
         "only the past event still holds erased people"
     );
 }
+
+/// A database dump must not sign anybody in: once a mail is delivered its links are not kept.
+#[tokio::test]
+async fn a_delivered_mail_keeps_no_working_link_but_unsent_mail_is_intact() {
+    let mut t = TestApp::spawn().await;
+    t.member("ana@example.org", "Ana", "Silva").await;
+    t.post(
+        "/api/v1/auth/magic-link",
+        json!({"email": "ana@example.org"}),
+        None,
+    )
+    .await
+    .assert(202);
+    let link = t.next_mail_to("ana@example.org").await;
+    let link = if link.text.contains("/sign-in?token=") {
+        link
+    } else {
+        t.next_mail_to("ana@example.org").await
+    };
+    t.outbox_settled().await;
+    let token = link.token();
+    let rows: Vec<(String, String, String, String, String)> = sqlx::query_as(
+        "SELECT kind, recipient, subject, body_text, body_html FROM outbox WHERE status = 'sent'",
+    )
+    .fetch_all(&t.app.db.read)
+    .await
+    .unwrap();
+    assert!(rows.iter().any(|r| r.0 == "magic_link"));
+    for (kind, recipient, subject, text, html) in &rows {
+        assert!(
+            recipient.is_empty() && subject.is_empty() && text.is_empty() && html.is_empty(),
+            "a delivered {kind} mail keeps content"
+        );
+    }
+    let (account, sent_at): (Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT account_id, sent_at FROM outbox WHERE kind = 'magic_link'")
+            .fetch_one(&t.app.db.read)
+            .await
+            .unwrap();
+    assert!(
+        account.is_some() && sent_at.is_some(),
+        "support still sees who, what and when"
+    );
+    // The link still works: it just is not at rest anywhere.
+    let dump = dump_text(&t).await;
+    assert!(
+        !dump.contains(&token),
+        "the sign-in token is stored in clear"
+    );
+    t.post("/api/v1/auth/sessions", json!({"token": token}), None)
+        .await
+        .assert(201);
+
+    // Mail not delivered yet keeps everything, so nothing is lost if the process dies now.
+    t.stop_worker().await;
+    sqlx::query("UPDATE mail_cooldowns SET sent_at = 0")
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    t.post(
+        "/api/v1/auth/magic-link",
+        json!({"email": "ana@example.org"}),
+        None,
+    )
+    .await
+    .assert(202);
+    t.requests_done().await;
+    let (recipient, text): (String, String) =
+        sqlx::query_as("SELECT recipient, body_text FROM outbox WHERE status = 'pending'")
+            .fetch_one(&t.app.db.read)
+            .await
+            .unwrap();
+    assert_eq!(recipient, "ana@example.org");
+    assert!(text.contains("/sign-in?token="));
+}
+
+/// Every text value of every table, one per line: what a database dump would show.
+async fn dump_text(t: &TestApp) -> String {
+    let mut out = String::new();
+    for (table, columns) in limburgers_worldwide::privacy::inventory::TABLES {
+        // sqlx's own bookkeeping (a binary checksum); nothing of ours.
+        if *table == "_sqlx_migrations" {
+            continue;
+        }
+        for (column, _) in columns.iter() {
+            let sql = format!("SELECT CAST({column} AS TEXT) FROM {table}");
+            let rows: Vec<(Option<String>,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .fetch_all(&t.app.db.read)
+                .await
+                .unwrap();
+            for (v,) in rows.into_iter() {
+                out.push_str(&v.unwrap_or_default());
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Pre-registration hijack: somebody signs up first with your address, their names, employer
+/// and wishes. What you confirm is your own sign-up, with your own consent.
+#[tokio::test]
+async fn a_sign_up_made_by_somebody_else_with_your_address_is_not_adopted() {
+    let t = TestApp::spawn().await;
+    t.post(
+        "/api/v1/members",
+        json!({"email": "ana@example.org", "first_name": "Mallory", "last_name": "Intruder",
+               "language": "de", "employer": "Spyware Inc", "consent": {"privacy_policy": true}}),
+        None,
+    )
+    .await
+    .assert(202);
+    let theirs = t.next_mail_to("ana@example.org").await;
+    assert!(
+        theirs.text.contains("Mallory"),
+        "the mail says whose sign-up it is"
+    );
+    // Within the minute after a confirmation mail, another sign-up sends nothing.
+    t.sign_up("ana@example.org", "Ana", "Silva")
+        .await
+        .assert(202);
+    t.outbox_settled().await;
+    assert_eq!(t.mails_to("ana@example.org").len(), 1);
+    // Later, Ana signs up herself: her sign-up replaces theirs, whose link stops working.
+    sqlx::query("UPDATE mail_cooldowns SET sent_at = 0")
+        .execute(t.app.db.writer())
+        .await
+        .unwrap();
+    t.sign_up("ana@example.org", "Ana", "Silva")
+        .await
+        .assert(202);
+    let mine = t.next_mail_to("ana@example.org").await;
+    t.post(
+        "/api/v1/members/verify",
+        json!({"token": theirs.token(), "consent": {"privacy_policy": true, "newsletter": true}}),
+        None,
+    )
+    .await
+    .assert_problem(410);
+    let ana = t.verify(&mine.token(), false).await;
+    let me = t.me(&ana).await;
+    assert_eq!(
+        (
+            me["first_name"].as_str(),
+            me["last_name"].as_str(),
+            me["language"].as_str()
+        ),
+        (Some("Ana"), Some("Silva"), Some("en"))
+    );
+    assert!(me["employer"].is_null(), "{me}");
+    assert_eq!(t.count("SELECT COUNT(*) FROM accounts").await, 1);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM subscriptions").await,
+        0,
+        "no newsletter Ana did not ask for"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM member_search WHERE term IN ('mallory', 'intruder')")
+            .await,
+        0
+    );
+}
+
+/// Somebody signed up with the partner's address but never confirmed; the partner accepts an
+/// invitation instead: their account starts from the invitation, not from that sign-up.
+#[tokio::test]
+async fn an_invitation_accepted_for_an_unconfirmed_address_starts_afresh() {
+    let t = TestApp::spawn().await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    t.post(
+        "/api/v1/members",
+        json!({"email": "raj@example.org", "first_name": "Mallory", "last_name": "Intruder",
+               "language": "de", "employer": "Spyware Inc", "consent": {"privacy_policy": true}}),
+        None,
+    )
+    .await
+    .assert(202);
+    t.next_mail_to("raj@example.org").await;
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    let me = t.me(&raj).await;
+    assert_eq!(me["first_name"], "Raj");
+    assert!(me["employer"].is_null(), "{me}");
+    assert_eq!(me["relation"], "partner");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM people WHERE first_name = 'Mallory'")
+            .await,
+        0
+    );
+}
