@@ -30,7 +30,7 @@ pub fn all() -> Vec<JobSpec> {
         JobSpec {
             name: "purge-expired-tokens",
             schedule: "0 17 * * * *",
-            about: "delete expired and used sign-in links, sessions and old rate-limit counters",
+            about: "delete expired and used sign-in links, sessions, old rate-limit counters and mail cooldowns",
             run: |app| Box::pin(purge_expired_tokens(app)),
         },
         JobSpec {
@@ -180,7 +180,12 @@ async fn purge_expired_tokens(app: App) -> anyhow::Result<String> {
         .bind(now)
         .execute(tx.conn())
         .await?
-        .rows_affected();
+        .rows_affected()
+        + sqlx::query("DELETE FROM mail_cooldowns WHERE sent_at < $1 - 86400000")
+            .bind(now)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
     crate::audit::record(
         &mut tx,
         "system",
