@@ -426,6 +426,22 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
         ),
         ("GET", "/api/v1/alumni", Signed, false, json!(null)),
         ("GET", "/api/v1/stats", Staff, false, json!(null)),
+        ("GET", "/api/v1/admin/tokens", Admin, false, json!(null)),
+        (
+            "POST",
+            "/api/v1/admin/tokens",
+            Admin,
+            false,
+            json!({"email": "staff@expatcentre.test", "name": "matrix"}),
+        ),
+        // A spare token: the one allowed caller (Admin) revokes it.
+        (
+            "DELETE",
+            "/api/v1/admin/tokens/{spare_token}",
+            Admin,
+            false,
+            json!(null),
+        ),
     ]
 }
 
@@ -530,6 +546,15 @@ async fn every_route_admits_exactly_its_callers() {
         .unwrap()
         .to_owned();
 
+    let spare_token = limburgers_worldwide::cli::create_token(
+        &t.app,
+        "staff@expatcentre.test",
+        &limburgers_worldwide::cli::TokenOptions::default(),
+    )
+    .await
+    .unwrap()
+    .id;
+
     let tokens: HashMap<&str, Option<String>> = HashMap::from([
         ("Anonymous", None),
         ("Member", Some(member.clone())),
@@ -549,6 +574,7 @@ async fn every_route_admits_exactly_its_callers() {
         ("mentor", mentor),
         ("mentee", mentee),
         ("match", the_match.clone()),
+        ("spare_token", spare_token),
     ]);
 
     // The table covers the spec exactly.

@@ -19,3 +19,4 @@ mod operations;
 mod privacy;
 mod smtp;
 mod stats;
+mod tokens;
