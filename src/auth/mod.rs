@@ -201,6 +201,37 @@ impl Caller {
             Err(Error::Forbidden("only an admin may do this".into()))
         }
     }
+
+    /// The one rule for acting on someone else's account (profile, departure, erasure): admins
+    /// may change anyone; staff may change members' accounts, and their own, but not another
+    /// staff member's or an admin's (privileged accounts are administered by admins); members
+    /// change only their own. Handlers check `require_staff` or `require_admin` for the route
+    /// first, then this for every account the action changes.
+    pub fn may_change(&self, account_id: &str, role: Role) -> bool {
+        account_id == self.account_id
+            || match self.role {
+                Role::Admin => true,
+                Role::Staff => role == Role::Member,
+                Role::Member => false,
+            }
+    }
+
+    /// [`Caller::may_change`] for a stored account, as `Forbidden` when it may not.
+    pub fn require_may_change(&self, account_id: &str, stored_role: &str) -> Result<()> {
+        let role: Role = stored_role.parse().map_err(|e| {
+            Error::Internal(anyhow::anyhow!(
+                "stored role of {account_id} is invalid: {e}"
+            ))
+        })?;
+        if self.may_change(account_id, role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "staff may change members' accounts only; a staff or admin account is changed by an admin"
+                    .into(),
+            ))
+        }
+    }
 }
 
 /// A bearer token's member, in one query (it is on every signed-in request's path). An API
@@ -408,6 +439,60 @@ pub async fn sign_out(app: &App, caller: &Caller) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caller(role: Role) -> Caller {
+        Caller {
+            account_id: "me".into(),
+            household_id: "h".into(),
+            role,
+            status: AccountStatus::Active,
+            language: Language::En,
+            token_hash: String::new(),
+            api_token_id: None,
+            member: crate::members::MemberRow {
+                id: "me".into(),
+                email: None,
+                first_name: None,
+                last_name: None,
+                language: "en".into(),
+                role: role.as_str().into(),
+                status: "active".into(),
+                phase: None,
+                country_of_origin: None,
+                municipality: None,
+                employer: None,
+                directory_visible: 0,
+                household_id: "h".into(),
+                relation: "primary".into(),
+                created_at: 0,
+                verified_at: None,
+            },
+        }
+    }
+
+    #[test]
+    fn admins_change_anyone_staff_members_and_themselves() {
+        use Role::*;
+        for (by, target, allowed) in [
+            (Admin, Admin, true),
+            (Admin, Staff, true),
+            (Admin, Member, true),
+            (Staff, Admin, false),
+            (Staff, Staff, false),
+            (Staff, Member, true),
+            (Member, Member, false),
+        ] {
+            assert_eq!(
+                caller(by).may_change("other", target),
+                allowed,
+                "{by:?} on {target:?}"
+            );
+        }
+        assert!(caller(Staff).may_change("me", Staff), "one's own account");
+        assert!(caller(Staff).require_may_change("other", "admin").is_err());
+        assert!(caller(Staff).require_may_change("other", "member").is_ok());
+        assert!(caller(Admin).require_may_change("other", "king").is_err());
+    }
 
     #[test]
     fn secrets_are_long_random_and_hashed() {
