@@ -177,8 +177,6 @@ pub struct Caller {
     pub language: Language,
     /// Hash of the presented token, so sign-out can revoke exactly this one.
     pub token_hash: String,
-    /// The public id of the presented token when it is an API token (None: a session).
-    pub api_token_id: Option<String>,
     /// The caller's member record, read with the token (one query instead of two per request).
     pub member: crate::members::MemberRow,
 }
@@ -238,7 +236,7 @@ impl Caller {
 /// token works only while its account is staff or admin: demoting an account disarms its tokens.
 static CALLER_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT {}, t.kind AS token_kind, t.id AS token_id, t.last_used_at AS token_last_used_at \
+        "SELECT {}, t.kind AS token_kind, t.last_used_at AS token_last_used_at \
          FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
          JOIN people p ON p.id = a.person_id \
          WHERE t.hash = $1 AND t.kind IN ('session', 'api') AND t.used_at IS NULL \
@@ -253,7 +251,6 @@ struct CallerRow {
     #[sqlx(flatten)]
     member: crate::members::MemberRow,
     token_kind: String,
-    token_id: Option<String>,
     token_last_used_at: Option<i64>,
 }
 
@@ -266,14 +263,10 @@ pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller
         .fetch_optional(&app.db.read)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    let api_token_id = if row.token_kind == TokenKind::Api.as_str() {
-        if tokens::needs_touch(row.token_last_used_at, now) {
-            tokens::touch_in_background(app, hash.clone(), now);
-        }
-        row.token_id
-    } else {
-        None
-    };
+    if row.token_kind == TokenKind::Api.as_str() && tokens::needs_touch(row.token_last_used_at, now)
+    {
+        tokens::touch_in_background(app, hash.clone(), now);
+    }
     let m = row.member;
     let parse = |what: &str, e| Error::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"));
     Ok(Some(Caller {
@@ -283,7 +276,6 @@ pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller
         status: m.status.parse().map_err(|e| parse("status", e))?,
         language: m.language.parse().map_err(|e| parse("language", e))?,
         token_hash: hash,
-        api_token_id,
         member: m,
     }))
 }
@@ -448,7 +440,6 @@ mod tests {
             status: AccountStatus::Active,
             language: Language::En,
             token_hash: String::new(),
-            api_token_id: None,
             member: crate::members::MemberRow {
                 id: "me".into(),
                 email: None,
