@@ -549,6 +549,28 @@ fn departure_from(f: &mut Fields, b: &DepartureInput) -> Option<Departure> {
     })
 }
 
+/// The accounts (id, role) a departure recorded for `member` changes, as [`record_departure`]
+/// chooses them: the member and, when the household leaves together, its other residents.
+async fn departing(
+    app: &App,
+    member: &MemberRow,
+    household: bool,
+) -> Result<Vec<(String, String)>> {
+    let mut who = vec![(member.id.clone(), member.role.clone())];
+    if household {
+        let others: Vec<(String, String)> = sqlx::query_as(
+            "SELECT p.id, a.role FROM people p JOIN accounts a ON a.person_id = p.id \
+             WHERE p.household_id = $1 AND p.id <> $2 AND a.status = 'active'",
+        )
+        .bind(&member.household_id)
+        .bind(&member.id)
+        .fetch_all(&app.db.read)
+        .await?;
+        who.extend(others);
+    }
+    Ok(who)
+}
+
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Alumni")]
 impl AlumniApi {
     /// Record my departure
@@ -575,6 +597,9 @@ impl AlumniApi {
     }
 
     /// Record a member's departure (staff)
+    ///
+    /// Staff record members' departures; that of a staff or admin account (also one in the
+    /// household when it leaves together) is recorded by an admin (403).
     #[oai(path = "/members/:id/departure", method = "post")]
     async fn departure_for(
         &self,
@@ -588,6 +613,9 @@ impl AlumniApi {
         f.finish()?;
         let d = crate::checked!(d);
         let member = members::get(&self.app, &id.0.to_string()).await?;
+        for (account_id, role) in departing(&self.app, &member, d.household).await? {
+            auth.0.require_may_change(&account_id, &role)?;
+        }
         let leaving_on = d.leaving_on;
         let who = record_departure(&self.app, &auth.0.account_id, &member, d).await?;
         Ok(Json(DepartureRecorded {

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use crate::alumni::AlumniApi;
-use crate::auth::api::AuthApi;
+use crate::auth::api::{AdminTokensApi, AuthApi};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{problem_from_poem, problem_response};
@@ -83,6 +83,8 @@ pub enum ApiTags {
     Alumni,
     /// Figures for funders
     Stats,
+    /// Administration: staff API tokens
+    Admin,
 }
 
 /// Every API of the service, one per domain module.
@@ -95,6 +97,7 @@ pub type Apis = (
     MentoringApi,
     AlumniApi,
     StatsApi,
+    AdminTokensApi,
 );
 
 pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
@@ -108,6 +111,7 @@ pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
             MentoringApi { app: app.clone() },
             AlumniApi { app: app.clone() },
             StatsApi { app: app.clone() },
+            AdminTokensApi { app: app.clone() },
         ),
         "Limburgers Worldwide",
         env!("CARGO_PKG_VERSION"),

@@ -3,6 +3,7 @@
 //! into a [`Caller`] and is the one place that decides whether a request is signed in.
 
 pub mod api;
+pub mod tokens;
 
 use base64::Engine as _;
 use poem::Request;
@@ -67,27 +68,57 @@ pub fn hash_secret(secret: &str) -> String {
     hex
 }
 
+/// A token just written: its public id, the secret (never stored) and its times.
+struct NewToken {
+    id: String,
+    secret: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+}
+
+/// Writes a new token of `kind` for `account_id`, valid for `valid_ms` (None: until revoked).
+async fn insert(
+    tx: &mut Tx,
+    account_id: &str,
+    kind: TokenKind,
+    valid_ms: Option<i64>,
+    name: Option<&str>,
+) -> Result<NewToken> {
+    let (secret, hash) = new_secret();
+    let id = crate::db::new_id();
+    let now = now_ms();
+    let expires_at = valid_ms.map(|v| now + v);
+    sqlx::query(
+        "INSERT INTO tokens (hash, id, account_id, kind, name, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&hash)
+    .bind(&id)
+    .bind(account_id)
+    .bind(kind.as_str())
+    .bind(name)
+    .bind(now)
+    .bind(expires_at)
+    .execute(tx.conn())
+    .await?;
+    Ok(NewToken {
+        id,
+        secret,
+        created_at: now,
+        expires_at,
+    })
+}
+
 /// Issues a token of `kind` for `account_id`, valid for `valid_ms` (None: until revoked).
+/// API tokens are issued by [`tokens::issue_in`], which checks who may hold one.
 pub async fn issue(
     tx: &mut Tx,
     account_id: &str,
     kind: TokenKind,
     valid_ms: Option<i64>,
 ) -> Result<(String, Option<i64>)> {
-    let (secret, hash) = new_secret();
-    let now = now_ms();
-    let expires_at = valid_ms.map(|v| now + v);
-    sqlx::query(
-        "INSERT INTO tokens (hash, account_id, kind, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(&hash)
-    .bind(account_id)
-    .bind(kind.as_str())
-    .bind(now)
-    .bind(expires_at)
-    .execute(tx.conn())
-    .await?;
-    Ok((secret, expires_at))
+    let t = insert(tx, account_id, kind, valid_ms, None).await?;
+    Ok((t.secret, t.expires_at))
 }
 
 /// Uses a single-use token: answers its account, or `Gone` when unknown, used or expired.
@@ -168,28 +199,75 @@ impl Caller {
             Err(Error::Forbidden("only an admin may do this".into()))
         }
     }
+
+    /// The one rule for acting on someone else's account (profile, departure, erasure): admins
+    /// may change anyone; staff may change members' accounts, and their own, but not another
+    /// staff member's or an admin's (privileged accounts are administered by admins); members
+    /// change only their own. Handlers check `require_staff` or `require_admin` for the route
+    /// first, then this for every account the action changes.
+    pub fn may_change(&self, account_id: &str, role: Role) -> bool {
+        account_id == self.account_id
+            || match self.role {
+                Role::Admin => true,
+                Role::Staff => role == Role::Member,
+                Role::Member => false,
+            }
+    }
+
+    /// [`Caller::may_change`] for a stored account, as `Forbidden` when it may not.
+    pub fn require_may_change(&self, account_id: &str, stored_role: &str) -> Result<()> {
+        let role: Role = stored_role.parse().map_err(|e| {
+            Error::Internal(anyhow::anyhow!(
+                "stored role of {account_id} is invalid: {e}"
+            ))
+        })?;
+        if self.may_change(account_id, role) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden(
+                "staff may change members' accounts only; a staff or admin account is changed by an admin"
+                    .into(),
+            ))
+        }
+    }
 }
 
-/// A bearer token's member, in one query (it is on every signed-in request's path).
+/// A bearer token's member, in one query (it is on every signed-in request's path). An API
+/// token works only while its account is staff or admin: demoting an account disarms its tokens.
 static CALLER_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     format!(
-        "SELECT {} FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
+        "SELECT {}, t.kind AS token_kind, t.last_used_at AS token_last_used_at \
+         FROM tokens t JOIN accounts a ON a.person_id = t.account_id \
          JOIN people p ON p.id = a.person_id \
          WHERE t.hash = $1 AND t.kind IN ('session', 'api') AND t.used_at IS NULL \
-         AND (t.expires_at IS NULL OR t.expires_at > $2) AND a.status IN ('active', 'alumni')",
+         AND (t.expires_at IS NULL OR t.expires_at > $2) AND a.status IN ('active', 'alumni') \
+         AND (t.kind = 'session' OR a.role IN ('staff', 'admin'))",
         crate::members::MEMBER_COLUMNS
     )
 });
 
+#[derive(sqlx::FromRow)]
+struct CallerRow {
+    #[sqlx(flatten)]
+    member: crate::members::MemberRow,
+    token_kind: String,
+    token_last_used_at: Option<i64>,
+}
+
 pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller>> {
     let hash = hash_secret(secret);
-    let row: Option<crate::members::MemberRow> =
-        sqlx::query_as(sqlx::AssertSqlSafe(CALLER_SQL.as_str()))
-            .bind(&hash)
-            .bind(now_ms())
-            .fetch_optional(&app.db.read)
-            .await?;
-    let Some(m) = row else { return Ok(None) };
+    let now = now_ms();
+    let row: Option<CallerRow> = sqlx::query_as(sqlx::AssertSqlSafe(CALLER_SQL.as_str()))
+        .bind(&hash)
+        .bind(now)
+        .fetch_optional(&app.db.read)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    if row.token_kind == TokenKind::Api.as_str() && tokens::needs_touch(row.token_last_used_at, now)
+    {
+        tokens::touch_in_background(app, hash.clone(), now);
+    }
+    let m = row.member;
     let parse = |what: &str, e| Error::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"));
     Ok(Some(Caller {
         account_id: m.id.clone(),
@@ -203,7 +281,8 @@ pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller
 }
 
 /// A signed-in member, staff member or admin (`Authorization: Bearer <token>`): a session token
-/// from sign-in, or an API token from `limburgers-worldwide admin create`.
+/// from sign-in, or a staff API token (`limburgers-worldwide admin create`, `admin tokens create`
+/// or `POST /api/v1/admin/tokens`).
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", checker = "check_bearer")]
 pub struct Auth(pub Caller);
@@ -335,13 +414,28 @@ pub async fn sign_in(app: &App, secret: &str) -> Result<(String, i64)> {
     Ok(session)
 }
 
-/// Ends the session the caller presented.
+/// Revokes the credential the caller presented, whatever it is: a session ends, an API token
+/// stops working (and that is audited, like every API token revoked).
 pub async fn sign_out(app: &App, caller: &Caller) -> Result<()> {
     let mut tx = app.db.begin().await?;
-    sqlx::query("DELETE FROM tokens WHERE hash = $1 AND kind = 'session'")
-        .bind(&caller.token_hash)
-        .execute(tx.conn())
+    let gone: Option<(String, Option<String>)> = sqlx::query_as(
+        "DELETE FROM tokens WHERE hash = $1 AND kind IN ('session', 'api') RETURNING kind, id",
+    )
+    .bind(&caller.token_hash)
+    .fetch_optional(tx.conn())
+    .await?;
+    if let Some((kind, id)) = gone
+        && kind == TokenKind::Api.as_str()
+    {
+        audit::record(
+            &mut tx,
+            &caller.account_id,
+            "auth.api_token_revoked",
+            id.as_deref(),
+            Some(json!({"account_id": caller.account_id, "via": "sign_out"})),
+        )
         .await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -349,6 +443,59 @@ pub async fn sign_out(app: &App, caller: &Caller) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn caller(role: Role) -> Caller {
+        Caller {
+            account_id: "me".into(),
+            household_id: "h".into(),
+            role,
+            status: AccountStatus::Active,
+            language: Language::En,
+            token_hash: String::new(),
+            member: crate::members::MemberRow {
+                id: "me".into(),
+                email: None,
+                first_name: None,
+                last_name: None,
+                language: "en".into(),
+                role: role.as_str().into(),
+                status: "active".into(),
+                phase: None,
+                country_of_origin: None,
+                municipality: None,
+                employer: None,
+                directory_visible: 0,
+                household_id: "h".into(),
+                relation: "primary".into(),
+                created_at: 0,
+                verified_at: None,
+            },
+        }
+    }
+
+    #[test]
+    fn admins_change_anyone_staff_members_and_themselves() {
+        use Role::*;
+        for (by, target, allowed) in [
+            (Admin, Admin, true),
+            (Admin, Staff, true),
+            (Admin, Member, true),
+            (Staff, Admin, false),
+            (Staff, Staff, false),
+            (Staff, Member, true),
+            (Member, Member, false),
+        ] {
+            assert_eq!(
+                caller(by).may_change("other", target),
+                allowed,
+                "{by:?} on {target:?}"
+            );
+        }
+        assert!(caller(Staff).may_change("me", Staff), "one's own account");
+        assert!(caller(Staff).require_may_change("other", "admin").is_err());
+        assert!(caller(Staff).require_may_change("other", "member").is_ok());
+        assert!(caller(Admin).require_may_change("other", "king").is_err());
+    }
 
     #[test]
     fn secrets_are_long_random_and_hashed() {

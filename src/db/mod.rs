@@ -261,6 +261,10 @@ impl Db {
             .run(&self.writer.write)
             .await
             .context("applying database migrations")?;
+        // API tokens issued before migration 0013 get their public ids (no portable SQL for it).
+        crate::auth::tokens::assign_missing_ids(&self.writer.write)
+            .await
+            .context("giving API tokens their ids")?;
         if self.backend == Backend::Postgres {
             compress_mail_with_lz4(&self.writer.write).await;
         }

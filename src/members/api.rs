@@ -442,6 +442,8 @@ impl MembersApi {
     }
 
     /// Change a member (staff; roles by admins only)
+    ///
+    /// Staff change members' accounts; a staff or admin account is changed by an admin (403).
     #[oai(path = "/members/:id", method = "patch")]
     async fn patch_member(
         &self,
@@ -468,8 +470,10 @@ impl MembersApi {
         );
         change.role = b.role;
         f.finish()?;
+        let target = super::get(&self.app, &id.0.to_string()).await?;
+        auth.0.require_may_change(&target.id, &target.role)?;
         Ok(Json(
-            super::update_profile(&self.app, &auth.0.account_id, &id.0.to_string(), change)
+            super::update_profile(&self.app, &auth.0.account_id, &target.id, change)
                 .await?
                 .into(),
         ))
@@ -481,7 +485,9 @@ impl MembersApi {
     #[oai(path = "/members/:id", method = "delete")]
     async fn erase_member(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
         auth.0.require_admin()?;
-        crate::privacy::erase(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
+        let target = super::get(&self.app, &id.0.to_string()).await?;
+        auth.0.require_may_change(&target.id, &target.role)?;
+        crate::privacy::erase(&self.app, &auth.0.account_id, &target.id).await?;
         Ok(NoContent::Done)
     }
 }

@@ -97,6 +97,12 @@ pub const TABLES: &[(&str, &[(&str, Class)])] = &[
             ("created_at", No),
             ("expires_at", No),
             ("used_at", No),
+            // The public id an admin lists and revokes an API token by.
+            ("id", Id),
+            // What uses an API token ("door laptop"), chosen by an admin. Tokens are deleted
+            // with their account.
+            ("name", No),
+            ("last_used_at", No),
         ],
     ),
     (

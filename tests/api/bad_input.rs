@@ -414,6 +414,22 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
             vec![json!({}), json!({"visible": true, "fields": ["shoe_size"]})],
         ),
         (
+            "POST",
+            "/api/v1/admin/tokens",
+            Some(&staff),
+            vec![
+                json!({}),
+                json!({"name": "x"}),
+                json!({"email": "staff@expatcentre.test"}),
+                json!({"email": "ana@example.org", "name": "x"}),
+                json!({"email": "staff@expatcentre.test", "account_id": ana_id, "name": "x"}),
+                json!({"account_id": "nope", "name": "x"}),
+                json!({"email": "staff@expatcentre.test", "name": long}),
+                json!({"email": "staff@expatcentre.test", "name": "x", "expires_in_days": 0}),
+                json!({"email": "staff@expatcentre.test", "name": "x", "expires_in_days": "soon"}),
+            ],
+        ),
+        (
             "PATCH",
             &member,
             Some(&staff),

@@ -20,3 +20,4 @@ mod operations;
 mod privacy;
 mod smtp;
 mod stats;
+mod tokens;

@@ -194,7 +194,12 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         .assert(200);
 
     // Ana's household leaves for Canada and becomes alumni.
-    let today = chrono::Utc::now().date_naive().to_string();
+    // Periods are local dates in the centre's zone (TIMEZONE, Europe/Brussels by default): an hour
+    // before UTC midnight it is already tomorrow there.
+    let local_today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Brussels)
+        .date_naive();
+    let today = local_today.to_string();
     t.post(
         "/api/v1/me/departure",
         json!({"leaving_on": today, "destination_country": "ca", "destination_city": "Toronto", "keep_in_touch": true}),
@@ -292,7 +297,7 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
 
     // The figures agree with counting the rows, for a period holding everything and for one
     // that starts after the moved rows.
-    let from = (chrono::Utc::now().date_naive() - chrono::Duration::days(30)).to_string();
+    let from = (local_today - chrono::Duration::days(30)).to_string();
     let s: Value = t
         .get(
             &format!("/api/v1/stats?from={from}&to={today}"),
@@ -331,7 +336,7 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     assert_eq!(count(&s["members"]["by_phase"], "living_in"), 1);
     assert_eq!(count(&s["members"]["by_phase"], "leaving"), 2);
 
-    let from = (chrono::Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
+    let from = (local_today - chrono::Duration::days(3)).to_string();
     let s: Value = t
         .get(
             &format!("/api/v1/stats?from={from}&to={today}"),
