@@ -29,7 +29,7 @@ use crate::stats::StatsApi;
 use crate::values::EmailAddress;
 
 /// Request bodies above this are answered 413.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub const MAX_BODY: usize = crate::edge::MAX_BODY;
 
 /// Everything a request handler or job needs; cheap to clone.
 #[derive(Clone)]
@@ -123,7 +123,11 @@ pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
 /// The whole HTTP application.
 pub fn routes(app: &App) -> impl Endpoint + 'static {
     let api = api_service(app);
-    let allow = Arc::new(AllowTable::from_spec(&api.spec()));
+    let table = Arc::new(crate::edge::PathTable::new(
+        &api.spec(),
+        &["/calendar/{file}", "/unsubscribe/{key}"],
+    ));
+    let input_table = table.clone();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
@@ -143,11 +147,14 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         )
         .at("/newsletter/confirm", get(crate::pages::newsletter_confirm))
         .data(app.clone())
-        .around(limit_body)
+        .around(move |next, req| {
+            let table = input_table.clone();
+            async move { crate::edge::read_request(next, req, &table).await }
+        })
         .catch_all_error(|e| async move { problem_from_poem(e) })
         .around(move |next, req| {
-            let allow = allow.clone();
-            async move { request_span(next, req, allow).await }
+            let table = table.clone();
+            async move { request_span(next, req, table).await }
         })
 }
 
@@ -172,74 +179,12 @@ async fn ready(app: poem::web::Data<&App>) -> Response {
     }
 }
 
-/// Answers 413 for bodies over [`MAX_BODY`], whether announced by Content-Length or streamed.
-async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let declared = req
-        .headers()
-        .get(poem::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || {
-        poem::Error::from_string(
-            "the request body is larger than 1 MiB",
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-    };
-    match declared {
-        Some(n) if n > MAX_BODY as u64 => return Err(too_large()),
-        Some(_) => {}
-        None => {
-            let body = req.take_body();
-            let bytes = body
-                .into_bytes_limit(MAX_BODY)
-                .await
-                .map_err(|_| too_large())?;
-            req.set_body(bytes);
-        }
-    }
-    next.call(req).await.map(IntoResponse::into_response)
-}
-
-/// A span per request with its id (from `X-Request-Id` or new), echoed in the response.
-/// The methods each API path answers, for the `Allow` header of a 405 (RFC 9110).
-struct AllowTable(Vec<(Vec<String>, Vec<String>)>);
-
-impl AllowTable {
-    fn from_spec(spec: &str) -> Self {
-        let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
-        let mut rows = Vec::new();
-        if let Some(paths) = spec["paths"].as_object() {
-            for (path, ops) in paths {
-                let segments = path.split('/').map(str::to_owned).collect();
-                let methods = ops
-                    .as_object()
-                    .map(|o| o.keys().map(|m| m.to_uppercase()).collect())
-                    .unwrap_or_default();
-                rows.push((segments, methods));
-            }
-        }
-        AllowTable(rows)
-    }
-
-    fn allowed(&self, path: &str) -> Option<String> {
-        let parts: Vec<&str> = path.split('/').collect();
-        self.0
-            .iter()
-            .find(|(pattern, _)| {
-                pattern.len() == parts.len()
-                    && pattern
-                        .iter()
-                        .zip(&parts)
-                        .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
-            })
-            .map(|(_, methods)| methods.join(", "))
-    }
-}
-
+/// A span per request with its id (from `X-Request-Id` or new), echoed in the response; a 405
+/// gets the `Allow` header the path's methods make.
 async fn request_span<E: Endpoint>(
     next: E,
     req: Request,
-    allow: Arc<AllowTable>,
+    table: Arc<crate::edge::PathTable>,
 ) -> poem::Result<Response> {
     let id = req
         .headers()
@@ -261,7 +206,7 @@ async fn request_span<E: Endpoint>(
             resp.headers_mut().insert("x-request-id", v);
         }
         if resp.status() == StatusCode::METHOD_NOT_ALLOWED
-            && let Some(methods) = allow.allowed(&path)
+            && let Some(methods) = table.allowed(&path)
             && let Ok(v) = methods.parse()
         {
             resp.headers_mut().insert(poem::http::header::ALLOW, v);
