@@ -45,6 +45,8 @@ pub struct App {
     pub versions: crate::cache::VersionReader,
     /// Set on SIGTERM: `/ready` answers 503 while the server drains (see [`DRAIN`]).
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// The server's open connections (per-client cap, header timeout: `edge::conn`).
+    pub connections: Arc<crate::edge::conn::Connections>,
 }
 
 impl App {
@@ -62,6 +64,7 @@ impl App {
             event_pages: Arc::default(),
             versions: Default::default(),
             draining: Arc::default(),
+            connections: Arc::default(),
         })
     }
 }
@@ -128,6 +131,8 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         &["/calendar/{file}", "/unsubscribe/{key}"],
     ));
     let input_table = table.clone();
+    let body_timeout = app.config.http_body_timeout;
+    let connections = app.connections.clone();
     let spec = api.spec_endpoint();
     let docs = api.swagger_ui();
     Route::new()
@@ -149,12 +154,21 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .data(app.clone())
         .around(move |next, req| {
             let table = input_table.clone();
-            async move { crate::edge::read_request(next, req, &table).await }
+            async move { crate::edge::read_request(next, req, &table, body_timeout).await }
         })
         .catch_all_error(|e| async move { problem_from_poem(e) })
         .around(move |next, req| {
             let table = table.clone();
             async move { request_span(next, req, table).await }
+        })
+        .around(move |next, req| {
+            // Outermost: the connection has a request in flight until its answer is made.
+            let busy = connections.busy(req.remote_addr());
+            async move {
+                let resp = next.call(req).await;
+                drop(busy);
+                resp
+            }
         })
 }
 
@@ -265,6 +279,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 const DRAIN: Duration = Duration::from_millis(500);
 
 /// Serves on `acceptor` until `stop` resolves; in-flight requests and the mail in hand finish.
+/// Connections are capped per client and time out as `edge::conn` says.
 pub async fn run(
     app: App,
     acceptor: impl Acceptor + 'static,
@@ -276,6 +291,14 @@ pub async fn run(
     let sender = crate::newsletter::sender::Sender::new(app.clone())?;
     let sender = tokio::spawn(sender.run(stop_rx.clone()));
     let scheduler = crate::jobs::start(app.clone()).await?;
+    let acceptor = crate::edge::conn::Guarded::new(
+        acceptor,
+        app.connections.clone(),
+        crate::edge::conn::Limits {
+            header_timeout: app.config.http_header_timeout,
+            max_per_client: app.config.max_connections_per_client,
+        },
+    );
     let result = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(&app), stop, Some(Duration::from_secs(30)))
         .await;

@@ -8,10 +8,14 @@
 //!   unreadable path or bytes that are not UTF-8, 422 for a NUL in a query value or body field.
 //!   Headers need no check of ours: the HTTP parser refuses control characters in them, and the
 //!   few we read are parsed with `to_str`, which refuses bytes that are not visible ASCII.
-//! - Every body is read in full here, at most [`MAX_BODY`] bytes (413 above); handlers read it
-//!   from memory.
+//! - Every body is read in full here, at most [`MAX_BODY`] bytes (413 above) and within the body
+//!   read timeout (408, and the connection is closed); handlers read it from memory.
+//! - Connections: a cap per client address and the header read timeout, in [`conn`].
+
+pub mod conn;
 
 use std::borrow::Cow;
+use std::time::Duration;
 
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, IntoResponse, Request, Response};
@@ -281,11 +285,13 @@ pub fn check_body(body: &[u8]) -> Option<Response> {
 }
 
 /// Reads and checks a request's address and body before anything else sees it: bodies over
-/// [`MAX_BODY`] are answered 413, whether announced by Content-Length or streamed.
+/// [`MAX_BODY`] are answered 413 (whether announced by Content-Length or streamed), a body that
+/// has not arrived whole within `body_timeout` 408, and its connection is closed.
 pub async fn read_request<E: Endpoint>(
     next: E,
     mut req: Request,
     table: &PathTable,
+    body_timeout: Duration,
 ) -> poem::Result<Response> {
     if let Some(refused) = check_address(&req, table) {
         return Ok(refused);
@@ -306,15 +312,29 @@ pub async fn read_request<E: Endpoint>(
         return Ok(too_large());
     }
     if declared != Some(0) {
-        let bytes = match req.take_body().into_bytes_limit(MAX_BODY).await {
-            Ok(bytes) => bytes,
-            Err(poem::error::ReadBodyError::PayloadTooLarge) => return Ok(too_large()),
-            Err(e) => {
+        let read = req.take_body().into_bytes_limit(MAX_BODY);
+        let bytes = match tokio::time::timeout(body_timeout, read).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(poem::error::ReadBodyError::PayloadTooLarge)) => return Ok(too_large()),
+            Ok(Err(e)) => {
                 return Ok(problem(
                     StatusCode::BAD_REQUEST,
                     &format!("the request body could not be read: {e}"),
                     vec![],
                 ));
+            }
+            Err(_) => {
+                let mut resp = problem(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "the request body did not arrive in time",
+                    vec![],
+                );
+                // The rest of the body may still come: the connection cannot carry another request.
+                resp.headers_mut().insert(
+                    header::CONNECTION,
+                    header::HeaderValue::from_static("close"),
+                );
+                return Ok(resp);
             }
         };
         if let Some(refused) = check_body(&bytes) {
