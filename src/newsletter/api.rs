@@ -170,6 +170,8 @@ fn localized(
             f.add(&name, "languages are en, nl, de and fr");
             continue;
         }
+        // Line breaks as LF: a bare CR in a mail body breaks strict readers.
+        let text = crate::values::normalize_line_breaks(text);
         let t = text.trim();
         if t.is_empty() || t.chars().count() > max {
             f.add(&name, format!("must be 1 to {max} characters"));
@@ -177,7 +179,7 @@ fn localized(
             f.add(&name, "must be one line");
         } else if t
             .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
         {
             f.add(&name, "must not contain control characters");
         } else {

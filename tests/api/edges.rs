@@ -135,3 +135,185 @@ async fn event_times_lie_between_2000_and_2099() {
     assert_eq!(stored["starts_at"], "2000-01-01T00:00:00");
     assert_eq!(stored["revision"], 1, "a refused change stores nothing");
 }
+
+/// Line-level well-formedness of an iCalendar text (RFC 5545 §3.1): every line ends in CRLF,
+/// no CR or LF stands alone, every BEGIN has its END; and an independent parser reads it whole.
+#[track_caller]
+fn assert_well_formed(ics: &str, events: usize, what: &str) {
+    assert!(ics.ends_with("\r\n"), "{what}: not CRLF-terminated");
+    let b = ics.as_bytes();
+    for (i, c) in b.iter().enumerate() {
+        match c {
+            b'\r' => assert_eq!(b.get(i + 1), Some(&b'\n'), "{what}: bare CR at {i}: {ics}"),
+            b'\n' => assert!(i > 0 && b[i - 1] == b'\r', "{what}: bare LF at {i}: {ics}"),
+            c => assert!(*c >= 0x20 || *c == b'\t', "{what}: control byte {c} at {i}"),
+        }
+    }
+    for kind in ["VCALENDAR", "VEVENT", "VTIMEZONE"] {
+        let begins = ics
+            .lines()
+            .filter(|l| *l == format!("BEGIN:{kind}"))
+            .count();
+        let ends = ics.lines().filter(|l| *l == format!("END:{kind}")).count();
+        assert_eq!(begins, ends, "{what}: {kind} BEGIN/END");
+    }
+    assert_eq!(
+        ics.matches("\r\nBEGIN:VEVENT\r\n").count(),
+        events,
+        "{what}: {ics}"
+    );
+    let mut parser = ical::IcalParser::new(std::io::BufReader::new(ics.as_bytes()));
+    let cal = parser
+        .next()
+        .expect("a calendar")
+        .expect("a valid calendar");
+    assert_eq!(cal.events.len(), events, "{what}");
+}
+
+/// CR/LF (and other whitespace) in an online meeting URL is refused on creation and change,
+/// where the url crate would have dropped it from what it checked while the raw text was stored
+/// and written into the feeds.
+#[tokio::test]
+async fn an_online_url_with_line_breaks_or_spaces_is_refused() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let e = t.event(&staff, json!({})).await;
+    let id = e["id"].as_str().unwrap();
+    for bad in [
+        "https://meet.example.org/x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Free beer",
+        "https://meet.example.org/x\nX-INJECTED:1",
+        "https://meet.example.org/x\rY",
+        "https://meet.example.org/\tx",
+        "https://meet.example.org/a b",
+    ] {
+        let p = t
+            .post(
+                "/api/v1/events",
+                json!({"title": "T", "starts_at": "2031-01-01T10:00", "ends_at": "2031-01-01T11:00",
+                       "online_url": bad}),
+                Some(&staff),
+            )
+            .await
+            .assert_problem(422);
+        assert_eq!(fields(&p), ["online_url"], "{bad:?}");
+        let p = t
+            .patch(
+                &format!("/api/v1/events/{id}"),
+                json!({"online_url": bad}),
+                Some(&staff),
+            )
+            .await
+            .assert_problem(422);
+        assert_eq!(fields(&p), ["online_url"], "{bad:?}");
+    }
+    assert_eq!(t.count("SELECT COUNT(*) FROM events").await, 1);
+    let ok = t
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            json!({"online_url": " https://meet.example.org/room 1 "}),
+            Some(&staff),
+        )
+        .await;
+    ok.assert(422);
+    let ok = t
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            json!({"online_url": " https://Meet.example.org/räume?x=1 "}),
+            Some(&staff),
+        )
+        .await;
+    ok.assert(200);
+    assert_eq!(
+        ok.json()["online_url"],
+        "https://meet.example.org/r%C3%A4ume?x=1"
+    );
+}
+
+/// Descriptions (and other multi-line text) keep their line breaks as LF: CRLF and a bare CR,
+/// as some browsers and Windows tools send them, are stored as LF.
+#[tokio::test]
+async fn line_breaks_in_descriptions_are_stored_as_lf() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let e = t
+        .event(
+            &staff,
+            json!({"summary": "one\rtwo", "description": "a\r\nb\rc\n\rd"}),
+        )
+        .await;
+    assert_eq!(e["summary"], "one\ntwo");
+    assert_eq!(e["description"], "a\nb\nc\n\nd");
+    let id = e["id"].as_str().unwrap();
+    let patched = t
+        .patch(
+            &format!("/api/v1/events/{id}"),
+            json!({"description": "x\r\ny"}),
+            Some(&staff),
+        )
+        .await;
+    patched.assert(200);
+    assert_eq!(patched.json()["description"], "x\ny");
+    let (stored,): (String,) = sqlx::query_as("SELECT description FROM events WHERE id = $1")
+        .bind(id)
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap();
+    assert_eq!(stored, "x\ny");
+}
+
+/// Whatever the stored text holds (a row written before these checks, or by hand): CR, LF,
+/// CRLF and other control characters in every text column, a broken time zone, the public feed,
+/// the event's own feed and a personal feed stay well-formed, with one VEVENT per event.
+#[tokio::test]
+async fn feeds_stay_well_formed_whatever_is_stored() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let me = t.me(&ana).await;
+    let person = me["id"].as_str().unwrap().to_owned();
+    t.event(&staff, json!({"title": "Plain"})).await;
+    let e = t.event(&staff, json!({"title": "Hostile"})).await;
+    let id = e["id"].as_str().unwrap().to_owned();
+    t.register(&ana, &id, &[&person]).await.assert(201);
+    let address = t
+        .post("/api/v1/me/calendar-token", json!({}), Some(&ana))
+        .await
+        .json()["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let personal = &address[address.find("/calendar/").unwrap()..];
+
+    let evil = "x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Injected\ry\nz\u{7}\u{0}\u{85};,\\";
+    sqlx::query(
+        "UPDATE events SET title = $1, summary = $1, description = $1, venue = $1, address = $1, \
+         online_url = $2, organiser = $1, tags = $3, timezone = $5 WHERE id = $4",
+    )
+    .bind(evil.replace('\u{0}', ""))
+    .bind(
+        "https://meet.example.org/x\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nURL:https://evil.example\r\n",
+    )
+    .bind(serde_json::to_string(&[evil.replace('\u{0}', ""), "a,b;c".into()]).unwrap())
+    .bind(&id)
+    .bind("Europe/Brussels\r\nX-INJECTED:1")
+    .execute(&t.app.db.read)
+    .await
+    .unwrap();
+
+    let public = t.get("/calendar.ics", None).await;
+    public.assert(200);
+    assert_well_formed(&public.body, 2, "public feed");
+    assert!(
+        !public.body.contains("\r\nSUMMARY:Injected"),
+        "{}",
+        public.body
+    );
+    let single = t
+        .get(&format!("/api/v1/events/{id}/calendar.ics"), None)
+        .await;
+    single.assert(200);
+    assert_well_formed(&single.body, 1, "the event's feed");
+    let mine = t.get(personal, None).await;
+    mine.assert(200);
+    assert_well_formed(&mine.body, 1, "personal feed");
+}
