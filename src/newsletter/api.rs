@@ -66,7 +66,8 @@ pub struct FiltersInput {
 }
 
 /// A newsletter issue. `subject` and `body` are keyed by language (`en` required, the fallback);
-/// bodies are Markdown.
+/// bodies are Markdown: links only to http(s) and mailto addresses (others show as text), no
+/// images (their text shows), raw HTML shown as text.
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct NewsletterInput {

@@ -317,3 +317,80 @@ async fn feeds_stay_well_formed_whatever_is_stored() {
     mine.assert(200);
     assert_well_formed(&mine.body, 1, "personal feed");
 }
+
+const HOSTILE_MARKDOWN: &str = "Hello **all**, see [the programme](https://example.org/p) or \
+    [write us](mailto:info@example.org).\n\n\
+    [win](javascript:alert(1)) [file](data:text/html;base64,PHNjcmlwdD4=) [old](vbscript:msgbox)\n\n\
+    ![pixel](https://tracker.example/open.gif)\n\n\
+    <script>alert(2)</script>\n\n<img src=https://tracker.example/x.gif onerror=alert(3)>";
+
+#[track_caller]
+fn assert_safe_newsletter_html(html: &str) {
+    assert!(html.contains("<a href=\"https://example.org/p\""), "{html}");
+    assert!(
+        html.contains("<a href=\"mailto:info@example.org\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;script&gt;alert(2)&lt;/script&gt;"),
+        "{html}"
+    );
+    for word in ["win", "file", "old", "pixel"] {
+        assert!(html.contains(word), "the text of {word} stays: {html}");
+    }
+    let lower = html.to_lowercase();
+    for gone in [
+        "javascript:alert(1)",
+        "data:text/html",
+        "vbscript:",
+        "tracker.example/open.gif",
+        "<script",
+        "<img src=https://tracker",
+    ] {
+        assert!(!lower.contains(gone), "{gone} in {html}");
+    }
+}
+
+/// Staff-written newsletter Markdown: http(s) and mailto links stay, javascript:/data:/vbscript:
+/// links become their text, images are not shown, raw HTML is escaped; in the preview and in a
+/// delivered mail alike.
+#[tokio::test]
+async fn newsletter_markdown_keeps_only_safe_links_and_no_images_or_html() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let reader = t.member("reader@example.org", "Reader", "One").await;
+    let reader_id = t.me(&reader).await["id"].clone();
+    let n = t
+        .post(
+            "/api/v1/newsletters",
+            json!({"subject": {"en": "News"}, "body": {"en": HOSTILE_MARKDOWN}, "segment": "community"}),
+            Some(&staff),
+        )
+        .await;
+    n.assert(201);
+    let id = n.json()["id"].as_str().unwrap().to_owned();
+    let preview = t
+        .post(
+            &format!("/api/v1/newsletters/{id}/preview"),
+            json!({"account_id": reader_id}),
+            Some(&staff),
+        )
+        .await;
+    preview.assert(200);
+    assert_safe_newsletter_html(preview.json()["html"].as_str().unwrap());
+
+    t.post(
+        &format!("/api/v1/newsletters/{id}/send"),
+        json!({}),
+        Some(&staff),
+    )
+    .await
+    .assert(200);
+    let delivered = loop {
+        let m = t.next_mail_to("reader@example.org").await;
+        if m.subject == "News" {
+            break m;
+        }
+    };
+    assert_safe_newsletter_html(&delivered.html);
+}
