@@ -134,11 +134,26 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
     let body_timeout = app.config.http_body_timeout;
     let connections = app.connections.clone();
     let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    // Swagger UI as poem-openapi writes it (everything inline, nothing from a CDN), served with
+    // a policy that allows exactly its inline code by hash; "Try it out" calls this server.
+    let origin = app.config.base_url.origin().ascii_serialization();
+    let docs = crate::edge::headers::Page::new(
+        api.swagger_ui_html(),
+        &[
+            "img-src 'self' data:",
+            &format!("connect-src 'self' {origin}"),
+        ],
+    );
     Route::new()
         .nest("/", api)
         .at("/openapi.json", spec)
-        .nest("/docs", docs)
+        .nest(
+            "/docs",
+            Route::new().at(
+                "/",
+                get(poem::endpoint::make_sync(move |_| docs.response())),
+            ),
+        )
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/verify", get(crate::pages::verify))
@@ -161,6 +176,7 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
             let table = table.clone();
             async move { request_span(next, req, table).await }
         })
+        .around(crate::edge::headers::secure)
         .around(move |next, req| {
             // Outermost: the connection has a request in flight until its answer is made.
             let busy = connections.busy(req.remote_addr());

@@ -174,9 +174,11 @@ static REFUSAL: LazyLock<Vec<u8>> = LazyLock::new(|| {
     .unwrap_or_default();
     let mut out = format!(
         "HTTP/1.1 429 Too Many Requests\r\ncontent-type: {}\r\ncontent-length: {}\r\n\
-         retry-after: 5\r\nconnection: close\r\n\r\n",
+         retry-after: 5\r\nx-content-type-options: nosniff\r\ncontent-security-policy: {}\r\n\
+         connection: close\r\n\r\n",
         crate::error::PROBLEM_JSON,
-        body.len()
+        body.len(),
+        super::headers::DEFAULT_POLICY
     )
     .into_bytes();
     out.extend_from_slice(&body);

@@ -11,8 +11,10 @@
 //! - Every body is read in full here, at most [`MAX_BODY`] bytes (413 above) and within the body
 //!   read timeout (408, and the connection is closed); handlers read it from memory.
 //! - Connections: a cap per client address and the header read timeout, in [`conn`].
+//! - Security headers on every response, a script policy on every page, in [`headers`].
 
 pub mod conn;
+pub mod headers;
 
 use std::borrow::Cow;
 use std::time::Duration;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
-use poem::web::{Data, Html, Path as WebPath};
+use poem::web::{Data, Path as WebPath};
 use poem::{IntoResponse, Response, handler};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -531,7 +531,12 @@ fn unsubscribe_page(app: &App, language: &str, list: &str, key: &str, done: bool
         .render_one(&name, &ctx)
         .or_else(|_| app.templates.render_one("unsubscribe_page/en.html", &ctx))
     {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => {
+            // The template's own style by hash; the form may post only back to this server.
+            let origin = app.config.base_url.origin().ascii_serialization();
+            let form = format!("form-action 'self' {origin}");
+            crate::edge::headers::Page::new(html, &[&form]).response()
+        }
         Err(e) => crate::error::ApiError::from(Error::Internal(e)).into_response(),
     }
 }

@@ -394,3 +394,144 @@ async fn newsletter_markdown_keeps_only_safe_links_and_no_images_or_html() {
     };
     assert_safe_newsletter_html(&delivered.html);
 }
+
+/// The inline scripts and styles of a page (without `src`) as (tag, text), in document order;
+/// an element's text is not searched for others.
+fn inline(html: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    loop {
+        let next = ["<script", "<style"]
+            .into_iter()
+            .filter_map(|open| rest.find(open).map(|at| (at, open)))
+            .min();
+        let Some((at, open)) = next else { break };
+        let tag = &open[1..];
+        let element = &rest[at..];
+        let gt = element.find('>').unwrap();
+        let body = &element[gt + 1..];
+        let end = body.find(&format!("</{tag}>")).unwrap();
+        if !element[..gt].contains("src=") {
+            out.push((
+                if tag == "script" { "script" } else { "style" },
+                body[..end].to_owned(),
+            ));
+        }
+        rest = &body[end..];
+    }
+    out
+}
+
+fn sha256_source(text: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+#[track_caller]
+fn assert_common_headers(r: &crate::helpers::Resp, what: &str) {
+    assert_eq!(
+        r.header("x-content-type-options"),
+        Some("nosniff"),
+        "{what}"
+    );
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{what}");
+    assert_eq!(r.header("x-frame-options"), Some("DENY"), "{what}");
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert!(csp.starts_with("default-src 'none'"), "{what}: {csp}");
+    assert!(!csp.contains("unsafe"), "{what}: {csp}");
+}
+
+/// Every HTML page (the pages links in mail open, the unsubscribe page, Swagger UI) sends a
+/// Content-Security-Policy that allows its own inline scripts and styles by hash and nothing
+/// inline beyond them, no framing, nosniff and no referrer; every other answer, errors included,
+/// the headers too with a policy that allows nothing.
+#[tokio::test]
+async fn every_page_sends_security_headers_and_allows_only_its_own_inline_code() {
+    let t = TestApp::spawn().await;
+    t.member("reader@example.org", "Reader", "One").await;
+    let (key,): (String,) = sqlx::query_as("SELECT unsubscribe_key FROM subscriptions")
+        .fetch_one(&t.app.db.read)
+        .await
+        .unwrap();
+    let unsubscribe = format!("/unsubscribe/{key}");
+    for (method, path) in [
+        ("GET", "/verify?token=abc"),
+        ("GET", "/sign-in"),
+        ("GET", "/sign-in?token=abc"),
+        ("GET", "/invitation?token=abc"),
+        ("GET", "/newsletter/confirm?token=abc"),
+        ("GET", "/docs"),
+        ("GET", "/docs/"),
+        ("GET", unsubscribe.as_str()),
+        ("POST", unsubscribe.as_str()),
+    ] {
+        let what = format!("{method} {path}");
+        let r = t.raw(method, path, "text/plain", vec![], None).await;
+        r.assert(200);
+        assert!(
+            r.header("content-type")
+                .is_some_and(|c| c.starts_with("text/html")),
+            "{what}"
+        );
+        assert_common_headers(&r, &what);
+        let csp = r.header("content-security-policy").unwrap();
+        let directive = |name: &str| {
+            csp.split(';')
+                .map(str::trim)
+                .find(|d| d.starts_with(&format!("{name} ")))
+                .unwrap_or_else(|| panic!("{what}: no {name} in {csp}"))
+                .to_owned()
+        };
+        for (tag, name) in [("script", "script-src"), ("style", "style-src")] {
+            let allowed = directive(name);
+            let found: Vec<String> = inline(&r.body)
+                .into_iter()
+                .filter(|(t, _)| *t == tag)
+                .map(|(_, text)| text)
+                .collect();
+            for code in &found {
+                assert!(
+                    allowed.contains(&sha256_source(code)),
+                    "{what}: an inline {tag} is not allowed by {allowed}"
+                );
+            }
+            let sources = allowed.split(' ').skip(1).count();
+            if found.is_empty() {
+                assert_eq!(allowed, format!("{name} 'none'"), "{what}");
+            } else {
+                assert_eq!(
+                    sources,
+                    found.len(),
+                    "{what}: {allowed} allows more than its code"
+                );
+            }
+        }
+    }
+
+    for (method, path, status) in [
+        ("GET", "/health", 200),
+        ("GET", "/api/v1/events", 200),
+        ("GET", "/calendar.ics", 200),
+        ("GET", "/openapi.json", 200),
+        ("GET", "/nowhere", 404),
+        ("DELETE", "/api/v1/events", 405),
+        ("GET", "/api/v1/me", 401),
+        ("GET", "/unsubscribe/unknown", 404),
+        ("GET", "/api/v1/events?tag=%00", 422),
+    ] {
+        let r = t.raw(method, path, "text/plain", vec![], None).await;
+        assert_eq!(r.status, status, "{method} {path}: {}", r.body);
+        assert_common_headers(&r, &format!("{method} {path}"));
+        assert_eq!(
+            r.header("content-security-policy"),
+            Some("default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
+            "{method} {path}"
+        );
+    }
+}
