@@ -224,7 +224,9 @@ async fn request_span<E: Endpoint>(
         .map(str::to_owned)
         .unwrap_or_else(crate::db::new_id);
     let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
+    // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token.
+    let shown = crate::edge::loggable(req.uri());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %shown);
     async move {
         let started = std::time::Instant::now();
         let result = next.call(req).await;

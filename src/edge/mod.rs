@@ -12,6 +12,8 @@
 //!   read timeout (408, and the connection is closed); handlers read it from memory.
 //! - Connections: a cap per client address and the header read timeout, in [`conn`].
 //! - Security headers on every response, a script policy on every page, in [`headers`].
+//! - A path or URI reaches the log only as [`loggable`] writes it: no secret path segment, no
+//!   query value.
 
 pub mod conn;
 pub mod headers;
@@ -347,9 +349,79 @@ pub async fn read_request<E: Endpoint>(
     next.call(req).await.map(IntoResponse::into_response)
 }
 
+/// Path segments that follow these are secrets: a personal calendar's address, an unsubscribe
+/// key. Anyone who reads them in a log could read the calendar or unsubscribe its owner.
+const SECRET_AFTER: &[&str] = &["calendar", "unsubscribe"];
+
+pub const REDACTED: &str = "[redacted]";
+
+/// A request's address as it may be logged: the secret segment of a personal calendar's address
+/// or an unsubscribe link replaced by `[redacted]` (keeping `.ics`), and every query value too
+/// (tokens, and search words that may name a member): `/verify?token=[redacted]`. The one form
+/// in which a path or URI is logged.
+pub fn loggable(uri: &poem::http::Uri) -> String {
+    let mut out = String::with_capacity(uri.path().len() + 16);
+    let mut secret_next = false;
+    for (i, segment) in uri.path().split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if secret_next && !segment.is_empty() {
+            out.push_str(REDACTED);
+            if segment.ends_with(".ics") {
+                out.push_str(".ics");
+            }
+            secret_next = false;
+        } else {
+            out.push_str(segment);
+            secret_next = i == 1 && SECRET_AFTER.contains(&segment);
+        }
+    }
+    if let Some(query) = uri.query() {
+        out.push('?');
+        for (i, pair) in query.split('&').enumerate() {
+            if i > 0 {
+                out.push('&');
+            }
+            match pair.split_once('=') {
+                Some((key, _)) => {
+                    out.push_str(key);
+                    out.push('=');
+                    out.push_str(REDACTED);
+                }
+                None => out.push_str(pair),
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_in_addresses_are_redacted_for_logs() {
+        let log = |u: &str| loggable(&u.parse().unwrap());
+        assert_eq!(log("/calendar/s3cr3t.ics"), "/calendar/[redacted].ics");
+        assert_eq!(log("/calendar/s3cr3t"), "/calendar/[redacted]");
+        assert_eq!(log("/unsubscribe/k3y"), "/unsubscribe/[redacted]");
+        assert_eq!(log("/unsubscribe/k3y/more"), "/unsubscribe/[redacted]/more");
+        assert_eq!(log("/verify?token=t0k"), "/verify?token=[redacted]");
+        assert_eq!(
+            log("/api/v1/members?q=ana%20pee&limit=5&flag"),
+            "/api/v1/members?q=[redacted]&limit=[redacted]&flag"
+        );
+        assert_eq!(
+            log("/calendar.ics?tag=family"),
+            "/calendar.ics?tag=[redacted]"
+        );
+        assert_eq!(
+            log("/api/v1/events/0190/calendar.ics"),
+            "/api/v1/events/0190/calendar.ics"
+        );
+        assert_eq!(log("/"), "/");
+    }
 
     #[test]
     fn escaped_nul_is_found_and_escaped_backslashes_are_not() {
