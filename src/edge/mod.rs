@@ -2,8 +2,9 @@
 //! handler sees it.
 //!
 //! Invariants (each enforced here, once, for every route):
-//! - No handler sees a path segment, a query key or value, or a string (or key) of a request body
-//!   that contains NUL (U+0000, which PostgreSQL cannot store in text) or is not valid UTF-8.
+//! - No handler sees a path segment, a query key or value, or a body that contains NUL (U+0000,
+//!   which PostgreSQL cannot store in text; in a body raw or as a `\u0000` escape in a JSON
+//!   string or key) or is not valid UTF-8.
 //!   Such a request is answered with a problem+json naming the parameter or field: 400 for an
 //!   unreadable path or bytes that are not UTF-8, 422 for a NUL in a query value or body field.
 //!   Headers need no check of ours: the HTTP parser refuses control characters in them, and the
@@ -267,6 +268,15 @@ pub fn check_body(body: &[u8]) -> Option<Response> {
             vec![field("body", UTF8_MESSAGE)],
         ));
     }
+    // A raw NUL is a syntax error in JSON; in a body of another kind nobody reads it, but it
+    // goes no further either.
+    if body.contains(&0) {
+        return Some(problem(
+            StatusCode::BAD_REQUEST,
+            "the body contains NUL",
+            vec![field("body", NUL_MESSAGE)],
+        ));
+    }
     if !has_escaped_nul(body) {
         return None;
     }
@@ -439,6 +449,17 @@ mod tests {
         assert!(!has_escaped_nul(br#"{"a": "\u0001 \u1000 \n"}"#));
         assert!(!has_escaped_nul(b"\\"));
         assert!(!has_escaped_nul(b""));
+    }
+
+    #[test]
+    fn bodies_with_nul_or_broken_utf8_are_refused() {
+        let status = |b: &[u8]| check_body(b).map(|r| r.status().as_u16());
+        assert_eq!(status(br#"{"a": "b"}"#), None);
+        assert_eq!(status(br#"{"a": "\\u0000"}"#), None);
+        assert_eq!(status(br#"{"a": "\u0000"}"#), Some(422));
+        assert_eq!(status(b"{\"a\": \"\0\"}"), Some(400));
+        assert_eq!(status(b"List-Unsubscribe=One-Click\0"), Some(400));
+        assert_eq!(status(b"{\"a\": \"\xff\"}"), Some(400));
     }
 
     #[test]

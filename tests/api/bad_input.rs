@@ -768,5 +768,16 @@ async fn nul_and_broken_utf8_are_refused_in_every_string_input() {
         let r = t.raw(method, path, "text/plain", vec![], None).await;
         assert_names(&r, status, name, &format!("{method} {path}"));
     }
+    // A body nothing parses as JSON (one-click unsubscribe posts a form) cannot carry NUL either.
+    let r = t
+        .raw(
+            "POST",
+            "/unsubscribe/some-key",
+            "application/x-www-form-urlencoded",
+            b"List-Unsubscribe=One-Click\0".to_vec(),
+            None,
+        )
+        .await;
+    assert_names(&r, 400, "body", "a form body with NUL");
     assert_eq!(footprint(&t).await, before, "bad input wrote something");
 }
