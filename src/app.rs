@@ -28,7 +28,7 @@ use crate::newsletter::api::NewsletterApi;
 use crate::stats::StatsApi;
 
 /// Request bodies above this are answered 413.
-pub const MAX_BODY: usize = 1024 * 1024;
+pub const MAX_BODY: usize = crate::edge::MAX_BODY;
 
 /// Everything a request handler or job needs; cheap to clone.
 #[derive(Clone)]
@@ -44,6 +44,8 @@ pub struct App {
     pub versions: crate::cache::VersionReader,
     /// Set on SIGTERM: `/ready` answers 503 while the server drains (see [`DRAIN`]).
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// The server's open connections (per-client cap, header timeout: `edge::conn`).
+    pub connections: Arc<crate::edge::conn::Connections>,
 }
 
 impl App {
@@ -61,6 +63,7 @@ impl App {
             event_pages: Arc::default(),
             versions: Default::default(),
             draining: Arc::default(),
+            connections: Arc::default(),
         })
     }
 }
@@ -126,13 +129,34 @@ pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
 /// The whole HTTP application.
 pub fn routes(app: &App) -> impl Endpoint + 'static {
     let api = api_service(app);
-    let allow = Arc::new(AllowTable::from_spec(&api.spec()));
+    let table = Arc::new(crate::edge::PathTable::new(
+        &api.spec(),
+        &["/calendar/{file}", "/unsubscribe/{key}"],
+    ));
+    let input_table = table.clone();
+    let body_timeout = app.config.http_body_timeout;
+    let connections = app.connections.clone();
     let spec = api.spec_endpoint();
-    let docs = api.swagger_ui();
+    // Swagger UI as poem-openapi writes it (everything inline, nothing from a CDN), served with
+    // a policy that allows exactly its inline code by hash; "Try it out" calls this server.
+    let origin = app.config.base_url.origin().ascii_serialization();
+    let docs = crate::edge::headers::Page::new(
+        api.swagger_ui_html(),
+        &[
+            "img-src 'self' data:",
+            &format!("connect-src 'self' {origin}"),
+        ],
+    );
     Route::new()
         .nest("/", api)
         .at("/openapi.json", spec)
-        .nest("/docs", docs)
+        .nest(
+            "/docs",
+            Route::new().at(
+                "/",
+                get(poem::endpoint::make_sync(move |_| docs.response())),
+            ),
+        )
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/verify", get(crate::pages::verify))
@@ -146,11 +170,24 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         )
         .at("/newsletter/confirm", get(crate::pages::newsletter_confirm))
         .data(app.clone())
-        .around(limit_body)
+        .around(move |next, req| {
+            let table = input_table.clone();
+            async move { crate::edge::read_request(next, req, &table, body_timeout).await }
+        })
         .catch_all_error(|e| async move { problem_from_poem(e) })
         .around(move |next, req| {
-            let allow = allow.clone();
-            async move { request_span(next, req, allow).await }
+            let table = table.clone();
+            async move { request_span(next, req, table).await }
+        })
+        .around(crate::edge::headers::secure)
+        .around(move |next, req| {
+            // Outermost: the connection has a request in flight until its answer is made.
+            let busy = connections.busy(req.remote_addr());
+            async move {
+                let resp = next.call(req).await;
+                drop(busy);
+                resp
+            }
         })
 }
 
@@ -175,74 +212,12 @@ async fn ready(app: poem::web::Data<&App>) -> Response {
     }
 }
 
-/// Answers 413 for bodies over [`MAX_BODY`], whether announced by Content-Length or streamed.
-async fn limit_body<E: Endpoint>(next: E, mut req: Request) -> poem::Result<Response> {
-    let declared = req
-        .headers()
-        .get(poem::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let too_large = || {
-        poem::Error::from_string(
-            "the request body is larger than 1 MiB",
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-    };
-    match declared {
-        Some(n) if n > MAX_BODY as u64 => return Err(too_large()),
-        Some(_) => {}
-        None => {
-            let body = req.take_body();
-            let bytes = body
-                .into_bytes_limit(MAX_BODY)
-                .await
-                .map_err(|_| too_large())?;
-            req.set_body(bytes);
-        }
-    }
-    next.call(req).await.map(IntoResponse::into_response)
-}
-
-/// A span per request with its id (from `X-Request-Id` or new), echoed in the response.
-/// The methods each API path answers, for the `Allow` header of a 405 (RFC 9110).
-struct AllowTable(Vec<(Vec<String>, Vec<String>)>);
-
-impl AllowTable {
-    fn from_spec(spec: &str) -> Self {
-        let spec: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
-        let mut rows = Vec::new();
-        if let Some(paths) = spec["paths"].as_object() {
-            for (path, ops) in paths {
-                let segments = path.split('/').map(str::to_owned).collect();
-                let methods = ops
-                    .as_object()
-                    .map(|o| o.keys().map(|m| m.to_uppercase()).collect())
-                    .unwrap_or_default();
-                rows.push((segments, methods));
-            }
-        }
-        AllowTable(rows)
-    }
-
-    fn allowed(&self, path: &str) -> Option<String> {
-        let parts: Vec<&str> = path.split('/').collect();
-        self.0
-            .iter()
-            .find(|(pattern, _)| {
-                pattern.len() == parts.len()
-                    && pattern
-                        .iter()
-                        .zip(&parts)
-                        .all(|(p, s)| p == s || (p.starts_with('{') && !s.is_empty()))
-            })
-            .map(|(_, methods)| methods.join(", "))
-    }
-}
-
+/// A span per request with its id (from `X-Request-Id` or new), echoed in the response; a 405
+/// gets the `Allow` header the path's methods make.
 async fn request_span<E: Endpoint>(
     next: E,
     req: Request,
-    allow: Arc<AllowTable>,
+    table: Arc<crate::edge::PathTable>,
 ) -> poem::Result<Response> {
     let id = req
         .headers()
@@ -252,7 +227,9 @@ async fn request_span<E: Endpoint>(
         .map(str::to_owned)
         .unwrap_or_else(crate::db::new_id);
     let path = req.uri().path().to_owned();
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %path);
+    // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token.
+    let shown = crate::edge::loggable(req.uri());
+    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %shown);
     async move {
         let started = std::time::Instant::now();
         let result = next.call(req).await;
@@ -264,7 +241,7 @@ async fn request_span<E: Endpoint>(
             resp.headers_mut().insert("x-request-id", v);
         }
         if resp.status() == StatusCode::METHOD_NOT_ALLOWED
-            && let Some(methods) = allow.allowed(&path)
+            && let Some(methods) = table.allowed(&path)
             && let Ok(v) = methods.parse()
         {
             resp.headers_mut().insert(poem::http::header::ALLOW, v);
@@ -313,6 +290,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 const DRAIN: Duration = Duration::from_millis(500);
 
 /// Serves on `acceptor` until `stop` resolves; in-flight requests and the mail in hand finish.
+/// Connections are capped per client and time out as `edge::conn` says.
 pub async fn run(
     app: App,
     acceptor: impl Acceptor + 'static,
@@ -325,6 +303,14 @@ pub async fn run(
     let sender = tokio::spawn(sender.run(stop_rx.clone()));
     let requests = tokio::spawn(crate::members::requests::run(app.clone(), stop_rx.clone()));
     let scheduler = crate::jobs::start(app.clone()).await?;
+    let acceptor = crate::edge::conn::Guarded::new(
+        acceptor,
+        app.connections.clone(),
+        crate::edge::conn::Limits {
+            header_timeout: app.config.http_header_timeout,
+            max_per_client: app.config.max_connections_per_client,
+        },
+    );
     let result = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(&app), stop, Some(Duration::from_secs(30)))
         .await;

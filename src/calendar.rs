@@ -7,6 +7,10 @@
 //! of a daylight-saving change. UID is stable, SEQUENCE is the event's revision, DTSTAMP and
 //! LAST-MODIFIED its last change, so a feed's bytes (and its ETag) change exactly when an event in
 //! it or the member's registrations change.
+//!
+//! Whatever is stored, a feed is well-formed: every value passes `text`, `uri` or `category`
+//! before the icalendar crate writes it, so no value carries a bare CR or an unescaped line break
+//! (the crate escapes LF in TEXT values only, and writes URIs and lists raw).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -37,25 +41,62 @@ fn uid(app: &App, event: &EventRow) -> String {
     format!("{}@{host}", event.id)
 }
 
+/// A TEXT value as the icalendar crate should get it: it escapes `\`, `;`, `,` and LF, but
+/// would write a CR or another control character raw. Whatever is stored (rows written before
+/// the edges were checked, or by hand), a feed never carries a bare CR or an unescaped line
+/// break: CRLF and CR become LF, other control characters but TAB are dropped.
+fn text(s: &str) -> String {
+    crate::values::normalize_line_breaks(s)
+        .chars()
+        .filter(|c| !c.is_control() || matches!(c, '\n' | '\t'))
+        .collect()
+}
+
+/// A URI value (the crate writes it raw): anything but visible ASCII percent-encoded.
+fn uri(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_graphic() {
+            out.push(c);
+        } else {
+            for b in c.encode_utf8(&mut [0; 4]).bytes() {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// One CATEGORIES item (the crate writes the list raw): TEXT escaping, on one line.
+fn category(s: &str) -> String {
+    text(s)
+        .replace('\n', " ")
+        .replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+}
+
 fn ical_event(
     app: &App,
     e: &EventRow,
     registration: Option<RegistrationStatus>,
 ) -> icalendar::Event {
+    // The zone as the times are read (`EventRow::tz`), never the stored text as it is.
+    let tzid = e.tz().name();
     let mut ev = icalendar::Event::new();
-    ev.uid(&uid(app, e))
-        .summary(&e.title)
+    ev.uid(&uri(&uid(app, e)))
+        .summary(&text(&e.title))
         .timestamp(to_datetime(e.updated_at))
         .last_modified(to_datetime(e.updated_at))
         .created(to_datetime(e.created_at))
         .sequence(u32::try_from(e.revision.saturating_sub(1)).unwrap_or(0))
         .starts(CalendarDateTime::WithTimezone {
             date_time: e.local_start(),
-            tzid: e.timezone.clone(),
+            tzid: tzid.to_owned(),
         })
         .ends(CalendarDateTime::WithTimezone {
             date_time: e.local_end(),
-            tzid: e.timezone.clone(),
+            tzid: tzid.to_owned(),
         });
     let description = [e.summary.as_deref(), e.description.as_deref()]
         .into_iter()
@@ -63,16 +104,16 @@ fn ical_event(
         .collect::<Vec<_>>()
         .join("\n\n");
     if !description.is_empty() {
-        ev.description(&description);
+        ev.description(&text(&description));
     }
     if let Some(location) = e.location() {
-        ev.location(&location);
+        ev.location(&text(&location));
     }
     let url = e
         .online_url
         .clone()
         .unwrap_or_else(|| app.config.link(&format!("/api/v1/events/{}", e.id)));
-    ev.url(&url);
+    ev.url(&uri(&url));
     let status = match (e.status(), registration) {
         (EventStatus::Cancelled, _) => icalendar::EventStatus::Cancelled,
         (_, Some(RegistrationStatus::Waitlisted)) => icalendar::EventStatus::Tentative,
@@ -81,7 +122,8 @@ fn ical_event(
     ev.status(status);
     let tags = e.tag_list();
     if !tags.is_empty() {
-        ev.add_property("CATEGORIES", tags.join(","));
+        let items: Vec<String> = tags.iter().map(|t| category(t)).collect();
+        ev.add_property("CATEGORIES", items.join(","));
     }
     ev.done()
 }
@@ -96,13 +138,13 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
     ));
     cal.append_property(("CALSCALE", "GREGORIAN"));
     cal.append_property(("METHOD", "PUBLISH"));
-    cal.append_property(("X-WR-CALNAME", name));
+    cal.append_property(("X-WR-CALNAME", text(name).as_str()));
     cal.append_property(("X-WR-TIMEZONE", app.config.timezone.name()));
     let mut zones: BTreeMap<String, (i32, i32)> = BTreeMap::new();
     for (e, reg) in events {
         let (a, b) = (e.local_start().year(), e.local_end().year());
         zones
-            .entry(e.timezone.clone())
+            .entry(e.tz().name().to_owned())
             .and_modify(|(lo, hi)| {
                 *lo = (*lo).min(a);
                 *hi = (*hi).max(b);
@@ -117,9 +159,10 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
             tz_blocks.push_str(&vtimezone_memo(tz, from, to));
         }
     }
-    // VTIMEZONE components go before the events that refer to them.
-    match text.find("BEGIN:VEVENT") {
-        Some(at) => format!("{}{}{}", &text[..at], tz_blocks, &text[at..]),
+    // VTIMEZONE components go before the events that refer to them: before the first line that
+    // is BEGIN:VEVENT (a value may hold those words, never a line break: see `text`).
+    match text.find("\r\nBEGIN:VEVENT\r\n") {
+        Some(at) => format!("{}{}{}", &text[..at + 2], tz_blocks, &text[at + 2..]),
         None => text,
     }
 }
@@ -546,6 +589,16 @@ mod tests {
         let v = vtimezone(chrono_tz::Asia::Kolkata, 2027, 2027);
         assert_eq!(v.matches("BEGIN:STANDARD").count(), 1, "{v}");
         assert!(v.contains("TZOFFSETTO:+0530"));
+    }
+
+    #[test]
+    fn values_never_carry_a_line_break_or_control_character_raw() {
+        assert_eq!(text("a\r\nb\rc\nd\te\u{7}\u{0}\u{85}f"), "a\nb\nc\nd\tef");
+        assert_eq!(
+            uri("https://x.example/a\r\nb c\u{e4}"),
+            "https://x.example/a%0D%0Ab%20c%C3%A4"
+        );
+        assert_eq!(category("a,b;c\\d\r\ne"), "a\\,b\\;c\\\\d e");
     }
 
     #[test]

@@ -41,6 +41,13 @@ pub struct Config {
     pub mail_lease: Duration,
     /// Alumni inactive this many years are reminded, then erased; None: never.
     pub alumni_retention_years: Option<i64>,
+    /// How long a connection with no request in flight may take to deliver a whole request
+    /// header (from its opening or the end of the previous answer); also the keep-alive limit.
+    pub http_header_timeout: Duration,
+    /// How long a request's whole body may take to arrive once its header has.
+    pub http_body_timeout: Duration,
+    /// Connections one client address may hold open at once; 0: no cap.
+    pub max_connections_per_client: usize,
 }
 
 /// A setting that stops the start, named so the operator knows what to fix.
@@ -205,6 +212,19 @@ impl Config {
             mail_lease: Duration::from_secs(
                 u64::try_from(number("MAIL_LEASE_SECONDS", 300, 1, 86_400)?).unwrap_or(300),
             ),
+            http_header_timeout: Duration::from_secs(
+                u64::try_from(number("HTTP_HEADER_TIMEOUT_SECS", 30, 1, 3_600)?).unwrap_or(30),
+            ),
+            http_body_timeout: Duration::from_secs(
+                u64::try_from(number("HTTP_BODY_TIMEOUT_SECS", 30, 1, 3_600)?).unwrap_or(30),
+            ),
+            max_connections_per_client: usize::try_from(number(
+                "MAX_CONNECTIONS_PER_CLIENT",
+                128,
+                0,
+                100_000,
+            )?)
+            .unwrap_or(128),
         })
     }
 
@@ -267,6 +287,9 @@ mod tests {
         assert_eq!(c.base_url.as_str(), "http://127.0.0.1:8080/");
         assert!(c.smtp_url.is_none());
         assert_eq!(c.timezone, chrono_tz::Europe::Brussels);
+        assert_eq!(c.http_header_timeout, Duration::from_secs(30));
+        assert_eq!(c.http_body_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_connections_per_client, 128);
     }
 
     #[test]
@@ -284,6 +307,9 @@ mod tests {
             ("MAIL_RATE_PER_SECOND", "-1"),
             ("MAIL_CONCURRENCY", "0"),
             ("ALUMNI_RETENTION_YEARS", "forever"),
+            ("HTTP_HEADER_TIMEOUT_SECS", "0"),
+            ("HTTP_BODY_TIMEOUT_SECS", "soon"),
+            ("MAX_CONNECTIONS_PER_CLIENT", "-1"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

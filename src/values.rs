@@ -98,13 +98,24 @@ impl<const MAX: usize> Text<MAX> {
 }
 
 /// Longer text typed by a person (a description): like [`Text`] but line breaks and tabs are
-/// allowed.
+/// allowed. Line breaks are stored as LF (CRLF and a bare CR become LF), so nothing downstream
+/// (iCalendar, mail) meets a CR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prose<const MAX: usize>(String);
 
+/// `s` with CRLF and bare CR made LF.
+pub fn normalize_line_breaks(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\r') {
+        std::borrow::Cow::Owned(s.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
 impl<const MAX: usize> Prose<MAX> {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
-        let s = raw.trim();
+        let normalized = normalize_line_breaks(raw);
+        let s = normalized.trim();
         if s.is_empty() {
             return Err(invalid("must not be empty"));
         }
@@ -112,7 +123,7 @@ impl<const MAX: usize> Prose<MAX> {
             return Err(invalid(format!("must be at most {MAX} characters")));
         }
         if s.chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
         {
             return Err(invalid("must not contain control characters"));
         }
@@ -124,20 +135,28 @@ impl<const MAX: usize> Prose<MAX> {
     }
 }
 
-/// An absolute http(s) URL, e.g. of an online meeting.
+/// An absolute http(s) URL, e.g. of an online meeting, stored as the url crate writes it (plain
+/// ASCII: non-ASCII percent-encoded, the host in punycode).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebUrl(String);
 
 impl WebUrl {
     pub fn parse(raw: &str) -> Result<Self, Invalid> {
         let s = raw.trim();
+        // The url crate drops tabs and line breaks inside a URL without a word; refused here, so
+        // that what is stored is exactly what was checked (a CR/LF reached calendar feeds).
+        if s.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(invalid(
+                "must be an absolute http(s) URL without spaces or control characters",
+            ));
+        }
         match url::Url::parse(s) {
             Ok(u)
                 if matches!(u.scheme(), "http" | "https")
                     && u.host().is_some()
-                    && s.len() <= 2000 =>
+                    && u.as_str().len() <= 2000 =>
             {
-                Ok(Self(s.to_owned()))
+                Ok(Self(u.into()))
             }
             _ => Err(invalid("must be an absolute http(s) URL")),
         }
@@ -428,10 +447,35 @@ mod tests {
     #[test]
     fn prose_keeps_line_breaks_and_urls_are_web_urls() {
         assert_eq!(Prose::<100>::parse(" a\nb ").unwrap().as_str(), "a\nb");
+        assert_eq!(
+            Prose::<100>::parse("a\r\nb\rc\n\rd\r").unwrap().as_str(),
+            "a\nb\nc\n\nd"
+        );
         assert!(Prose::<100>::parse("a\u{0}b").is_err());
         assert!(WebUrl::parse("https://meet.example.org/x").is_ok());
         assert!(WebUrl::parse("javascript:alert(1)").is_err());
         assert!(WebUrl::parse("/relative").is_err());
+    }
+
+    #[test]
+    fn web_urls_refuse_what_the_url_crate_would_drop() {
+        for bad in [
+            "https://meet.example.org/x\r\nBEGIN:VEVENT",
+            "https://meet.example.org/x\nX",
+            "https://meet.example.org/\tx",
+            "https://meet.example.org/a b",
+            "https://meet.example.org/a\u{85}b",
+            "https://meet.example.org/a\u{2028}b",
+        ] {
+            assert!(WebUrl::parse(bad).is_err(), "accepted {bad:?}");
+        }
+        assert_eq!(
+            WebUrl::parse(" https://Meet.Example.org/ä?q=\"x\" ")
+                .unwrap()
+                .as_str(),
+            "https://meet.example.org/%C3%A4?q=%22x%22",
+            "stored as checked, in ASCII"
+        );
     }
 
     #[test]

@@ -243,6 +243,8 @@ impl BenchDb {
             ("LISTEN", format!("127.0.0.1:{port}")),
             ("NEWSLETTER_CRON", "off".to_owned()),
             ("RUST_LOG", "warn".to_owned()),
+            // The load generator is one client address with up to 1,000 connections.
+            ("MAX_CONNECTIONS_PER_CLIENT", "0".to_owned()),
         ]
     }
 

@@ -26,7 +26,8 @@ pub struct EventsApi {
 }
 
 /// An event as entered by staff. Times are local wall-clock times without offset
-/// (`2027-03-28T10:00:00`) in `timezone` (default: the centre's).
+/// (`2027-03-28T10:00:00`) in `timezone` (default: the centre's), between 2000-01-01 and
+/// 2099-12-31.
 #[derive(Object, Clone, Default)]
 #[oai(deny_unknown_fields)]
 pub struct EventInput {
@@ -66,7 +67,8 @@ pub struct EventInput {
     pub status: Option<EventStatus>,
 }
 
-/// Changes to an event; absent fields stay, `null` clears an optional one.
+/// Changes to an event; absent fields stay, `null` clears an optional one. Times as in
+/// `EventInput` (2000-01-01 to 2099-12-31).
 #[derive(Object, Default)]
 #[oai(deny_unknown_fields)]
 pub struct EventPatch {
@@ -117,7 +119,8 @@ pub struct Repeat {
     pub frequency: RepeatFrequency,
     #[oai(validator(minimum(value = "1"), maximum(value = "12")))]
     pub interval: Option<u32>,
-    /// Last date an occurrence may start on (local).
+    /// Last date an occurrence may start on (local), at most 2099-12-31; every occurrence lies
+    /// in 2000–2099.
     pub until: Option<NaiveDate>,
     #[oai(validator(minimum(value = "2"), maximum(value = "100")))]
     pub count: Option<u32>,

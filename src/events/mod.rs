@@ -138,6 +138,27 @@ pub struct EventSpec {
     pub status: EventStatus,
 }
 
+/// Event times (start, end, registration window, a series' last date) lie in the years
+/// 2000–2099, local time. Wide enough for any real event, also one recorded late or a series
+/// planned years ahead; bounded so that every time is a four-digit year in iCalendar and JSON,
+/// a feed's VTIMEZONE spans at most a century (it is generated day by day), and time arithmetic
+/// stays far from overflow. Fixed rather than relative to today, so that a stored event never
+/// turns invalid with time (a change re-validates the whole event).
+pub const EVENT_YEARS: std::ops::RangeInclusive<i32> = 2000..=2099;
+
+/// Whether a local date lies in [`EVENT_YEARS`].
+pub fn check_event_date(d: chrono::NaiveDate) -> Result<(), crate::values::Invalid> {
+    if EVENT_YEARS.contains(&d.year()) {
+        Ok(())
+    } else {
+        Err(crate::values::Invalid(format!(
+            "must be between {}-01-01 and {}-12-31",
+            EVENT_YEARS.start(),
+            EVENT_YEARS.end()
+        )))
+    }
+}
+
 /// The longest an event may last. Bounding it lets "events that end after T" be read as an index
 /// range on `starts_at` (from T minus this span) instead of a scan of every past event.
 pub const MAX_EVENT_DAYS: i64 = 31;
@@ -147,6 +168,16 @@ impl EventSpec {
     /// Rules that concern several fields at once.
     pub fn check(&self) -> Result<()> {
         let mut f = crate::error::Fields::default();
+        for (field, time) in [
+            ("starts_at", Some(&self.starts)),
+            ("ends_at", Some(&self.ends)),
+            ("registration_opens_at", self.registration_opens.as_ref()),
+            ("registration_closes_at", self.registration_closes.as_ref()),
+        ] {
+            if let Some(t) = time {
+                f.check(field, check_event_date(t.local.date()));
+            }
+        }
         if self.ends.utc <= self.starts.utc {
             f.add("ends_at", "must be after starts_at");
         } else if (self.ends.utc - self.starts.utc).num_milliseconds() > MAX_EVENT_MS {
@@ -346,6 +377,9 @@ pub async fn create_series(
     if rule.until.is_none() && rule.count.is_none() {
         return Err(Error::field("repeat", "give until or count"));
     }
+    if let Some(until) = rule.until {
+        check_event_date(until).map_err(|e| Error::field("repeat.until", e.0))?;
+    }
     let starts = occurrences(spec.starts.local, &rule);
     if starts.len() < 2 {
         return Err(Error::field(
@@ -363,7 +397,8 @@ pub async fn create_series(
     let mut ids = Vec::new();
     for start in starts {
         let at = |local: NaiveDateTime, field: &str| {
-            LocalTime::from_local(local, spec.timezone)
+            check_event_date(local.date())
+                .and_then(|()| LocalTime::from_local(local, spec.timezone))
                 .map_err(|e| Error::field(field, format!("an occurrence {}", e.0)))
         };
         let mut one = spec.clone();

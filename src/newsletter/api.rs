@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
-use poem::web::{Data, Html, Path as WebPath};
+use poem::web::{Data, Path as WebPath};
 use poem::{IntoResponse, Response, handler};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -66,7 +66,8 @@ pub struct FiltersInput {
 }
 
 /// A newsletter issue. `subject` and `body` are keyed by language (`en` required, the fallback);
-/// bodies are Markdown.
+/// bodies are Markdown: links only to http(s) and mailto addresses (others show as text), no
+/// images (their text shows), raw HTML shown as text.
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct NewsletterInput {
@@ -170,6 +171,8 @@ fn localized(
             f.add(&name, "languages are en, nl, de and fr");
             continue;
         }
+        // Line breaks as LF: a bare CR in a mail body breaks strict readers.
+        let text = crate::values::normalize_line_breaks(text);
         let t = text.trim();
         if t.is_empty() || t.chars().count() > max {
             f.add(&name, format!("must be 1 to {max} characters"));
@@ -177,7 +180,7 @@ fn localized(
             f.add(&name, "must be one line");
         } else if t
             .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
         {
             f.add(&name, "must not contain control characters");
         } else {
@@ -528,7 +531,12 @@ fn unsubscribe_page(app: &App, language: &str, list: &str, key: &str, done: bool
         .render_one(&name, &ctx)
         .or_else(|_| app.templates.render_one("unsubscribe_page/en.html", &ctx))
     {
-        Ok(html) => Html(html).into_response(),
+        Ok(html) => {
+            // The template's own style by hash; the form may post only back to this server.
+            let origin = app.config.base_url.origin().ascii_serialization();
+            let form = format!("form-action 'self' {origin}");
+            crate::edge::headers::Page::new(html, &[&form]).response()
+        }
         Err(e) => crate::error::ApiError::from(Error::Internal(e)).into_response(),
     }
 }

@@ -112,15 +112,49 @@ impl Prepared {
     }
 }
 
-/// Markdown to HTML; raw HTML in the source is dropped, so an issue cannot carry markup that
-/// mail clients would run.
+/// Markdown to HTML for mail, written by staff but read by everyone, so nothing passes that a
+/// mail client could run or that fetches anything when the mail is opened:
+/// - raw HTML in the source is shown as text (escaped), never as markup;
+/// - links go only to `http:`, `https:` and `mailto:` addresses; any other (`javascript:`,
+///   `data:`, `vbscript:`, relative) is shown as its text without a link;
+/// - images are not shown, only their text: a remote image tells its host who opened the mail
+///   and when (and the service has no images of its own to offer).
 pub fn markdown_html(md: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, html};
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
+    // For each link open at this point, whether it was kept (links do not nest, but stay safe).
+    let mut links: Vec<bool> = Vec::new();
     let parser = Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH)
-        .filter(|e| !matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+        .filter_map(|e| match e {
+            Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+            Event::Start(Tag::Link {
+                link_type,
+                ref dest_url,
+                ..
+            }) => {
+                let keep = link_allowed(link_type, dest_url);
+                links.push(keep);
+                keep.then_some(e)
+            }
+            Event::End(TagEnd::Link) => links.pop().unwrap_or(false).then_some(e),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+            e => Some(e),
+        });
     let mut out = String::new();
     html::push_html(&mut out, parser);
     out
+}
+
+/// Whether a Markdown link may be a link in mail: an absolute `http(s)` or `mailto` address
+/// (an e-mail autolink is written as `mailto:` by the renderer).
+fn link_allowed(kind: pulldown_cmark::LinkType, dest: &str) -> bool {
+    if kind == pulldown_cmark::LinkType::Email {
+        return true;
+    }
+    // The url crate drops tabs and line breaks before parsing: refuse them rather than guess.
+    if dest.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return false;
+    }
+    url::Url::parse(dest).is_ok_and(|u| matches!(u.scheme(), "http" | "https" | "mailto"))
 }
 
 /// The variables of the newsletter template for one reader (previews and test sends).
@@ -525,5 +559,54 @@ impl Sender {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_html;
+
+    #[test]
+    fn markdown_keeps_web_and_mail_links_and_nothing_that_runs_or_fetches() {
+        let html = markdown_html(
+            "[site](https://example.org/a) [mail](mailto:a@example.org) <b@example.org> \
+             <https://example.org/auto>\n\n\
+             [js](javascript:alert(1)) [JS](JaVaScRiPt:alert(1)) [tab](java\tscript:alert(1)) \
+             [data](data:text/html;base64,PHNjcmlwdD4=) [vb](vbscript:msgbox) [rel](/events) \
+             <javascript:alert(2)>\n\n\
+             ![pixel](https://tracker.example/p.gif) [![logo](https://x.example/l.png)](https://example.org/l)\n\n\
+             <script>alert(3)</script>\n\n<img src=x onerror=alert(4)> and <a href=\"javascript:x\">a</a>",
+        );
+        for kept in [
+            "<a href=\"https://example.org/a\">site</a>",
+            "<a href=\"mailto:a@example.org\">mail</a>",
+            "<a href=\"mailto:b@example.org\">b@example.org</a>",
+            "<a href=\"https://example.org/auto\">",
+            "<a href=\"https://example.org/l\">logo</a>",
+            "&lt;script&gt;alert(3)&lt;/script&gt;",
+            "&lt;img src=x onerror=alert(4)&gt;",
+        ] {
+            assert!(html.contains(kept), "{kept} missing in {html}");
+        }
+        for text in ["js", "JS", "data", "vb", "rel", "pixel"] {
+            assert!(html.contains(text), "{text} lost: {html}");
+        }
+        assert_eq!(html.matches("<a ").count(), 5, "{html}");
+        let lower = html.to_lowercase();
+        for gone in [
+            "<img",
+            "<script",
+            "<a href=\"javascript",
+            "<a href=\"data",
+            "<a href=\"vbscript",
+        ] {
+            assert!(!lower.contains(gone), "{gone} in {html}");
+        }
+        for link in html.split("<a href=\"").skip(1) {
+            assert!(
+                ["https://", "mailto:"].iter().any(|s| link.starts_with(s)),
+                "{link}"
+            );
+        }
     }
 }

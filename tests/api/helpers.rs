@@ -307,6 +307,23 @@ impl TestApp {
             .await
     }
 
+    /// Sends a request without body with one header given as raw bytes.
+    pub async fn send_header(
+        &self,
+        method: &str,
+        path: &str,
+        header: (&str, poem::http::HeaderValue),
+    ) -> Resp {
+        let req = match method {
+            "POST" => self.client.post(path),
+            "PATCH" => self.client.patch(path),
+            "PUT" => self.client.put(path),
+            "DELETE" => self.client.delete(path),
+            _ => self.client.get(path),
+        };
+        self.send(req.header(header.0, header.1), None).await
+    }
+
     /// Waits for the next mail to `address` not yet returned by this helper.
     pub async fn next_mail_to(&self, address: &str) -> Mail {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

@@ -8,6 +8,7 @@ mod bad_input;
 mod batch;
 mod binary;
 mod calendar;
+mod edges;
 mod events;
 mod helpers;
 mod households;
