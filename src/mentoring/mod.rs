@@ -636,18 +636,18 @@ pub async fn feedback(
     Ok(row)
 }
 
-/// A member's own applications and matches, with the other person's contact once matched.
-pub async fn mine(
+/// A member's applications, each with its matches (newest first).
+async fn applications_with_matches(
     app: &App,
     account_id: &str,
-) -> Result<Vec<(ApplicationRow, Option<MatchRow>, Option<MemberRow>)>> {
+) -> Result<Vec<(ApplicationRow, Vec<MatchRow>)>> {
     let apps: Vec<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {APPLICATION_COLUMNS} FROM programme_applications WHERE account_id = $1 ORDER BY created_at, id"
     )))
     .bind(account_id)
     .fetch_all(&app.db.read)
     .await?;
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(apps.len());
     for a in apps {
         let matches: Vec<MatchRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {MATCH_COLUMNS} FROM matches WHERE (mentor_id = $1 OR mentee_id = $1) ORDER BY created_at DESC, id"
@@ -655,6 +655,18 @@ pub async fn mine(
         .bind(&a.id)
         .fetch_all(&app.db.read)
         .await?;
+        out.push((a, matches));
+    }
+    Ok(out)
+}
+
+/// A member's own applications and matches, with the other person's contact once matched.
+pub async fn mine(
+    app: &App,
+    account_id: &str,
+) -> Result<Vec<(ApplicationRow, Option<MatchRow>, Option<MemberRow>)>> {
+    let mut out = Vec::new();
+    for (a, matches) in applications_with_matches(app, account_id).await? {
         if matches.is_empty() {
             out.push((a, None, None));
             continue;
@@ -743,20 +755,8 @@ pub async fn forget(tx: &mut Tx, account_id: &str) -> Result<()> {
 /// A member's mentoring, for their export: their applications as written, and each match with
 /// the feedback given and received.
 pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
-    let apps: Vec<ApplicationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {APPLICATION_COLUMNS} FROM programme_applications WHERE account_id = $1 ORDER BY created_at, id"
-    )))
-    .bind(account_id)
-    .fetch_all(&app.db.read)
-    .await?;
     let mut out = Vec::new();
-    for a in apps {
-        let matches: Vec<MatchRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {MATCH_COLUMNS} FROM matches WHERE mentor_id = $1 OR mentee_id = $1 ORDER BY created_at, id"
-        )))
-        .bind(&a.id)
-        .fetch_all(&app.db.read)
-        .await?;
+    for (a, matches) in applications_with_matches(app, account_id).await? {
         let ts = |ms: i64| crate::db::to_datetime(ms).to_rfc3339();
         let as_mentor = a.role == "mentor";
         out.push(json!({
