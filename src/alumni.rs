@@ -62,18 +62,11 @@ pub async fn record_departure(
         ));
     }
     let mut tx = app.db.begin().await?;
-    let mut who = vec![member.id.clone()];
-    if d.household {
-        let others: Vec<(String,)> = sqlx::query_as(
-            "SELECT p.id FROM people p JOIN accounts a ON a.person_id = p.id \
-             WHERE p.household_id = $1 AND p.id <> $2 AND a.status = 'active'",
-        )
-        .bind(&member.household_id)
-        .bind(&member.id)
-        .fetch_all(tx.conn())
-        .await?;
-        who.extend(others.into_iter().map(|(id,)| id));
-    }
+    let who: Vec<String> = departing(tx.conn(), member, d.household)
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
     let now = now_ms();
     let destination = [
         d.city.as_ref().map(|c| c.as_str().to_owned()),
@@ -237,6 +230,28 @@ pub async fn set_directory(
         members::record_consent(tx, account_id, "alumni_directory", visible, source).await?;
     }
     Ok(())
+}
+
+/// The accounts (id, role) a departure recorded for `member` changes: the member and, when the
+/// household leaves together, its other residents.
+pub async fn departing(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    member: &MemberRow,
+    household: bool,
+) -> Result<Vec<(String, String)>> {
+    let mut who = vec![(member.id.clone(), member.role.clone())];
+    if household {
+        let others: Vec<(String, String)> = sqlx::query_as(
+            "SELECT p.id, a.role FROM people p JOIN accounts a ON a.person_id = p.id \
+             WHERE p.household_id = $1 AND p.id <> $2 AND a.status = 'active'",
+        )
+        .bind(&member.household_id)
+        .bind(&member.id)
+        .fetch_all(exec)
+        .await?;
+        who.extend(others);
+    }
+    Ok(who)
 }
 
 /// The daily switch: members whose leaving date has come become alumni. Idempotent.
@@ -549,28 +564,6 @@ fn departure_from(f: &mut Fields, b: &DepartureInput) -> Option<Departure> {
     })
 }
 
-/// The accounts (id, role) a departure recorded for `member` changes, as [`record_departure`]
-/// chooses them: the member and, when the household leaves together, its other residents.
-async fn departing(
-    app: &App,
-    member: &MemberRow,
-    household: bool,
-) -> Result<Vec<(String, String)>> {
-    let mut who = vec![(member.id.clone(), member.role.clone())];
-    if household {
-        let others: Vec<(String, String)> = sqlx::query_as(
-            "SELECT p.id, a.role FROM people p JOIN accounts a ON a.person_id = p.id \
-             WHERE p.household_id = $1 AND p.id <> $2 AND a.status = 'active'",
-        )
-        .bind(&member.household_id)
-        .bind(&member.id)
-        .fetch_all(&app.db.read)
-        .await?;
-        who.extend(others);
-    }
-    Ok(who)
-}
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Alumni")]
 impl AlumniApi {
     /// Record my departure
@@ -613,7 +606,7 @@ impl AlumniApi {
         f.finish()?;
         let d = crate::checked!(d);
         let member = members::get(&self.app, &id.0.to_string()).await?;
-        for (account_id, role) in departing(&self.app, &member, d.household).await? {
+        for (account_id, role) in departing(&self.app.db.read, &member, d.household).await? {
             auth.0.require_may_change(&account_id, &role)?;
         }
         let leaving_on = d.leaving_on;

@@ -147,6 +147,16 @@ struct AccountExtra {
 }
 
 #[derive(sqlx::FromRow)]
+struct TokenRow {
+    kind: String,
+    name: Option<String>,
+    created_at: i64,
+    expires_at: Option<i64>,
+    used_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
 struct InvitationRow {
     id: String,
     invited_by: String,
@@ -223,9 +233,9 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
     .bind(account_id)
     .fetch_all(db)
     .await?;
-    let tokens: Vec<(String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT kind, created_at, expires_at, used_at FROM tokens WHERE account_id = $1 \
-         ORDER BY created_at",
+    let tokens: Vec<TokenRow> = sqlx::query_as(
+        "SELECT kind, name, created_at, expires_at, used_at, last_used_at FROM tokens \
+         WHERE account_id = $1 ORDER BY created_at",
     )
     .bind(account_id)
     .fetch_all(db)
@@ -337,9 +347,10 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "mentoring": crate::mentoring::export(app, account_id).await?,
-        "sign_ins": tokens.into_iter().map(|(kind, created, expires, used)| json!({
-            "kind": kind, "created_at": ts(created), "expires_at": expires.map(ts),
-            "used_at": used.map(ts),
+        "sign_ins": tokens.into_iter().map(|t| json!({
+            "kind": t.kind, "name": t.name, "created_at": ts(t.created_at),
+            "expires_at": t.expires_at.map(ts), "used_at": t.used_at.map(ts),
+            "last_used_at": t.last_used_at.map(ts),
         })).collect::<Vec<_>>(),
         "requests_in_progress": requests.into_iter().map(|(kind, created)| json!({
             "kind": kind, "created_at": ts(created),

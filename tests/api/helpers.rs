@@ -389,17 +389,24 @@ impl TestApp {
         }
     }
 
+    /// Signs up (a profile filled in); once answered, waits until the request has been carried
+    /// out (the account exists, the mail is in the outbox), as a person reading their mail would.
     pub async fn sign_up(&self, email: &str, first: &str, last: &str) -> Resp {
-        self.post(
-            "/api/v1/members",
-            json!({
-                "email": email, "first_name": first, "last_name": last, "language": "en",
-                "country_of_origin": "IN", "municipality": "Hasselt", "phase": "settling_in",
-                "consent": {"privacy_policy": true}
-            }),
-            None,
-        )
-        .await
+        let r = self
+            .post(
+                "/api/v1/members",
+                json!({
+                    "email": email, "first_name": first, "last_name": last, "language": "en",
+                    "country_of_origin": "IN", "municipality": "Hasselt", "phase": "settling_in",
+                    "consent": {"privacy_policy": true}
+                }),
+                None,
+            )
+            .await;
+        if r.status == 202 {
+            self.requests_done().await;
+        }
+        r
     }
 
     /// Signs up, opens the verification mail, follows the link giving consent (newsletter
