@@ -147,6 +147,33 @@ struct AccountExtra {
 }
 
 #[derive(sqlx::FromRow)]
+struct MailRow {
+    kind: String,
+    status: String,
+    created_at: i64,
+    sent_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SubscriptionRow {
+    list: String,
+    status: String,
+    requested_at: i64,
+    confirmed_at: Option<i64>,
+    unsubscribed_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct DeliveryRow {
+    newsletter_id: String,
+    subject: String,
+    status: String,
+    sent_at: Option<i64>,
+    last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
 struct TokenRow {
     kind: String,
     name: Option<String>,
@@ -226,7 +253,7 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
     .bind(account_id)
     .fetch_all(db)
     .await?;
-    let mails: Vec<(String, String, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+    let mails: Vec<MailRow> = sqlx::query_as(
         "SELECT kind, status, created_at, sent_at, last_error FROM outbox WHERE account_id = $1 \
          ORDER BY created_at, id",
     )
@@ -251,14 +278,14 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
     .await?;
     let (sent, received): (Vec<&InvitationRow>, Vec<&InvitationRow>) =
         invitations.iter().partition(|i| i.invited_by == account_id);
-    let subscriptions: Vec<(String, String, i64, Option<i64>, Option<i64>)> = sqlx::query_as(
+    let subscriptions: Vec<SubscriptionRow> = sqlx::query_as(
         "SELECT list, status, requested_at, confirmed_at, unsubscribed_at FROM subscriptions \
          WHERE account_id = $1 ORDER BY list",
     )
     .bind(account_id)
     .fetch_all(db)
     .await?;
-    let deliveries: Vec<(String, String, String, Option<i64>, Option<String>)> = sqlx::query_as(
+    let deliveries: Vec<DeliveryRow> = sqlx::query_as(
         "SELECT d.newsletter_id, n.subject, d.status, d.sent_at, d.last_error FROM deliveries d \
          JOIN newsletters n ON n.id = d.newsletter_id WHERE d.account_id = $1 \
          ORDER BY d.newsletter_id",
@@ -326,17 +353,17 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
         "consents": consents.into_iter().map(|(kind, granted, at, source)| json!({
             "kind": kind, "granted": granted == 1, "at": ts(at), "source": source,
         })).collect::<Vec<_>>(),
-        "subscriptions": subscriptions.into_iter().map(|(list, status, requested, confirmed, unsubscribed)| json!({
-            "list": list, "status": status, "requested_at": ts(requested),
-            "confirmed_at": confirmed.map(ts), "unsubscribed_at": unsubscribed.map(ts),
+        "subscriptions": subscriptions.into_iter().map(|s| json!({
+            "list": s.list, "status": s.status, "requested_at": ts(s.requested_at),
+            "confirmed_at": s.confirmed_at.map(ts), "unsubscribed_at": s.unsubscribed_at.map(ts),
         })).collect::<Vec<_>>(),
-        "newsletters_received": deliveries.into_iter().map(|(id, subject, status, sent, error)| json!({
-            "newsletter": id, "subject": subject, "status": status, "sent_at": sent.map(ts),
-            "error": error,
+        "newsletters_received": deliveries.into_iter().map(|d| json!({
+            "newsletter": d.newsletter_id, "subject": d.subject, "status": d.status,
+            "sent_at": d.sent_at.map(ts), "error": d.last_error,
         })).collect::<Vec<_>>(),
-        "mails": mails.into_iter().map(|(kind, status, created, sent, error)| json!({
-            "kind": kind, "status": status, "created_at": ts(created), "sent_at": sent.map(ts),
-            "error": error,
+        "mails": mails.into_iter().map(|m| json!({
+            "kind": m.kind, "status": m.status, "created_at": ts(m.created_at),
+            "sent_at": m.sent_at.map(ts), "error": m.last_error,
         })).collect::<Vec<_>>(),
         "registrations": registrations.iter().map(|r| json!({
             "id": r.id, "event_id": r.event_id, "event": r.title, "status": r.status,
