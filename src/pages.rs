@@ -25,7 +25,7 @@ fn page(title: &str, body: &str, script: &str) -> Page {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
          <title>{title} · Limburgers Worldwide</title><style>{STYLE}</style></head>\
-         <body><h1>{title}</h1>{body}<div id=\"out\"></div><script>\
+         <body><main><h1>{title}</h1>{body}<div id=\"out\" role=\"status\"></div></main><script>\
          const token=new URLSearchParams(location.search).get('token')||'';\
          const out=document.getElementById('out');\
          function show(t){{out.textContent=t;}}\
