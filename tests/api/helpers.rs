@@ -356,6 +356,16 @@ impl TestApp {
         }
     }
 
+    /// Mails to `address` whose text contains `needle` (a kind of link, say), in the order
+    /// they arrived, once the outbox has settled.
+    pub async fn mails_with(&self, address: &str, needle: &str) -> Vec<Mail> {
+        self.outbox_settled().await;
+        self.mails_to(address)
+            .into_iter()
+            .filter(|m| m.text.contains(needle))
+            .collect()
+    }
+
     /// Mails to `address` so far.
     pub fn mails_to(&self, address: &str) -> Vec<Mail> {
         self.smtp
