@@ -597,6 +597,7 @@ impl AlumniApi {
     async fn departure_for(
         &self,
         auth: Auth,
+        /// The member's id.
         id: Path<uuid::Uuid>,
         body: Json<DepartureInput>,
     ) -> ApiResult<Json<DepartureRecorded>> {
@@ -645,6 +646,9 @@ impl AlumniApi {
     }
 
     /// My place in the alumni directory
+    ///
+    /// Whether the member appears in the alumni directory and which fields it shows. Recorded as
+    /// the member's consent; only the member sets it (staff may only take someone out).
     #[oai(path = "/me/directory", method = "put")]
     async fn directory_settings(
         &self,
@@ -671,7 +675,9 @@ impl AlumniApi {
     async fn directory(
         &self,
         _auth: Auth,
-        #[oai(validator(max_length = 2))] country: Query<Option<String>>,
+        /// Only alumni who live in this country now (ISO 3166-1 alpha-2, e.g. `DE`).
+        #[oai(validator(max_length = 2))]
+        country: Query<Option<String>>,
     ) -> ApiResult<Json<Vec<DirectoryEntry>>> {
         let country = match country.0.as_deref().filter(|c| !c.is_empty()) {
             Some(c) => CountryCode::parse(c)

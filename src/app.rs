@@ -119,29 +119,53 @@ pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
         "Limburgers Worldwide",
         env!("CARGO_PKG_VERSION"),
     )
-    .description(
-        "The community of Expat Centre Limburg: members and households, events, newsletter, \
-         mentor programmes. Every error is application/problem+json.",
-    )
+    .description(description())
     .server(app.config.base_url.as_str().trim_end_matches('/'))
+}
+
+/// The spec's introduction: what the API is, and the kinds of problem it answers with.
+fn description() -> String {
+    let mut d = String::from(
+        "The community of Expat Centre Limburg: members and households, events, newsletter, \
+         mentor programmes.\n\nEvery error is `application/problem+json` (RFC 9457): \
+         `{type, title, status, detail, errors}`, where `errors` names each refused field \
+         (`field`, dotted for nested ones, and a `message`). Its `type` says the kind of problem:\n\n\
+         | status | type | meaning |\n|---|---|---|\n",
+    );
+    for (status, kind, meaning) in crate::error::Problem::KINDS {
+        d.push_str(&format!("| {status} | `{kind}` | {meaning} |\n"));
+    }
+    d
 }
 
 /// The whole HTTP application.
 pub fn routes(app: &App) -> impl Endpoint + 'static {
     let api = api_service(app);
+    let generated = api.spec();
+    let contract = Arc::new(crate::contract::Contract::new(&crate::contract::document(
+        &generated,
+    )));
     let table = Arc::new(crate::edge::PathTable::new(
-        &api.spec(),
-        &["/calendar/{file}", "/unsubscribe/{key}"],
+        &contract.json,
+        &["/calendar/{file}"],
     ));
     let input_table = table.clone();
+    let input_contract = contract.clone();
     let body_timeout = app.config.http_body_timeout;
     let connections = app.connections.clone();
-    let spec = api.spec_endpoint();
+    let served = contract.json.clone();
+    let spec = poem::endpoint::make_sync(move |_| {
+        poem::Response::builder()
+            .content_type("application/json; charset=utf-8")
+            .body(served.clone())
+    });
     // Swagger UI as poem-openapi writes it (everything inline, nothing from a CDN), served with
     // a policy that allows exactly its inline code by hash; "Try it out" calls this server.
     let origin = app.config.base_url.origin().ascii_serialization();
     let docs = crate::edge::headers::Page::new(
-        api.swagger_ui_html(),
+        // poem-openapi embeds its own document; show the one we serve.
+        api.swagger_ui_html()
+            .replacen(&generated, &contract.json, 1),
         &[
             "img-src 'self' data:",
             &format!("connect-src 'self' {origin}"),
@@ -171,8 +195,10 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/newsletter/confirm", get(crate::pages::newsletter_confirm))
         .data(app.clone())
         .around(move |next, req| {
-            let table = input_table.clone();
-            async move { crate::edge::read_request(next, req, &table, body_timeout).await }
+            let (table, contract) = (input_table.clone(), input_contract.clone());
+            async move {
+                crate::edge::read_request(next, req, &table, &contract, body_timeout).await
+            }
         })
         .catch_all_error(|e| async move { problem_from_poem(e) })
         .around(move |next, req| {

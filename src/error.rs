@@ -134,7 +134,7 @@ macro_rules! checked {
 #[derive(Debug, Clone, Object, serde::Serialize)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Problem {
-    /// A URI naming the kind of problem (`about:blank` when the status says it all).
+    /// A URI naming the kind of problem, one per status (see [`Problem::kind_of`]).
     #[oai(rename = "type")]
     #[serde(rename = "type")]
     pub kind: String,
@@ -146,13 +146,8 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: StatusCode, detail: impl Into<String>, errors: Vec<FieldError>) -> Self {
-        let kind = match status {
-            StatusCode::UNPROCESSABLE_ENTITY => "/problems/invalid-fields",
-            StatusCode::TOO_MANY_REQUESTS => "/problems/rate-limited",
-            _ => "about:blank",
-        };
         Problem {
-            kind: kind.to_owned(),
+            kind: Self::kind_of(status).to_owned(),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
@@ -161,12 +156,106 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The `type` of each kind of problem. Clients branch on it; the README lists them.
+    pub const KINDS: &[(u16, &str, &str)] = &[
+        (
+            400,
+            "/problems/malformed-request",
+            "The body is not a JSON document, or the request cannot be read at all.",
+        ),
+        (
+            401,
+            "/problems/unauthenticated",
+            "No valid sign-in: send `Authorization: Bearer <token>`.",
+        ),
+        (
+            403,
+            "/problems/forbidden",
+            "Signed in, but this role may not do this.",
+        ),
+        (
+            404,
+            "/problems/not-found",
+            "Nothing at this address, or not visible to you.",
+        ),
+        (
+            405,
+            "/problems/method-not-allowed",
+            "The address does not take this method; `Allow` lists those it does.",
+        ),
+        (
+            408,
+            "/problems/request-timeout",
+            "The request did not arrive in time.",
+        ),
+        (
+            409,
+            "/problems/conflict",
+            "The request conflicts with the current state (a seat taken, a duplicate).",
+        ),
+        (
+            410,
+            "/problems/gone",
+            "A link or token that expired or was already used.",
+        ),
+        (413, "/problems/too-large", "The body is larger than 1 MiB."),
+        (
+            415,
+            "/problems/unsupported-media-type",
+            "The body is not `application/json`.",
+        ),
+        (
+            422,
+            "/problems/invalid-fields",
+            "Some values are invalid; `errors` names each field with a message.",
+        ),
+        (
+            429,
+            "/problems/rate-limited",
+            "Too many requests; wait as long as `Retry-After` says.",
+        ),
+        (
+            500,
+            "/problems/internal",
+            "Something failed on the server; it has been logged.",
+        ),
+        (
+            503,
+            "/problems/unavailable",
+            "The service cannot answer now (the database is unreachable).",
+        ),
+    ];
+
+    pub fn kind_of(status: StatusCode) -> &'static str {
+        Self::KINDS
+            .iter()
+            .find(|(s, _, _)| *s == status.as_u16())
+            .map_or("about:blank", |(_, kind, _)| kind)
+    }
+}
+
+impl poem::IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let json = serde_json::to_vec(&self).unwrap_or_default();
+        Response::builder()
+            .status(status)
+            .content_type(PROBLEM_JSON)
+            .body(json)
+    }
+}
+
+/// The one wording of a 401, whoever raises it.
+pub const SIGN_IN_FIRST: &str = "sign in first: send Authorization: Bearer <token>";
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// Every error an API operation can answer, each as problem+json.
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
-    /// The request could not be read (malformed JSON, unknown field, wrong type).
+    /// The body is not a JSON document (`type` `/problems/malformed-request`). A JSON body with
+    /// wrong values is a 422.
     #[oai(status = 400, content_type = "application/problem+json")]
     BadRequest(Json<Problem>),
     /// No valid sign-in (`Authorization: Bearer …`).
@@ -209,10 +298,9 @@ impl From<Error> for ApiError {
                 errors,
             ))),
             Error::BadRequest(d) => ApiError::BadRequest(p(StatusCode::BAD_REQUEST, d)),
-            Error::Unauthenticated => ApiError::Unauthorized(p(
-                StatusCode::UNAUTHORIZED,
-                "sign in first: send Authorization: Bearer <token>".into(),
-            )),
+            Error::Unauthenticated => {
+                ApiError::Unauthorized(p(StatusCode::UNAUTHORIZED, SIGN_IN_FIRST.into()))
+            }
             Error::Forbidden(d) => ApiError::Forbidden(p(StatusCode::FORBIDDEN, d)),
             Error::NotFound(what) => {
                 ApiError::NotFound(p(StatusCode::NOT_FOUND, format!("{what} not found")))
@@ -239,12 +327,7 @@ pub type ApiResult<T> = std::result::Result<T, ApiError>;
 
 /// A problem+json response for errors the framework raises before or around our handlers.
 pub fn problem_response(status: StatusCode, detail: impl Into<String>) -> Response {
-    let body = Problem::new(status, detail, vec![]);
-    let json = serde_json::to_vec(&body).unwrap_or_default();
-    Response::builder()
-        .status(status)
-        .content_type(PROBLEM_JSON)
-        .body(json)
+    poem::IntoResponse::into_response(Problem::new(status, detail, vec![]))
 }
 
 /// Renders any error that reached the top of the stack as problem+json, keeping responses that

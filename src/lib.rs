@@ -9,6 +9,7 @@ pub mod cache;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod contract;
 pub mod db;
 pub mod edge;
 pub mod error;

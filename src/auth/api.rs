@@ -244,7 +244,12 @@ impl AdminTokensApi {
     ///
     /// The token stops working at once.
     #[oai(path = "/admin/tokens/:id", method = "delete")]
-    async fn revoke(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<TokenRevoked> {
+    async fn revoke(
+        &self,
+        auth: Auth,
+        /// The token's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<TokenRevoked> {
         auth.0.require_admin()?;
         tokens::revoke(&self.app, &auth.0.account_id, &id.0.to_string(), "http").await?;
         Ok(TokenRevoked::Done)

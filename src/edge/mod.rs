@@ -202,7 +202,8 @@ impl PathTable {
     fn parameter(&self, path: &str, index: usize) -> Option<&str> {
         let (pattern, _) = self.matching(path)?;
         let p = pattern.get(index)?;
-        p.strip_prefix('{')?.strip_suffix('}')
+        // `{token}` or `{token}.ics`
+        p.strip_prefix('{')?.split('}').next()
     }
 }
 
@@ -210,20 +211,22 @@ impl PathTable {
 pub fn check_address(req: &Request, table: &PathTable) -> Option<Response> {
     let path = req.uri().path();
     let mut errors = Vec::new();
+    let mut not_utf8 = false;
     for (i, segment) in path.split('/').enumerate() {
         if let Some(unfit) = check_encoded(segment) {
+            not_utf8 |= unfit == Unfit::NotUtf8;
             let name = table.parameter(path, i).unwrap_or("path");
             errors.push(field(name, unfit.message()));
         }
     }
-    if !errors.is_empty() {
+    // Bytes that are not UTF-8 cannot be read at all (400); NUL is a value we refuse (422).
+    if not_utf8 {
         return Some(problem(
             StatusCode::BAD_REQUEST,
-            "the address contains NUL or bytes that are not UTF-8",
+            "the address contains bytes that are not UTF-8",
             errors,
         ));
     }
-    let mut not_utf8 = false;
     for pair in req.uri().query().unwrap_or("").split('&') {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let name = match check_encoded(key) {
@@ -245,7 +248,7 @@ pub fn check_address(req: &Request, table: &PathTable) -> Option<Response> {
     } else if not_utf8 {
         Some(problem(
             StatusCode::BAD_REQUEST,
-            "the query contains bytes that are not UTF-8",
+            "the address contains bytes that are not UTF-8",
             errors,
         ))
     } else {
@@ -305,6 +308,7 @@ pub async fn read_request<E: Endpoint>(
     next: E,
     mut req: Request,
     table: &PathTable,
+    contract: &crate::contract::Contract,
     body_timeout: Duration,
 ) -> poem::Result<Response> {
     if let Some(refused) = check_address(&req, table) {
@@ -325,6 +329,7 @@ pub async fn read_request<E: Endpoint>(
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
         return Ok(too_large());
     }
+    let mut body = None;
     if declared != Some(0) {
         let read = req.take_body().into_bytes_limit(MAX_BODY);
         let bytes = match tokio::time::timeout(body_timeout, read).await {
@@ -354,9 +359,15 @@ pub async fn read_request<E: Endpoint>(
         if let Some(refused) = check_body(&bytes) {
             return Ok(refused);
         }
+        body = Some(bytes.clone());
         req.set_body(bytes);
     }
-    next.call(req).await.map(IntoResponse::into_response)
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    match next.call(req).await {
+        Ok(resp) => Ok(resp.into_response()),
+        // Input the framework refused, explained with the contract (a 422 naming each field).
+        Err(e) => Ok(contract.explain(&method, &path, body.as_deref(), e)),
+    }
 }
 
 /// Path segments that follow these are secrets: a personal calendar's address, an unsubscribe

@@ -5,7 +5,7 @@ use poem::Request;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::types::{MaybeUndefined, ToJSON as _};
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 
 use super::registrations::{self, CheckIn, RegisteredPerson, RegistrationRow};
 use super::{
@@ -342,13 +342,20 @@ enum NoContent {
     Done,
 }
 
+/// JSON, or with `Accept: text/csv` one row per person, UTF-8 with BOM (opens cleanly in Excel).
+#[derive(ResponseContent)]
+enum RegistrationListContent {
+    Json(Json<Vec<Registration>>),
+    #[oai(content_type = "text/csv; charset=utf-8")]
+    Csv(PlainText<String>),
+}
+
+// One status with both media types (two `200` keys would break the spec for generators).
 #[derive(ApiResponse)]
 enum RegistrationList {
+    /// The event's registrations.
     #[oai(status = 200)]
-    Json(Json<Vec<Registration>>),
-    /// One row per person, UTF-8 with BOM (opens cleanly in Excel).
-    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Csv(PlainText<String>),
+    Ok(RegistrationListContent),
 }
 
 #[derive(ApiResponse)]
@@ -724,11 +731,11 @@ impl EventsApi {
         let list = registrations::for_event(&self.app, &event.id).await?;
         let wants_csv = accept.0.as_deref().is_some_and(|a| a.contains("text/csv"));
         if !wants_csv {
-            return Ok(RegistrationList::Json(Json(
+            return Ok(RegistrationList::Ok(RegistrationListContent::Json(Json(
                 list.into_iter()
                     .map(|(r, p, pos)| Registration::new(r, p, pos))
                     .collect(),
-            )));
+            ))));
         }
         let ended = crate::db::now_ms() >= event.ends_at;
         let mut csv = String::from(
@@ -762,7 +769,9 @@ impl EventsApi {
                 csv.push_str("\r\n");
             }
         }
-        Ok(RegistrationList::Csv(PlainText(csv)))
+        Ok(RegistrationList::Ok(RegistrationListContent::Csv(
+            PlainText(csv),
+        )))
     }
 
     /// Check in at the door (staff)

@@ -205,10 +205,14 @@ impl HouseholdsApi {
     }
 
     /// Change a dependent
+    ///
+    /// Partial: absent fields stay as they are. Only members of the dependent's household may
+    /// change them.
     #[oai(path = "/me/household/dependents/:id", method = "patch")]
     async fn update_dependent(
         &self,
         auth: Auth,
+        /// The dependent's id.
         id: Path<uuid::Uuid>,
         body: Json<DependentPatch>,
     ) -> ApiResult<Json<Person>> {
@@ -241,8 +245,16 @@ impl HouseholdsApi {
     }
 
     /// Remove a dependent
+    ///
+    /// Erases the dependent's personal data; past event counts keep an anonymous trace. Only
+    /// members of the household may do this.
     #[oai(path = "/me/household/dependents/:id", method = "delete")]
-    async fn remove_dependent(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
+    async fn remove_dependent(
+        &self,
+        auth: Auth,
+        /// The dependent's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<NoContent> {
         let member = me(&auth).await?;
         super::remove_dependent(&self.app, &member, &id.0.to_string()).await?;
         Ok(NoContent::Done)

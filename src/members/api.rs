@@ -339,6 +339,9 @@ impl MembersApi {
     }
 
     /// My profile
+    ///
+    /// The signed-in member's own record: names, language, country of origin, municipality,
+    /// employer, phase, role and household.
     #[oai(path = "/me", method = "get")]
     async fn me(&self, auth: Auth) -> ApiResult<Json<Member>> {
         Ok(Json(
@@ -347,6 +350,9 @@ impl MembersApi {
     }
 
     /// Change my profile
+    ///
+    /// Partial: absent fields stay as they are, `null` clears an optional field. The e-mail address
+    /// is changed with its own verification, not here.
     #[oai(path = "/me", method = "patch")]
     async fn patch_me(&self, auth: Auth, body: Json<ProfilePatch>) -> ApiResult<Json<Member>> {
         let b = body.0;
@@ -394,6 +400,9 @@ impl MembersApi {
     }
 
     /// Search members (staff)
+    ///
+    /// The register, filtered and paginated by `cursor`; searching by the beginnings of words of a
+    /// name or address. Erased accounts are not listed.
     #[oai(path = "/members", method = "get")]
     async fn list(
         &self,
@@ -402,7 +411,9 @@ impl MembersApi {
         /// ana.peeters@…); accents and case do not matter.
         #[oai(validator(max_length = 100))]
         q: Query<Option<String>>,
+        /// Only members in this phase.
         phase: Query<Option<Phase>>,
+        /// Only accounts with this status (default: every status but erased).
         status: Query<Option<AccountStatus>>,
         /// `next_cursor` of the previous page.
         cursor: Query<Option<uuid::Uuid>>,
@@ -435,8 +446,15 @@ impl MembersApi {
     }
 
     /// A member (staff)
+    ///
+    /// One member's record as staff see it.
     #[oai(path = "/members/:id", method = "get")]
-    async fn get_member(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Member>> {
+    async fn get_member(
+        &self,
+        auth: Auth,
+        /// The member's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Member>> {
         auth.0.require_staff()?;
         Ok(Json(super::get(&self.app, &id.0.to_string()).await?.into()))
     }
@@ -448,6 +466,7 @@ impl MembersApi {
     async fn patch_member(
         &self,
         auth: Auth,
+        /// The member's id.
         id: Path<uuid::Uuid>,
         body: Json<MemberPatch>,
     ) -> ApiResult<Json<Member>> {
@@ -483,7 +502,12 @@ impl MembersApi {
     ///
     /// For erasure requests that reach the centre by other ways than the member's own account.
     #[oai(path = "/members/:id", method = "delete")]
-    async fn erase_member(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<NoContent> {
+    async fn erase_member(
+        &self,
+        auth: Auth,
+        /// The member's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<NoContent> {
         auth.0.require_admin()?;
         let target = super::get(&self.app, &id.0.to_string()).await?;
         auth.0.require_may_change(&target.id, &target.role)?;

@@ -294,6 +294,9 @@ fn optional(f: &mut Fields, field: &str, raw: &Option<String>) -> Option<String>
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Mentoring")]
 impl MentoringApi {
     /// Mentor programmes
+    ///
+    /// Every programme with its audience, dates, languages and whether it takes applications. For
+    /// signed-in members.
     #[oai(path = "/programmes", method = "get")]
     async fn list(&self, _auth: Auth) -> ApiResult<Json<Vec<Programme>>> {
         Ok(Json(
@@ -306,6 +309,9 @@ impl MentoringApi {
     }
 
     /// Create a programme (staff)
+    ///
+    /// A programme is open to `everyone` or to `partners` (members who joined their household as
+    /// the partner); its title and description are given per language.
     #[oai(path = "/programmes", method = "post")]
     async fn create(&self, auth: Auth, body: Json<ProgrammeInput>) -> ApiResult<ProgrammeCreated> {
         auth.0.require_staff()?;
@@ -338,8 +344,15 @@ impl MentoringApi {
     }
 
     /// A programme
+    ///
+    /// One programme as members see it.
     #[oai(path = "/programmes/:id", method = "get")]
-    async fn get(&self, _auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Programme>> {
+    async fn get(
+        &self,
+        _auth: Auth,
+        /// The programme's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Programme>> {
         let p = super::find_programme(&self.app.db.read, &id.0.to_string())
             .await?
             .ok_or(Error::NotFound("programme"))?;
@@ -347,8 +360,15 @@ impl MentoringApi {
     }
 
     /// Close a programme to applications (staff)
+    ///
+    /// No new applications as mentor or mentee; running matches go on.
     #[oai(path = "/programmes/:id/close", method = "post")]
-    async fn close(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Programme>> {
+    async fn close(
+        &self,
+        auth: Auth,
+        /// The programme's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Programme>> {
         auth.0.require_staff()?;
         Ok(Json(
             super::set_programme_status(&self.app, &auth.0.account_id, &id.0.to_string(), "closed")
@@ -358,10 +378,14 @@ impl MentoringApi {
     }
 
     /// Apply as mentor
+    ///
+    /// With your sectors, languages, expertise and how many mentees you take. One application per
+    /// programme; applying again changes it.
     #[oai(path = "/programmes/:id/mentors", method = "post")]
     async fn apply_mentor(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
         body: Json<MentorInput>,
     ) -> ApiResult<Applied> {
@@ -400,6 +424,7 @@ impl MentoringApi {
     async fn apply_mentee(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
         body: Json<MenteeInput>,
     ) -> ApiResult<Applied> {
@@ -436,10 +461,13 @@ impl MentoringApi {
     }
 
     /// Applications (staff)
+    ///
+    /// Every mentor and mentee application of the programme, with its state.
     #[oai(path = "/programmes/:id/applications", method = "get")]
     async fn applications(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Vec<ApplicationOut>>> {
         auth.0.require_staff()?;
@@ -460,6 +488,7 @@ impl MentoringApi {
     async fn suggestions(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Vec<MenteeSuggestions>>> {
         auth.0.require_staff()?;
@@ -488,6 +517,7 @@ impl MentoringApi {
     async fn confirm(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
         body: Json<MatchRequest>,
     ) -> ApiResult<Matched> {
@@ -504,8 +534,15 @@ impl MentoringApi {
     }
 
     /// Matches (staff)
+    ///
+    /// Every match of the programme with its state (`matched`, `active`, `completed`, `withdrawn`).
     #[oai(path = "/programmes/:id/matches", method = "get")]
-    async fn matches(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Vec<Match>>> {
+    async fn matches(
+        &self,
+        auth: Auth,
+        /// The programme's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Vec<Match>>> {
         auth.0.require_staff()?;
         Ok(Json(
             super::matches(&self.app, &id.0.to_string())
@@ -517,44 +554,62 @@ impl MentoringApi {
     }
 
     /// Mark a match active: they met (staff)
+    ///
+    /// From `matched` to `active`: the mentor and mentee have met. 409 from any other state.
     #[oai(path = "/programmes/:id/matches/:match_id/start", method = "post")]
     async fn start(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
+        /// The match's id.
         match_id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Match>> {
         self.advance(auth, id, match_id, "active").await
     }
 
     /// Complete a match (staff)
+    ///
+    /// From `active` to `completed`; both may then leave feedback. 409 from any other state.
     #[oai(path = "/programmes/:id/matches/:match_id/complete", method = "post")]
     async fn complete(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
+        /// The match's id.
         match_id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Match>> {
         self.advance(auth, id, match_id, "completed").await
     }
 
     /// Withdraw a match (staff); the mentor's place frees up
+    ///
+    /// Ends a `matched` or `active` match; the mentor can take another mentee and the mentee can be
+    /// matched again.
     #[oai(path = "/programmes/:id/matches/:match_id/withdraw", method = "post")]
     async fn withdraw(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
+        /// The match's id.
         match_id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Match>> {
         self.advance(auth, id, match_id, "withdrawn").await
     }
 
     /// Leave feedback on a completed match (its mentor or mentee)
+    ///
+    /// A rating from 1 to 5 and an optional comment, once per person and match. Each party sees
+    /// only their own feedback; staff see both.
     #[oai(path = "/programmes/:id/matches/:match_id/feedback", method = "post")]
     async fn feedback(
         &self,
         auth: Auth,
+        /// The programme's id.
         id: Path<uuid::Uuid>,
+        /// The match's id.
         match_id: Path<uuid::Uuid>,
         body: Json<FeedbackInput>,
     ) -> ApiResult<Json<Match>> {

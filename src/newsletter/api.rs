@@ -8,6 +8,7 @@ use poem::web::{Data, Path as WebPath};
 use poem::{IntoResponse, Response, handler};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde_json::json;
 
@@ -78,6 +79,61 @@ pub struct NewsletterInput {
     /// Also list the published events of the next N days.
     #[oai(validator(minimum(value = "1"), maximum(value = "90")))]
     pub upcoming_events_days: Option<i64>,
+}
+
+/// Changes to a draft; absent fields stay as they are. `subject` and `body` change only the
+/// languages given (`null` for a language removes it; English stays required); `null` clears
+/// `filters` or `upcoming_events_days`.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct NewsletterPatch {
+    pub subject: Option<BTreeMap<String, Option<String>>>,
+    pub body: Option<BTreeMap<String, Option<String>>>,
+    pub segment: Option<List>,
+    pub filters: MaybeUndefined<FiltersInput>,
+    /// Also list the published events of the next N days.
+    #[oai(validator(minimum(value = "1"), maximum(value = "90")))]
+    pub upcoming_events_days: MaybeUndefined<i64>,
+}
+
+impl NewsletterPatch {
+    /// The whole draft this patch makes of `current`, to validate like a new one.
+    fn applied_to(self, current: &IssueRow) -> NewsletterInput {
+        let merge = |mut texts: BTreeMap<String, String>,
+                     changes: Option<BTreeMap<String, Option<String>>>| {
+            for (lang, text) in changes.into_iter().flatten() {
+                match text {
+                    Some(t) => texts.insert(lang, t),
+                    None => texts.remove(&lang),
+                };
+            }
+            texts
+        };
+        let filters = current.filters();
+        let mut current_filters = (filters != Filters::default()).then(|| FiltersInput {
+            phase: filters.phase,
+            municipality: filters.municipality,
+            language: filters.language,
+        });
+        NewsletterInput {
+            subject: merge(current.subjects(), self.subject),
+            body: merge(current.bodies(), self.body),
+            segment: self.segment.unwrap_or(if current.segment == "alumni" {
+                List::Alumni
+            } else {
+                List::Community
+            }),
+            filters: {
+                self.filters.update_to(&mut current_filters);
+                current_filters
+            },
+            upcoming_events_days: {
+                let mut days = current.upcoming_events_days;
+                self.upcoming_events_days.update_to(&mut days);
+                days
+            },
+        }
+    }
 }
 
 #[derive(Object)]
@@ -242,6 +298,9 @@ async fn view(app: &App, row: IssueRow) -> Result<Newsletter, Error> {
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Newsletter")]
 impl NewsletterApi {
     /// My newsletter subscriptions
+    ///
+    /// Every list with the member's state on it (`pending` until confirmed by mail, `active`,
+    /// `unsubscribed`).
     #[oai(path = "/me/subscriptions", method = "get")]
     async fn subscriptions(&self, auth: Auth) -> ApiResult<Json<Vec<Subscription>>> {
         let rows = super::subscriptions(&self.app, &auth.0.account_id).await?;
@@ -294,6 +353,8 @@ impl NewsletterApi {
     }
 
     /// Newsletters (staff)
+    ///
+    /// Every issue, newest first, with its status and delivery counts.
     #[oai(path = "/newsletters", method = "get")]
     async fn list(&self, auth: Auth) -> ApiResult<Json<Vec<Newsletter>>> {
         auth.0.require_staff()?;
@@ -305,6 +366,10 @@ impl NewsletterApi {
     }
 
     /// Write a newsletter (staff)
+    ///
+    /// Creates a draft: subject and Markdown body per language (`en` required; members whose
+    /// language is missing get English), for a list (`community` or `alumni`), optionally with the
+    /// published events of the next N days.
     #[oai(path = "/newsletters", method = "post")]
     async fn create(&self, auth: Auth, body: Json<NewsletterInput>) -> ApiResult<Created> {
         auth.0.require_staff()?;
@@ -314,33 +379,52 @@ impl NewsletterApi {
     }
 
     /// A newsletter with its delivery counts (staff)
+    ///
+    /// The issue with its counts of deliveries queued, sent, failed and skipped.
     #[oai(path = "/newsletters/:id", method = "get")]
-    async fn get(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+    async fn get(
+        &self,
+        auth: Auth,
+        /// The newsletter's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
         let row = issues::get(&self.app, &id.0.to_string()).await?;
         Ok(Json(view(&self.app, row).await?))
     }
 
     /// Change a draft (staff)
+    ///
+    /// Partial, like every PATCH: absent fields stay as they are. Only a draft can change (409
+    /// otherwise). `subject` and `body` change only the languages given.
     #[oai(path = "/newsletters/:id", method = "patch")]
     async fn update(
         &self,
         auth: Auth,
+        /// The newsletter's id.
         id: Path<uuid::Uuid>,
-        body: Json<NewsletterInput>,
+        body: Json<NewsletterPatch>,
     ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
-        let d = draft(&body.0)?;
-        let row =
-            issues::update(&self.app, &auth.0.account_id, &id.0.to_string(), |_| Ok(d)).await?;
+        let row = issues::update(
+            &self.app,
+            &auth.0.account_id,
+            &id.0.to_string(),
+            |current| draft(&body.0.applied_to(current)),
+        )
+        .await?;
         Ok(Json(view(&self.app, row).await?))
     }
 
     /// Preview for a member (staff)
+    ///
+    /// The issue rendered exactly as one member would receive it (their language, their name, their
+    /// unsubscribe link), HTML and plain text. Sends nothing.
     #[oai(path = "/newsletters/:id/preview", method = "post")]
     async fn preview(
         &self,
         auth: Auth,
+        /// The newsletter's id.
         id: Path<uuid::Uuid>,
         body: Json<PreviewRequest>,
     ) -> ApiResult<Json<Preview>> {
@@ -392,6 +476,7 @@ impl NewsletterApi {
     async fn test(
         &self,
         auth: Auth,
+        /// The newsletter's id.
         id: Path<uuid::Uuid>,
         body: Json<TestRequest>,
     ) -> ApiResult<Queued> {
@@ -437,10 +522,14 @@ impl NewsletterApi {
     }
 
     /// Schedule (staff)
+    ///
+    /// Sets the time the issue goes out; the scheduler starts it then. The audience is the list's
+    /// active subscribers at that moment.
     #[oai(path = "/newsletters/:id/schedule", method = "post")]
     async fn schedule(
         &self,
         auth: Auth,
+        /// The newsletter's id.
         id: Path<uuid::Uuid>,
         body: Json<ScheduleRequest>,
     ) -> ApiResult<Json<Newsletter>> {
@@ -462,16 +551,32 @@ impl NewsletterApi {
     }
 
     /// Send now (staff)
+    ///
+    /// Starts sending at once to every active subscriber of the list, each exactly once, also with
+    /// several server instances.
     #[oai(path = "/newsletters/:id/send", method = "post")]
-    async fn send(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+    async fn send(
+        &self,
+        auth: Auth,
+        /// The newsletter's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
         let row = issues::send_now(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
         Ok(Json(view(&self.app, row).await?))
     }
 
     /// Pause sending (staff)
+    ///
+    /// Stops handing out deliveries; those already handed to the mail server go on. Resume
+    /// continues where it stopped.
     #[oai(path = "/newsletters/:id/pause", method = "post")]
-    async fn pause(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+    async fn pause(
+        &self,
+        auth: Auth,
+        /// The newsletter's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
         let row = issues::transition(
             &self.app,
@@ -487,8 +592,15 @@ impl NewsletterApi {
     }
 
     /// Resume sending (staff)
+    ///
+    /// Continues a paused issue where it stopped; nobody receives it twice.
     #[oai(path = "/newsletters/:id/resume", method = "post")]
-    async fn resume(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+    async fn resume(
+        &self,
+        auth: Auth,
+        /// The newsletter's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
         let row = issues::transition(
             &self.app,
@@ -507,7 +619,12 @@ impl NewsletterApi {
     ///
     /// What was not sent yet is skipped.
     #[oai(path = "/newsletters/:id/cancel", method = "post")]
-    async fn cancel(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Newsletter>> {
+    async fn cancel(
+        &self,
+        auth: Auth,
+        /// The newsletter's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
         let row = issues::transition(
             &self.app,

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use poem_openapi::param::{Header, Query};
 use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi, ResponseContent};
 
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
@@ -386,15 +386,23 @@ pub struct StatsApi {
     pub app: App,
 }
 
+/// The figures as JSON, or as `section,key,value` CSV rows (UTF-8 with BOM) with `Accept: text/csv`.
 // Answered once per request: boxing the large variant would buy nothing.
 #[allow(clippy::large_enum_variant)]
+#[derive(ResponseContent)]
+enum StatsContent {
+    Json(Json<Stats>),
+    #[oai(content_type = "text/csv; charset=utf-8")]
+    Csv(PlainText<String>),
+}
+
+// One status, two media types: a second `200` key would make the spec invalid JSON for
+// generators (openapi-typescript refuses it, Python tools keep only the last).
 #[derive(ApiResponse)]
 enum StatsResponse {
+    /// The figures for the period.
     #[oai(status = 200)]
-    Json(Json<Stats>),
-    /// `section,key,value` rows, UTF-8 with BOM.
-    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
-    Csv(PlainText<String>),
+    Ok(StatsContent),
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Stats")]
@@ -410,8 +418,11 @@ impl StatsApi {
     async fn stats(
         &self,
         auth: Auth,
+        /// First day of the period, a local date in the centre's time zone (default: a year before `to`).
         from: Query<Option<NaiveDate>>,
+        /// Last day of the period, included (default: today).
         to: Query<Option<NaiveDate>>,
+        /// `text/csv` for the CSV rows; anything else gives JSON.
         accept: Header<Option<String>>,
     ) -> ApiResult<StatsResponse> {
         auth.0.require_staff()?;
@@ -422,9 +433,9 @@ impl StatsApi {
         let from = from.0.unwrap_or(to - chrono::Duration::days(365));
         let s = figures(&self.app, from, to).await?;
         if accept.0.as_deref().is_some_and(|a| a.contains("text/csv")) {
-            return Ok(StatsResponse::Csv(PlainText(csv(&s))));
+            return Ok(StatsResponse::Ok(StatsContent::Csv(PlainText(csv(&s)))));
         }
-        Ok(StatsResponse::Json(Json(s)))
+        Ok(StatsResponse::Ok(StatsContent::Json(Json(s))))
     }
 }
 

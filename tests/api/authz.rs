@@ -433,6 +433,17 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
         ),
         ("GET", "/api/v1/alumni", Signed, false, json!(null)),
         ("GET", "/api/v1/stats", Staff, false, json!(null)),
+        // The public routes: no sign-in; their secret is in the address.
+        ("GET", "/calendar.ics", Public, false, json!(null)),
+        (
+            "GET",
+            "/calendar/{calendar}.ics",
+            Public,
+            false,
+            json!(null),
+        ),
+        ("GET", "/unsubscribe/{key}", Public, false, json!(null)),
+        ("POST", "/unsubscribe/{key}", Public, false, json!(null)),
         ("GET", "/api/v1/admin/tokens", Admin, false, json!(null)),
         (
             "POST",
@@ -614,6 +625,8 @@ async fn every_route_admits_exactly_its_callers() {
         ("mentee", mentee),
         ("match", the_match.clone()),
         ("spare_token", spare_token),
+        ("calendar", "not-a-calendar".to_owned()),
+        ("key", "not-a-key".to_owned()),
         (
             "admin",
             t.me(&admin).await["id"].as_str().unwrap().to_owned(),

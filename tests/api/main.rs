@@ -8,6 +8,7 @@ mod bad_input;
 mod batch;
 mod binary;
 mod calendar;
+mod contract;
 mod edges;
 mod events;
 mod helpers;

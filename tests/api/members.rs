@@ -281,7 +281,7 @@ async fn members_cannot_change_their_own_role() {
     let s = t.member("ana@example.org", "Ana", "Silva").await;
     t.patch("/api/v1/me", json!({"role": "admin"}), Some(&s))
         .await
-        .assert_problem(400);
+        .assert_problem(422);
     assert_eq!(t.me(&s).await["role"], "member");
 }
 
@@ -346,7 +346,7 @@ async fn staff_search_the_register_and_only_admins_change_roles() {
     assert_eq!(one.json()["email"], "ana@example.org");
     t.get("/api/v1/members/nope", Some(&staff))
         .await
-        .assert_problem(400);
+        .assert_problem(422);
 
     t.patch(
         &format!("/api/v1/members/{ana_id}"),

@@ -184,7 +184,7 @@ async fn a_partner_goes_from_application_through_a_match_to_feedback() {
         Some(&raj),
     )
     .await
-    .assert_problem(400);
+    .assert_problem(422);
     let apps = t
         .get(
             &format!("/api/v1/programmes/{p}/applications"),

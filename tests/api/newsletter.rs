@@ -135,7 +135,7 @@ async fn sign_up_consent_confirmed_subscribe_with_double_opt_in_and_unsubscribe(
         Some(&s),
     )
     .await
-    .assert_problem(400);
+    .assert_problem(422);
 }
 
 #[tokio::test]
@@ -601,7 +601,7 @@ async fn newsletter_input_is_validated_and_staff_only() {
         Some(&staff),
     )
     .await
-    .assert_problem(400);
+    .assert_problem(422);
     assert_eq!(t.count("SELECT COUNT(*) FROM newsletters").await, 0);
     let n = campaign(&t, &staff, json!({})).await;
     let id = n["id"].as_str().unwrap();
@@ -655,4 +655,71 @@ async fn a_scheduled_issue_goes_out_when_its_time_comes() {
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert!((job.run)(t.app.clone()).await.unwrap().starts_with('1'));
     wait_status(&t, &staff, id, "sent").await;
+}
+
+#[tokio::test]
+async fn patching_a_draft_changes_only_what_is_sent() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let n = t
+        .post(
+            "/api/v1/newsletters",
+            json!({
+                "subject": {"en": "Summer", "nl": "Zomer"},
+                "body": {"en": "Hello", "nl": "Hallo"},
+                "segment": "community",
+                "filters": {"language": "nl"},
+                "upcoming_events_days": 14
+            }),
+            Some(&staff),
+        )
+        .await
+        .assert(201)
+        .json();
+    let url = format!("/api/v1/newsletters/{}", n["id"].as_str().unwrap());
+
+    // One language of one field: everything else stays.
+    let after = t
+        .patch(&url, json!({"subject": {"nl": "Zomerfeest"}}), Some(&staff))
+        .await
+        .assert(200)
+        .json();
+    assert_eq!(
+        after["subject"],
+        json!({"en": "Summer", "nl": "Zomerfeest"})
+    );
+    assert_eq!(after["body"], json!({"en": "Hello", "nl": "Hallo"}));
+    assert_eq!(after["segment"], "community");
+    assert_eq!(after["filters"]["language"], "nl");
+    assert_eq!(after["upcoming_events_days"], 14);
+
+    // null removes a language, or clears an optional field.
+    let after = t
+        .patch(
+            &url,
+            json!({"body": {"nl": null}, "subject": {"nl": null}, "filters": null, "upcoming_events_days": null, "segment": "alumni"}),
+            Some(&staff),
+        )
+        .await
+        .assert(200)
+        .json();
+    assert_eq!(after["subject"], json!({"en": "Summer"}));
+    assert_eq!(after["body"], json!({"en": "Hello"}));
+    assert_eq!(after["segment"], "alumni");
+    assert!(after["upcoming_events_days"].is_null(), "{after}");
+    assert!(after["filters"]["language"].is_null(), "{after}");
+
+    // English stays required, and a refused patch changes nothing.
+    let p = t
+        .patch(
+            &url,
+            json!({"subject": {"en": null}, "segment": "community"}),
+            Some(&staff),
+        )
+        .await
+        .assert_problem(422);
+    assert_eq!(p["errors"][0]["field"], "subject", "{p}");
+    let now = t.get(&url, Some(&staff)).await.json();
+    assert_eq!(now["subject"], json!({"en": "Summer"}));
+    assert_eq!(now["segment"], "alumni");
 }

@@ -164,7 +164,7 @@ async fn admins_issue_list_and_revoke_api_tokens() {
     .assert_problem(404);
     t.delete("/api/v1/admin/tokens/nope", Some(&admin))
         .await
-        .assert_problem(400);
+        .assert_problem(422);
     let after = t.get("/api/v1/admin/tokens", Some(&admin)).await.json();
     assert_eq!(after.as_array().unwrap().len(), 3);
 
@@ -246,7 +246,7 @@ async fn only_active_staff_and_admin_accounts_hold_api_tokens() {
     ] {
         t.post("/api/v1/admin/tokens", body, Some(&admin))
             .await
-            .assert_problem(400);
+            .assert_problem(422);
     }
     assert_eq!(t.count("SELECT COUNT(*) FROM tokens").await, before);
 
