@@ -38,6 +38,34 @@ pub enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
+    /// Read the mail written to the data folder (when no SMTP_URL is set)
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MailCommand {
+    /// Print the latest mail to an address, decoded: headers, then the plain-text part
+    Latest {
+        /// The recipient's address
+        #[arg(long)]
+        to: String,
+        /// Only mails with a link to this path carrying a token, e.g. `/verify`, `/sign-in`,
+        /// `/invitation`
+        #[arg(long)]
+        link: Option<String>,
+        /// Print only that link
+        #[arg(long, conflicts_with = "token")]
+        url: bool,
+        /// Print only the link's token
+        #[arg(long)]
+        token: bool,
+        /// Wait up to this many seconds for such a mail (mail is sent a moment after the request)
+        #[arg(long, default_value_t = 0)]
+        wait: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -153,6 +181,46 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
                     println!("API token {id} revoked");
                 }
             }
+            Ok(())
+        }
+        Command::Mail {
+            command:
+                MailCommand::Latest {
+                    to,
+                    link,
+                    url,
+                    token,
+                    wait,
+                },
+        } => {
+            if config.smtp_url.is_some() {
+                anyhow::bail!(
+                    "SMTP_URL is set: mail goes to the SMTP server, not to the data folder"
+                );
+            }
+            let wanted = crate::mail::files::Wanted {
+                to: &to,
+                link: link.as_deref(),
+            };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait);
+            let mail = loop {
+                match crate::mail::files::latest(&config.outbox_dir(), &wanted) {
+                    Ok(mail) => break mail,
+                    Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+                    Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+                }
+            };
+            let path = link.as_deref().unwrap_or("");
+            let out = if url {
+                mail.token_link(path)
+                    .context("this mail has no link with a token")?
+            } else if token {
+                mail.token(path)
+                    .context("this mail has no link with a token")?
+            } else {
+                mail.shown()
+            };
+            println!("{out}");
             Ok(())
         }
         Command::Jobs {

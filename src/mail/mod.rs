@@ -5,6 +5,7 @@
 //! Invariants: one row per idempotency key (enqueuing twice is harmless); the Message-ID is fixed
 //! when the row is written, so a resend after a crash carries the same Message-ID.
 
+pub mod files;
 pub mod templates;
 pub mod worker;
 
