@@ -186,6 +186,7 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/verify", get(crate::pages::verify))
         .at("/sign-in", get(crate::pages::sign_in))
         .at("/invitation", get(crate::pages::invitation))
+        .at("/change-email", get(crate::pages::change_email))
         .at("/calendar.ics", get(crate::calendar::public_calendar))
         .at("/calendar/:file", get(crate::calendar::personal_calendar))
         .at(

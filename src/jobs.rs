@@ -176,6 +176,12 @@ async fn purge_expired_tokens(app: App) -> anyhow::Result<String> {
     .execute(tx.conn())
     .await?
     .rows_affected();
+    let tokens = tokens
+        + sqlx::query("DELETE FROM email_changes WHERE expires_at < $1")
+            .bind(now)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
     let limits = sqlx::query("DELETE FROM rate_limits WHERE window_start < $1 - 86400000")
         .bind(now)
         .execute(tx.conn())

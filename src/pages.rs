@@ -109,3 +109,19 @@ static NEWSLETTER_CONFIRM: LazyLock<Page> = LazyLock::new(|| {
 pub fn newsletter_confirm() -> Response {
     NEWSLETTER_CONFIRM.response()
 }
+
+/// Confirms a new e-mail address after a click (the link mailed to that address).
+static CHANGE_EMAIL: LazyLock<Page> = LazyLock::new(|| {
+    page(
+        "Confirm your new address",
+        "<p>Press the button to use this address for Limburgers Worldwide from now on.</p>\
+         <button id=\"go\">Use this address</button>",
+        "document.getElementById('go').onclick=async()=>{try{await call('/api/v1/email/confirm',{token});\
+         show('Done: we will write to this address from now on.');}catch(e){show(e.message);}};",
+    )
+});
+
+#[handler]
+pub fn change_email() -> Response {
+    CHANGE_EMAIL.response()
+}

@@ -197,6 +197,15 @@ pub struct MemberPage {
     pub next_cursor: Option<String>,
 }
 
+/// A new e-mail address for an account.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct EmailChangeRequest {
+    /// The new address; a link to confirm it goes there.
+    #[oai(validator(max_length = 254))]
+    pub email: String,
+}
+
 #[derive(ApiResponse)]
 enum AcceptedResponse {
     /// Accepted; look in the mailbox.
@@ -377,6 +386,46 @@ impl MembersApi {
         ))
     }
 
+    /// Change my e-mail address
+    ///
+    /// Mails a link to the new address; the address changes only when it is followed
+    /// (`POST /email/confirm`, within 48 hours), and then the old address is told. The answer
+    /// is the same whether or not the new address is free, so nobody can probe for members.
+    /// A newer request replaces an older one; at most one such mail a minute goes to an address.
+    #[oai(path = "/me/email", method = "post")]
+    async fn change_my_email(
+        &self,
+        auth: Auth,
+        body: Json<EmailChangeRequest>,
+    ) -> ApiResult<AcceptedResponse> {
+        let email = EmailAddress::parse(&body.email).map_err(|e| Error::field("email", e.0))?;
+        super::email_change::request(
+            &self.app,
+            &auth.0.account_id,
+            &email,
+            super::email_change::RequestedBy::Member,
+        )
+        .await?;
+        Ok(AcceptedResponse::Accepted(Json(Accepted {
+            message: "Check the new mailbox to confirm the address.".into(),
+        })))
+    }
+
+    /// Confirm a new e-mail address
+    ///
+    /// With the token from the link sent to the new address: the account's address changes, a
+    /// bounce mark of the old address is cleared, and the old address is told. No sign-in
+    /// needed: the link proves the new mailbox. 410 for a used or expired link; 409 when another
+    /// account has the address.
+    #[oai(path = "/email/confirm", method = "post")]
+    async fn confirm_email(&self, body: Json<TokenRequest>) -> ApiResult<Json<Member>> {
+        Ok(Json(
+            super::email_change::confirm(&self.app, &body.token)
+                .await?
+                .into(),
+        ))
+    }
+
     /// Erase my account
     ///
     /// Removes the member's personal data for good and signs them out everywhere. Past event
@@ -496,6 +545,36 @@ impl MembersApi {
                 .await?
                 .into(),
         ))
+    }
+
+    /// Change a member's e-mail address (staff)
+    ///
+    /// As `POST /me/email`, started by staff (a member who lost access to the old mailbox
+    /// calls the centre): the link goes to the new address and the member follows it. 409 when
+    /// another account has the address. A staff or admin account's address is changed by an
+    /// admin (403).
+    #[oai(path = "/members/:id/email", method = "post")]
+    async fn change_member_email(
+        &self,
+        auth: Auth,
+        /// The member's id.
+        id: Path<uuid::Uuid>,
+        body: Json<EmailChangeRequest>,
+    ) -> ApiResult<AcceptedResponse> {
+        auth.0.require_staff()?;
+        let email = EmailAddress::parse(&body.email).map_err(|e| Error::field("email", e.0))?;
+        let target = super::get(&self.app, &id.0.to_string()).await?;
+        auth.0.require_may_change(&target.id, &target.role)?;
+        super::email_change::request(
+            &self.app,
+            &target.id,
+            &email,
+            super::email_change::RequestedBy::Staff(&auth.0.account_id),
+        )
+        .await?;
+        Ok(AcceptedResponse::Accepted(Json(Accepted {
+            message: "A link to confirm the address was mailed to it.".into(),
+        })))
     }
 
     /// Erase a member (admin)

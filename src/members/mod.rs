@@ -7,6 +7,7 @@
 //! ids that keep past counts right.
 
 pub mod api;
+pub mod email_change;
 pub mod requests;
 pub mod search;
 

@@ -368,6 +368,18 @@ pub const TABLES: &[(&str, &[(&str, Class)])] = &[
         ],
     ),
     ("mail_cooldowns", &[("key", Id), ("sent_at", No)]),
+    (
+        "email_changes",
+        &[
+            ("token_hash", Secret),
+            ("account_id", Id),
+            // The address the member wants to move to: theirs, so it goes with them.
+            ("new_email", GONE),
+            ("requested_by", Id),
+            ("created_at", No),
+            ("expires_at", No),
+        ],
+    ),
     // sqlx's record of applied migrations.
     (
         "_sqlx_migrations",

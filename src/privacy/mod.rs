@@ -31,6 +31,7 @@ pub const ERASED_TABLES: &[&str] = &[
     "matches",
     "member_search",
     "mail_requests",
+    "email_changes",
 ];
 
 /// Erases a member (the right to be forgotten): every personal column of their rows is blanked
@@ -88,6 +89,10 @@ pub async fn erase(app: &App, actor: &str, account_id: &str) -> Result<()> {
     .bind(now)
     .execute(tx.conn())
     .await?;
+    sqlx::query("DELETE FROM email_changes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(tx.conn())
+        .await?;
     crate::mentoring::forget(&mut tx, account_id).await?;
     crate::newsletter::forget(&mut tx, account_id).await?;
     if let Some(key) = &email_key {
@@ -247,6 +252,12 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
     .bind(account_id)
     .fetch_one(db)
     .await?;
+    let email_change: Option<(String, i64, i64)> = sqlx::query_as(
+        "SELECT new_email, created_at, expires_at FROM email_changes WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(db)
+    .await?;
     let consents: Vec<(String, i64, i64, String)> = sqlx::query_as(
         "SELECT kind, granted, at, source FROM consents WHERE account_id = $1 ORDER BY at, id",
     )
@@ -346,6 +357,9 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
             "fields": list(&extra.directory_fields),
         },
         "household": household,
+        "email_change_pending": email_change.map(|(new_email, created_at, expires_at)| json!({
+            "new_email": new_email, "requested_at": ts(created_at), "link_expires_at": ts(expires_at),
+        })),
         "invitations": {
             "sent": sent.iter().map(|i| i.to_json()).collect::<Vec<_>>(),
             "received": received.iter().map(|i| i.to_json()).collect::<Vec<_>>(),

@@ -418,6 +418,28 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
         ),
         ("POST", "/api/v1/me/return", Signed, false, json!({})),
         (
+            "POST",
+            "/api/v1/me/email",
+            Signed,
+            false,
+            json!({"email": "somewhere-new@example.org"}),
+        ),
+        (
+            "POST",
+            "/api/v1/members/{member}/email",
+            Staff,
+            false,
+            json!({"email": "moved@example.org"}),
+        ),
+        // The link's token is the credential (an unknown one: 410).
+        (
+            "POST",
+            "/api/v1/email/confirm",
+            Public,
+            false,
+            json!({"token": "not-a-token"}),
+        ),
+        (
             "PUT",
             "/api/v1/me/keep-in-touch",
             Signed,

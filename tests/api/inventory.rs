@@ -83,6 +83,7 @@ fn export_scope(table: &str) -> &'static str {
         }
         "member_search" => "person_id = $1",
         "mail_requests" => "email_key = $3",
+        "email_changes" => "account_id = $1",
         other => panic!("no scope for {other}: say which of its rows are a member's"),
     }
 }
@@ -408,6 +409,15 @@ async fn everything_a_member_leaves_is_exported_then_erased_everywhere() {
     )
     .await
     .assert(200);
+
+    // She is moving to a new address and has not followed its link yet.
+    t.post(
+        "/api/v1/me/email",
+        json!({"email": "ana.silva@newjob-vanderbeek.example"}),
+        Some(&ana),
+    )
+    .await
+    .assert(202);
 
     // A newsletter reached her; a mail server refused one mail, quoting her address.
     let issue = t

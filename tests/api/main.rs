@@ -10,6 +10,7 @@ mod binary;
 mod calendar;
 mod contract;
 mod edges;
+mod email_change;
 mod events;
 mod helpers;
 mod households;
