@@ -110,7 +110,7 @@ impl NewsletterPatch {
             texts
         };
         let filters = current.filters();
-        let mut current_filters = (filters != Filters::default()).then(|| FiltersInput {
+        let mut current_filters = (filters != Filters::default()).then_some(FiltersInput {
             phase: filters.phase,
             municipality: filters.municipality,
             language: filters.language,
