@@ -30,14 +30,15 @@ pub struct Count {
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct MemberFigures {
-    /// Resident members and alumni (not pending, not erased).
+    /// Members and alumni: member accounts that are active or alumni (not pending sign-ups, not
+    /// erased, never staff or admin accounts).
     pub total: i64,
     pub by_phase: Vec<Count>,
-    /// Every account, erased ones included.
+    /// Every member account, erased ones included.
     pub by_status: Vec<Count>,
     pub by_country_of_origin: Vec<Count>,
     pub by_municipality: Vec<Count>,
-    /// Confirmed sign-ups by month of sign-up, within the period.
+    /// Confirmed member sign-ups by month of sign-up, within the period.
     pub new_per_month: Vec<Count>,
 }
 
@@ -142,7 +143,7 @@ fn breakdown(
     list
 }
 
-/// Every account per status (each account is in exactly one row of each dimension).
+/// Every member account per status (each is in exactly one row of each dimension).
 fn per_status(tallies: &[tallies::MemberTally]) -> Vec<Count> {
     let mut merged: BTreeMap<String, i64> = BTreeMap::new();
     for t in tallies.iter().filter(|t| t.dimension == "phase") {
@@ -173,7 +174,7 @@ async fn over(app: &App, period: &Period, name: &str, exact: &'static str) -> Re
     Ok(total)
 }
 
-/// Verified sign-ups per UTC month of sign-up within the period.
+/// Verified member sign-ups per UTC month of sign-up within the period.
 async fn new_per_month(app: &App, period: &Period) -> Result<Vec<Count>> {
     let month = |ms: i64| db::to_datetime(ms).format("%Y-%m").to_string();
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
@@ -184,11 +185,12 @@ async fn new_per_month(app: &App, period: &Period) -> Result<Vec<Count>> {
         let exact = match app.db.backend {
             Backend::Sqlite => {
                 "SELECT strftime('%Y-%m', created_at / 1000, 'unixepoch') AS m, COUNT(*) FROM accounts \
-                 WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m"
+                 WHERE verified_at IS NOT NULL AND role = 'member' AND created_at >= $1 AND created_at < $2 GROUP BY m"
             }
             Backend::Postgres => {
                 "SELECT to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM') AS m, COUNT(*) \
-                 FROM accounts WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m"
+                 FROM accounts WHERE verified_at IS NOT NULL AND role = 'member' AND created_at >= $1 AND created_at < $2 \
+                 GROUP BY m"
             }
         };
         for c in counts(app, exact, &[a, b]).await? {
@@ -259,7 +261,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
             with_partner: one(
                 app,
                 "SELECT COUNT(DISTINCT p.household_id) FROM people p JOIN accounts a ON a.person_id = p.id \
-                 WHERE p.relation = 'partner' AND a.status IN ('active', 'alumni')",
+                 WHERE p.relation = 'partner' AND a.status IN ('active', 'alumni') AND a.role = 'member'",
                 &[],
             )
             .await?,
@@ -267,7 +269,8 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
                 app,
                 "SELECT COUNT(DISTINCT p.household_id) FROM people p WHERE p.relation = 'child' AND p.erased_at IS NULL \
                  AND EXISTS (SELECT 1 FROM people q JOIN accounts a ON a.person_id = q.id \
-                             WHERE q.household_id = p.household_id AND a.status IN ('active', 'alumni'))",
+                             WHERE q.household_id = p.household_id AND a.status IN ('active', 'alumni') \
+                             AND a.role = 'member')",
                 &[],
             )
             .await?,

@@ -12,19 +12,12 @@ fn count(list: &Value, key: &str) -> i64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
-    let t = TestApp::spawn().await;
-    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
-    let ana = t.member("ana@example.org", "Ana", "Silva").await; // IN, Hasselt, settling_in
+/// Ana (IN, Hasselt, settling_in) with Raj (her partner) and Mia (their child), and Bo (BR,
+/// Genk, living_in); answers the session tokens of Ana, Raj and Bo.
+async fn ana_with_family_and_bo(t: &TestApp) -> (String, String, String) {
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
     let raj = t.partner(&ana, "raj@example.org", "Raj").await;
-    t.post(
-        "/api/v1/me/household/dependents",
-        json!({"first_name": "Mia", "relation": "child"}),
-        Some(&ana),
-    )
-    .await
-    .assert(201);
+    add_child(t, &ana, "Mia").await;
     let bo = t.member("bo@example.org", "Bo", "Li").await;
     t.patch(
         "/api/v1/me",
@@ -33,6 +26,24 @@ async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
     )
     .await
     .assert(200);
+    (ana, raj, bo)
+}
+
+async fn add_child(t: &TestApp, parent: &str, first_name: &str) {
+    t.post(
+        "/api/v1/me/household/dependents",
+        json!({"first_name": first_name, "relation": "child"}),
+        Some(parent),
+    )
+    .await
+    .assert(201);
+}
+
+#[tokio::test]
+async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (ana, raj, bo) = ana_with_family_and_bo(&t).await;
     let gone = t.member("gone@example.org", "Gone", "Soon").await;
     t.sign_up("pending@example.org", "Not", "Yet")
         .await
@@ -101,14 +112,14 @@ async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
     let month = chrono::Utc::now().format("%Y-%m").to_string();
     assert_eq!(
         count(&s["members"]["new_per_month"], &month),
-        5,
-        "ana, raj, bo, gone and the staff account"
+        4,
+        "ana, raj, bo and gone; not the staff account"
     );
     assert_eq!(count(&s["members"]["by_status"], "erased"), 1);
     assert_eq!(count(&s["members"]["by_status"], "pending"), 1);
     assert_eq!(
-        s["members"]["total"], 4,
-        "ana, raj, bo and staff; gone is erased, pending is not a member yet"
+        s["members"]["total"], 3,
+        "ana, raj and bo; gone is erased, pending is not a member yet, staff are no members"
     );
     assert_eq!(count(&s["members"]["by_country_of_origin"], "IN"), 1);
     assert_eq!(count(&s["members"]["by_country_of_origin"], "BR"), 1);
@@ -318,10 +329,10 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     let month_total = total(&s["members"]["new_per_month"]);
     assert_eq!(
         month_total,
-        t.count("SELECT COUNT(*) FROM accounts WHERE verified_at IS NOT NULL")
+        t.count("SELECT COUNT(*) FROM accounts WHERE verified_at IS NOT NULL AND role = 'member'")
             .await
     );
-    assert_eq!(s["members"]["total"], 5, "staff, ana, raj, bo, cy");
+    assert_eq!(s["members"]["total"], 4, "ana, raj, bo, cy");
     assert_eq!(count(&s["members"]["by_status"], "alumni"), 2);
     assert_eq!(count(&s["members"]["by_status"], "erased"), 1);
     assert_eq!(count(&s["members"]["by_status"], "pending"), 1);
@@ -329,8 +340,8 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     assert_eq!(count(&s["members"]["by_municipality"], "Genk"), 1);
     assert_eq!(
         count(&s["members"]["by_municipality"], "unknown"),
-        2,
-        "staff and cy"
+        1,
+        "cy (the staff account is no member)"
     );
     assert_eq!(count(&s["members"]["by_country_of_origin"], "BR"), 1);
     assert_eq!(count(&s["members"]["by_phase"], "living_in"), 1);
@@ -351,15 +362,15 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
     assert_eq!(s["events"]["waitlisted"], 1);
     let month_total = total(&s["members"]["new_per_month"]);
     assert_eq!(
-        month_total, 4,
-        "staff, ana, raj and bo; not cy and gone (moved back), not pending"
+        month_total, 3,
+        "ana, raj and bo; not cy and gone (moved back), not pending, not staff"
     );
 
     // A database from before the tallies (no triggers, empty tallies) gets both at start-up.
     let drop = match t.app.db.backend {
-        limburgers_worldwide::db::Backend::Sqlite => "DROP TRIGGER tally_registrations_insert_v1",
+        limburgers_worldwide::db::Backend::Sqlite => "DROP TRIGGER tally_registrations_insert_v2",
         limburgers_worldwide::db::Backend::Postgres => {
-            "DROP TRIGGER tally_registrations_inserted_v1 ON registrations"
+            "DROP TRIGGER tally_registrations_inserted_v2 ON registrations"
         }
     };
     for sql in [
@@ -381,4 +392,201 @@ async fn the_tallies_the_database_keeps_equal_a_recount_after_every_kind_of_chan
         .await
         .unwrap();
     assert_eq!(tallies(&t).await, after);
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// The figures a role change moves: the member figures and the households.
+fn member_figures(s: &Value) -> Value {
+    json!({
+        "total": s["members"]["total"],
+        "by_phase": s["members"]["by_phase"],
+        "by_status": s["members"]["by_status"],
+        "by_country_of_origin": s["members"]["by_country_of_origin"],
+        "by_municipality": s["members"]["by_municipality"],
+        "new": total(&s["members"]["new_per_month"]),
+        "households": s["households"],
+    })
+}
+
+/// The tallies the triggers keep equal a recount from the tables.
+async fn assert_tallies_exact(t: &TestApp, when: &str) {
+    let kept = tallies(t).await;
+    limburgers_worldwide::stats::tallies::rebuild(&t.app.db)
+        .await
+        .unwrap();
+    assert_eq!(tallies(t).await, kept, "tallies kept = a recount, {when}");
+}
+
+#[tokio::test]
+async fn a_member_made_staff_leaves_the_member_figures_and_comes_back_when_made_a_member_again() {
+    let t = TestApp::spawn().await;
+    let admin = t.staff("admin@expatcentre.test", Role::Admin).await;
+    t.member("ana@example.org", "Ana", "Silva").await;
+    let dee = t.member("dee@example.org", "Dee", "Vos").await;
+    t.patch(
+        "/api/v1/me",
+        json!({"country_of_origin": "NL", "municipality": "Bree", "phase": "living_in"}),
+        Some(&dee),
+    )
+    .await
+    .assert(200);
+    add_child(&t, &dee, "Jan").await;
+    let dee_id = id(&t.me(&dee).await);
+    let figures = || async { member_figures(&t.get("/api/v1/stats", Some(&admin)).await.json()) };
+    let role = |role: &'static str| {
+        let (t, admin, dee_id) = (&t, admin.clone(), dee_id.clone());
+        async move {
+            t.patch(
+                &format!("/api/v1/members/{dee_id}"),
+                json!({"role": role}),
+                Some(&admin),
+            )
+            .await
+            .assert(200);
+        }
+    };
+
+    let as_member = figures().await;
+    assert_eq!(
+        as_member,
+        json!({
+            "total": 2,
+            "by_phase": [{"key": "living_in", "count": 1}, {"key": "settling_in", "count": 1}],
+            "by_status": [{"key": "active", "count": 2}],
+            "by_country_of_origin": [{"key": "IN", "count": 1}, {"key": "NL", "count": 1}],
+            "by_municipality": [{"key": "Bree", "count": 1}, {"key": "Hasselt", "count": 1}],
+            "new": 2,
+            "households": {"with_partner": 0, "with_children": 1},
+        }),
+        "Ana and Dee; not the admin"
+    );
+
+    role("staff").await;
+    assert_eq!(
+        figures().await,
+        json!({
+            "total": 1,
+            "by_phase": [{"key": "settling_in", "count": 1}],
+            "by_status": [{"key": "active", "count": 1}],
+            "by_country_of_origin": [{"key": "IN", "count": 1}],
+            "by_municipality": [{"key": "Hasselt", "count": 1}],
+            "new": 1,
+            "households": {"with_partner": 0, "with_children": 0},
+        }),
+        "Dee works for the centre now: in no member figure"
+    );
+    assert_tallies_exact(&t, "after a promotion").await;
+    role("admin").await;
+    assert_eq!(figures().await["total"], 1, "staff to admin: still none");
+    role("member").await;
+    assert_eq!(figures().await, as_member, "back among the members");
+    assert_tallies_exact(&t, "after a member came back").await;
+    // The same by an operator's SQL that changes nothing but the role.
+    for (to, total) in [("staff", 1), ("member", 2)] {
+        sqlx::query("UPDATE accounts SET role = $2 WHERE person_id = $1")
+            .bind(dee_id.clone())
+            .bind(to)
+            .execute(t.app.db.writer())
+            .await
+            .unwrap();
+        assert_eq!(figures().await["total"], total, "made {to} by SQL");
+        assert_tallies_exact(&t, "after a role changed by SQL").await;
+    }
+
+    // A pending sign-up whose address `admin create` makes a staff account leaves the pending
+    // sign-ups and joins no member figure; erasing a staff account adds no erased member.
+    t.sign_up("later@expatcentre.test", "Lat", "Er")
+        .await
+        .assert(202);
+    let pending = figures().await;
+    assert_eq!(
+        pending["by_status"],
+        json!([{"key": "active", "count": 2}, {"key": "pending", "count": 1}])
+    );
+    t.staff("later@expatcentre.test", Role::Staff).await;
+    assert_eq!(figures().await, as_member);
+    let (later_id,): (String,) =
+        sqlx::query_as("SELECT person_id FROM accounts WHERE email = 'later@expatcentre.test'")
+            .fetch_one(&t.app.db.read)
+            .await
+            .unwrap();
+    t.delete(&format!("/api/v1/members/{later_id}"), Some(&admin))
+        .await
+        .assert(204);
+    assert_eq!(figures().await, as_member);
+    // Erasing a member (Dee) puts them in the erased bucket, and nowhere else.
+    t.delete(&format!("/api/v1/members/{dee_id}"), Some(&admin))
+        .await
+        .assert(204);
+    assert_eq!(
+        figures().await["by_status"],
+        json!([{"key": "active", "count": 1}, {"key": "erased", "count": 1}])
+    );
+    assert_tallies_exact(&t, "after erasures").await;
+}
+
+#[tokio::test]
+async fn tallies_of_the_earlier_triggers_which_counted_staff_are_counted_again_at_start_up() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    t.member("ana@example.org", "Ana", "Silva").await;
+    let right = member_figures(&t.get("/api/v1/stats", Some(&staff)).await.json());
+    let kept = tallies(&t).await;
+
+    // A database as the earlier version left it: its triggers (not these), and tallies that
+    // counted every account, staff included.
+    let triggers: Vec<(String, String)> = sqlx::query_as(match t.app.db.backend {
+        limburgers_worldwide::db::Backend::Sqlite => {
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'tally%'"
+        }
+        limburgers_worldwide::db::Backend::Postgres => {
+            "SELECT t.tgname::text, c.relname::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid \
+             WHERE t.tgname LIKE 'tally%' AND NOT t.tgisinternal"
+        }
+    })
+    .fetch_all(&t.app.db.read)
+    .await
+    .unwrap();
+    assert_eq!(triggers.len(), 6);
+    for (name, table) in triggers {
+        let drop = match t.app.db.backend {
+            limburgers_worldwide::db::Backend::Sqlite => format!("DROP TRIGGER {name}"),
+            limburgers_worldwide::db::Backend::Postgres => {
+                format!("DROP TRIGGER {name} ON {table}")
+            }
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+            .execute(t.app.db.writer())
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "DELETE FROM member_tallies;
+         INSERT INTO member_tallies (dimension, status, key, n)
+         SELECT 'phase', status, COALESCE(phase, ''), COUNT(*) FROM accounts GROUP BY status, COALESCE(phase, '')
+         UNION ALL SELECT 'country', status, COALESCE(country_of_origin, ''), COUNT(*) FROM accounts
+             GROUP BY status, COALESCE(country_of_origin, '')
+         UNION ALL SELECT 'municipality', status, COALESCE(municipality, ''), COUNT(*) FROM accounts
+             GROUP BY status, COALESCE(municipality, '')
+         UNION ALL SELECT 'destination', status, COALESCE(destination_country, ''), COUNT(*) FROM accounts
+             GROUP BY status, COALESCE(destination_country, '');
+         UPDATE daily_tallies SET n = n + 1 WHERE name = 'sign_ups'",
+    )
+    .execute(t.app.db.writer())
+    .await
+    .unwrap();
+    let wrong = member_figures(&t.get("/api/v1/stats", Some(&staff)).await.json());
+    assert_eq!(wrong["total"], 2, "the old tallies count the staff account");
+
+    t.app.db.migrate().await.unwrap();
+    assert_eq!(tallies(&t).await, kept, "counted again, staff left out");
+    assert_eq!(
+        member_figures(&t.get("/api/v1/stats", Some(&staff)).await.json()),
+        right
+    );
+    t.staff("more.staff@expatcentre.test", Role::Staff).await;
+    assert_eq!(tallies(&t).await, kept, "the new triggers leave staff out");
 }
