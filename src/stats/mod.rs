@@ -3,6 +3,10 @@
 //! the rest is counted over index ranges bounded by the period; nothing is loaded row by row. Erased members keep their ids, dates and
 //! registrations, so the figures of past periods do not change when someone is forgotten.
 //! Months are calendar months in UTC.
+//!
+//! Each figure counts what its name says, and nothing that merely looks like it: member figures
+//! count member accounts (never staff or admins), an event is held once it has ended (not when
+//! it is booked), a match is started when the pair has met (not when staff confirmed it).
 
 use std::collections::BTreeMap;
 
@@ -20,78 +24,125 @@ use crate::values::LocalTime;
 pub mod tallies;
 use tallies::Period;
 
+/// One group of a breakdown.
 #[derive(Object, Clone, Debug, PartialEq, Eq)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Count {
+    /// What the group shares (a phase, a status, a country code, a town, a month `YYYY-MM`);
+    /// `unknown` for those who did not say.
     pub key: String,
+    /// How many are in the group.
     pub count: i64,
 }
 
+/// The community's members, as they are now (whatever the period), except `new_per_month`.
+/// Only member accounts count: staff and admin accounts are the centre, not its members.
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct MemberFigures {
-    /// Resident members and alumni (not pending, not erased).
+    /// Members and alumni now: member accounts that are active or alumni (not pending sign-ups,
+    /// not erased).
     pub total: i64,
+    /// Members and alumni now, per life-cycle phase (`unknown`: no phase given).
     pub by_phase: Vec<Count>,
-    /// Every account, erased ones included.
+    /// Member accounts now, per status: `pending` (sign-up not confirmed), `active`, `alumni`,
+    /// `erased` (forgotten on request, kept as a number).
     pub by_status: Vec<Count>,
+    /// Members and alumni now, per country of origin (ISO code), largest first.
     pub by_country_of_origin: Vec<Count>,
+    /// Active members now (alumni have left), per municipality they live in, largest first.
     pub by_municipality: Vec<Count>,
-    /// Confirmed sign-ups by month of sign-up, within the period.
+    /// Member sign-ups confirmed by their owner, per UTC month of sign-up, for sign-ups made
+    /// within the period (erased members still counted).
     pub new_per_month: Vec<Count>,
 }
 
+/// Households of members and alumni, as they are now.
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct HouseholdFigures {
+    /// Households with a partner who is an active member or alumnus.
     pub with_partner: i64,
+    /// Households of an active member or alumnus with at least one child (not erased).
     pub with_children: i64,
 }
 
+/// Events and the people at them. An event is held once it has ended: events to come, events
+/// under way, drafts and cancelled events are not held, and nobody is a no-show at them.
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct EventFigures {
-    /// Published events that ended within the period.
+    /// Published events that ended within the period, and before now.
     pub held: i64,
-    /// Registrations made within the period (cancelled ones not counted).
+    /// Household registrations made within the period, for any event (past, to come or
+    /// cancelled by the centre), confirmed or waitlisted; those the household cancelled are
+    /// not counted.
     pub registrations: i64,
     /// People with a confirmed seat at the events held.
     pub people_confirmed: i64,
+    /// People with a confirmed seat at the events held who were checked in at the door.
     pub people_attended: i64,
+    /// People with a confirmed seat at the events held who were not checked in.
     pub no_shows: i64,
-    /// attended / confirmed, 0 when nobody was confirmed.
+    /// `people_attended / people_confirmed`, to three decimals; 0 when nobody was confirmed.
     pub attendance_rate: f64,
+    /// `no_shows / people_confirmed`, to three decimals; 0 when nobody was confirmed.
     pub no_show_rate: f64,
-    /// Registrations within the period that had to wait for a seat.
+    /// Registrations made within the period that were put on the waitlist: still waiting, or
+    /// given a seat from it later (those cancelled while waiting are not counted).
     pub waitlisted: i64,
 }
 
+/// The newsletter within the period.
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct NewsletterFigures {
+    /// Issues (campaigns and weekly digests) that finished sending within the period.
     pub issues_sent: i64,
-    /// Messages delivered within the period.
+    /// Newsletter messages accepted by the mail server within the period, one per recipient
+    /// and issue.
     pub messages_sent: i64,
+    /// Times a member or alumnus took themselves off a newsletter list within the period
+    /// (one-click, their settings, declining to keep in touch). Leaving the community list
+    /// because one moved away and became an alumnus is not counted.
     pub unsubscribes: i64,
 }
 
+/// Mentor matches within the period, by step. A match is confirmed by staff (the pair is
+/// introduced), started when the pair has met, and then completed, or withdrawn at any time
+/// before that.
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct MentoringFigures {
+    /// Matches staff confirmed within the period (whatever became of them).
+    pub matches_confirmed: i64,
+    /// Matches whose pair first met (marked started) within the period.
     pub matches_started: i64,
+    /// Matches completed within the period.
     pub matches_completed: i64,
+    /// Matches withdrawn within the period, before or after they started.
+    pub matches_withdrawn: i64,
 }
 
+/// The figures for funders.
 #[derive(Object, Debug)]
 #[oai(skip_serializing_if_is_none)]
 pub struct Stats {
+    /// First day of the period (local date in the centre's time zone, included).
     pub from: NaiveDate,
+    /// Last day of the period (local date, included).
     pub to: NaiveDate,
+    /// Members and alumni.
     pub members: MemberFigures,
+    /// Households of members and alumni.
     pub households: HouseholdFigures,
+    /// Events held and registrations within the period.
     pub events: EventFigures,
+    /// The newsletter within the period.
     pub newsletter: NewsletterFigures,
+    /// Mentor matches within the period.
     pub mentoring: MentoringFigures,
+    /// Alumni now, per country they moved to (ISO code), largest first.
     pub alumni_by_country: Vec<Count>,
 }
 
@@ -142,7 +193,7 @@ fn breakdown(
     list
 }
 
-/// Every account per status (each account is in exactly one row of each dimension).
+/// Every member account per status (each is in exactly one row of each dimension).
 fn per_status(tallies: &[tallies::MemberTally]) -> Vec<Count> {
     let mut merged: BTreeMap<String, i64> = BTreeMap::new();
     for t in tallies.iter().filter(|t| t.dimension == "phase") {
@@ -173,7 +224,7 @@ async fn over(app: &App, period: &Period, name: &str, exact: &'static str) -> Re
     Ok(total)
 }
 
-/// Verified sign-ups per UTC month of sign-up within the period.
+/// Verified member sign-ups per UTC month of sign-up within the period.
 async fn new_per_month(app: &App, period: &Period) -> Result<Vec<Count>> {
     let month = |ms: i64| db::to_datetime(ms).format("%Y-%m").to_string();
     let mut months: BTreeMap<String, i64> = BTreeMap::new();
@@ -184,11 +235,12 @@ async fn new_per_month(app: &App, period: &Period) -> Result<Vec<Count>> {
         let exact = match app.db.backend {
             Backend::Sqlite => {
                 "SELECT strftime('%Y-%m', created_at / 1000, 'unixepoch') AS m, COUNT(*) FROM accounts \
-                 WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m"
+                 WHERE verified_at IS NOT NULL AND role = 'member' AND created_at >= $1 AND created_at < $2 GROUP BY m"
             }
             Backend::Postgres => {
                 "SELECT to_char(to_timestamp(created_at / 1000) AT TIME ZONE 'UTC', 'YYYY-MM') AS m, COUNT(*) \
-                 FROM accounts WHERE verified_at IS NOT NULL AND created_at >= $1 AND created_at < $2 GROUP BY m"
+                 FROM accounts WHERE verified_at IS NOT NULL AND role = 'member' AND created_at >= $1 AND created_at < $2 \
+                 GROUP BY m"
             }
         };
         for c in counts(app, exact, &[a, b]).await? {
@@ -218,6 +270,8 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
     let start = |d: NaiveDate| LocalTime::day_start_ms(d, app.config.timezone);
     let (a, b) = (start(from), start(to.succ_opt().unwrap_or(to)));
     let period = Period::new(a, b);
+    // Held means ended: a period that runs into the future has held nothing there yet.
+    let held_by = b.min(db::now_ms());
     let members = tallies::members(&app.db).await?;
     let resident = ["active", "alumni"];
     // Seats are people: `seats_taken` is the number of people in an event's confirmed
@@ -228,7 +282,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
         app,
         "SELECT CAST(COALESCE(SUM(e.seats_taken), 0) AS BIGINT) FROM events e WHERE e.status = 'published' \
          AND e.starts_at >= $1 - 2678400000 AND e.starts_at < $2 AND e.ends_at >= $1 AND e.ends_at < $2",
-        &[a, b],
+        &[a, held_by],
     )
     .await?;
     let people_attended = one(
@@ -237,7 +291,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
          WHERE rp.event_id = e.id AND rp.checked_in_at IS NOT NULL AND r.id = rp.registration_id \
          AND r.status = 'confirmed' AND e.status = 'published' \
          AND e.starts_at >= $1 - 2678400000 AND e.starts_at < $2 AND e.ends_at >= $1 AND e.ends_at < $2",
-        &[a, b],
+        &[a, held_by],
     )
     .await?;
     Ok(Stats {
@@ -259,7 +313,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
             with_partner: one(
                 app,
                 "SELECT COUNT(DISTINCT p.household_id) FROM people p JOIN accounts a ON a.person_id = p.id \
-                 WHERE p.relation = 'partner' AND a.status IN ('active', 'alumni')",
+                 WHERE p.relation = 'partner' AND a.status IN ('active', 'alumni') AND a.role = 'member'",
                 &[],
             )
             .await?,
@@ -267,7 +321,8 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
                 app,
                 "SELECT COUNT(DISTINCT p.household_id) FROM people p WHERE p.relation = 'child' AND p.erased_at IS NULL \
                  AND EXISTS (SELECT 1 FROM people q JOIN accounts a ON a.person_id = q.id \
-                             WHERE q.household_id = p.household_id AND a.status IN ('active', 'alumni'))",
+                             WHERE q.household_id = p.household_id AND a.status IN ('active', 'alumni') \
+                             AND a.role = 'member')",
                 &[],
             )
             .await?,
@@ -277,7 +332,7 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
                 app,
                 "SELECT COUNT(*) FROM events WHERE status = 'published' AND starts_at >= $1 - 2678400000 \
                  AND starts_at < $2 AND ends_at >= $1 AND ends_at < $2",
-                &[a, b],
+                &[a, held_by],
             )
             .await?,
             registrations: over(
@@ -306,16 +361,24 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
             messages_sent: one(app, "SELECT COUNT(*) FROM deliveries WHERE status = 'sent' AND sent_at >= $1 AND sent_at < $2", &[a, b]).await?,
             unsubscribes: one(
                 app,
-                "SELECT COUNT(*) FROM consents WHERE kind LIKE 'newsletter:%' AND granted = 0 AND at >= $1 AND at < $2",
+                "SELECT COUNT(*) FROM consents WHERE kind LIKE 'newsletter:%' AND granted = 0 AND source <> 'departure' \
+                 AND at >= $1 AND at < $2",
                 &[a, b],
             )
             .await?,
         },
         mentoring: MentoringFigures {
-            matches_started: one(app, "SELECT COUNT(*) FROM matches WHERE created_at >= $1 AND created_at < $2", &[a, b]).await?,
+            matches_confirmed: one(app, "SELECT COUNT(*) FROM matches WHERE created_at >= $1 AND created_at < $2", &[a, b]).await?,
+            matches_started: one(app, "SELECT COUNT(*) FROM matches WHERE started_at >= $1 AND started_at < $2", &[a, b]).await?,
             matches_completed: one(
                 app,
                 "SELECT COUNT(*) FROM matches WHERE status = 'completed' AND ended_at >= $1 AND ended_at < $2",
+                &[a, b],
+            )
+            .await?,
+            matches_withdrawn: one(
+                app,
+                "SELECT COUNT(*) FROM matches WHERE status = 'withdrawn' AND ended_at >= $1 AND ended_at < $2",
                 &[a, b],
             )
             .await?,
@@ -370,11 +433,21 @@ pub fn csv(s: &Stats) -> String {
         ("newsletter", "issues_sent", s.newsletter.issues_sent),
         ("newsletter", "messages_sent", s.newsletter.messages_sent),
         ("newsletter", "unsubscribes", s.newsletter.unsubscribes),
+        (
+            "mentoring",
+            "matches_confirmed",
+            s.mentoring.matches_confirmed,
+        ),
         ("mentoring", "matches_started", s.mentoring.matches_started),
         (
             "mentoring",
             "matches_completed",
             s.mentoring.matches_completed,
+        ),
+        (
+            "mentoring",
+            "matches_withdrawn",
+            s.mentoring.matches_withdrawn,
         ),
     ] {
         row(section, key, value.to_string());
@@ -411,9 +484,13 @@ impl StatsApi {
     ///
     /// Members by phase, status, country of origin and municipality; new members per month;
     /// households with a partner or children; events held, registrations, attendance and no-shows,
-    /// waitlist demand; newsletter reach and unsubscribes; mentor matches; alumni by country.
+    /// waitlist demand; newsletter reach and unsubscribes; mentor matches confirmed, started,
+    /// completed and withdrawn; alumni by country. Member figures count member accounts only
+    /// (never staff or admins) and describe the community now; the others count what happened
+    /// within the period. An event counts as held once it has ended, so a period that runs
+    /// into the future holds no events there yet. Each field says what it counts.
     /// `from`/`to` are local dates (default: the last 12 months). JSON, or CSV with
-    /// `Accept: text/csv`.
+    /// `Accept: text/csv` (one `section,key,value` row per figure, the JSON's names).
     #[oai(path = "/stats", method = "get")]
     async fn stats(
         &self,

@@ -6,6 +6,9 @@
 -- rows: a promotion, a cancellation, a profile change) are tallied per row, and only when a
 -- tallied column changes.
 --
+-- Only member accounts (role 'member') are tallied: staff and admins are in no figure, and a
+-- role change moves an account out of the tallies or back in.
+--
 -- Daily rows written from a group commit lane (its connections set lw.lane) go to a shard of
 -- that connection's own, so lanes never wait on each other's rows; other writes use shard 0.
 CREATE OR REPLACE FUNCTION lw_tally_shard() RETURNS BIGINT LANGUAGE sql STABLE AS $$
@@ -36,34 +39,41 @@ DECLARE
 BEGIN
     INSERT INTO member_tallies (dimension, status, key, n)
     SELECT dimension, status, key, sign * COUNT(*) FROM (
-        SELECT 'phase' AS dimension, status, COALESCE(phase, '') AS key FROM changed
-        UNION ALL SELECT 'country', status, COALESCE(country_of_origin, '') FROM changed
-        UNION ALL SELECT 'municipality', status, COALESCE(municipality, '') FROM changed
-        UNION ALL SELECT 'destination', status, COALESCE(destination_country, '') FROM changed
+        SELECT 'phase' AS dimension, status, COALESCE(phase, '') AS key FROM changed WHERE role = 'member'
+        UNION ALL SELECT 'country', status, COALESCE(country_of_origin, '') FROM changed WHERE role = 'member'
+        UNION ALL SELECT 'municipality', status, COALESCE(municipality, '') FROM changed WHERE role = 'member'
+        UNION ALL SELECT 'destination', status, COALESCE(destination_country, '') FROM changed WHERE role = 'member'
     ) c GROUP BY dimension, status, key ORDER BY dimension, status, key
     ON CONFLICT (dimension, status, key) DO UPDATE SET n = member_tallies.n + EXCLUDED.n;
     INSERT INTO daily_tallies (name, day, shard, n)
     SELECT 'sign_ups', created_at / 86400000, lw_tally_shard(), sign * COUNT(*) FROM changed
-    WHERE verified_at IS NOT NULL GROUP BY created_at / 86400000 ORDER BY 2
+    WHERE verified_at IS NOT NULL AND role = 'member' GROUP BY created_at / 86400000 ORDER BY 2
     ON CONFLICT (name, day, shard) DO UPDATE SET n = daily_tallies.n + EXCLUDED.n;
     RETURN NULL;
 END $$;
 
 CREATE OR REPLACE FUNCTION lw_tally_accounts_update() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_member BOOLEAN := OLD.role = 'member';
+    is_member BOOLEAN := NEW.role = 'member';
 BEGIN
-    IF (OLD.status, OLD.phase, OLD.country_of_origin, OLD.municipality, OLD.destination_country)
-        IS DISTINCT FROM (NEW.status, NEW.phase, NEW.country_of_origin, NEW.municipality, NEW.destination_country)
+    IF (was_member, OLD.status, OLD.phase, OLD.country_of_origin, OLD.municipality, OLD.destination_country)
+        IS DISTINCT FROM (is_member, NEW.status, NEW.phase, NEW.country_of_origin, NEW.municipality, NEW.destination_country)
     THEN
-        PERFORM lw_tally_member(OLD.status, OLD.phase, OLD.country_of_origin, OLD.municipality,
-            OLD.destination_country, -1);
-        PERFORM lw_tally_member(NEW.status, NEW.phase, NEW.country_of_origin, NEW.municipality,
-            NEW.destination_country, 1);
+        IF was_member THEN
+            PERFORM lw_tally_member(OLD.status, OLD.phase, OLD.country_of_origin, OLD.municipality,
+                OLD.destination_country, -1);
+        END IF;
+        IF is_member THEN
+            PERFORM lw_tally_member(NEW.status, NEW.phase, NEW.country_of_origin, NEW.municipality,
+                NEW.destination_country, 1);
+        END IF;
     END IF;
-    IF (OLD.verified_at IS NULL, OLD.created_at / 86400000)
-        IS DISTINCT FROM (NEW.verified_at IS NULL, NEW.created_at / 86400000)
+    IF (was_member AND OLD.verified_at IS NOT NULL, OLD.created_at / 86400000)
+        IS DISTINCT FROM (is_member AND NEW.verified_at IS NOT NULL, NEW.created_at / 86400000)
     THEN
-        IF OLD.verified_at IS NOT NULL THEN PERFORM lw_tally_day('sign_ups', OLD.created_at, -1); END IF;
-        IF NEW.verified_at IS NOT NULL THEN PERFORM lw_tally_day('sign_ups', NEW.created_at, 1); END IF;
+        IF was_member AND OLD.verified_at IS NOT NULL THEN PERFORM lw_tally_day('sign_ups', OLD.created_at, -1); END IF;
+        IF is_member AND NEW.verified_at IS NOT NULL THEN PERFORM lw_tally_day('sign_ups', NEW.created_at, 1); END IF;
     END IF;
     RETURN NULL;
 END $$;
@@ -108,17 +118,17 @@ BEGIN
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER tally_accounts_inserted_v1 AFTER INSERT ON accounts
+CREATE TRIGGER tally_accounts_inserted_v2 AFTER INSERT ON accounts
 REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION lw_tally_accounts_rows();
-CREATE TRIGGER tally_accounts_deleted_v1 AFTER DELETE ON accounts
+CREATE TRIGGER tally_accounts_deleted_v2 AFTER DELETE ON accounts
 REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION lw_tally_accounts_rows();
-CREATE TRIGGER tally_accounts_updated_v1
-AFTER UPDATE OF status, phase, country_of_origin, municipality, destination_country, verified_at, created_at
+CREATE TRIGGER tally_accounts_updated_v2
+AFTER UPDATE OF status, phase, country_of_origin, municipality, destination_country, verified_at, created_at, role
 ON accounts FOR EACH ROW EXECUTE FUNCTION lw_tally_accounts_update();
 
-CREATE TRIGGER tally_registrations_inserted_v1 AFTER INSERT ON registrations
+CREATE TRIGGER tally_registrations_inserted_v2 AFTER INSERT ON registrations
 REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION lw_tally_registrations_rows();
-CREATE TRIGGER tally_registrations_deleted_v1 AFTER DELETE ON registrations
+CREATE TRIGGER tally_registrations_deleted_v2 AFTER DELETE ON registrations
 REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION lw_tally_registrations_rows();
-CREATE TRIGGER tally_registrations_updated_v1 AFTER UPDATE OF status, promoted_at, created_at
+CREATE TRIGGER tally_registrations_updated_v2 AFTER UPDATE OF status, promoted_at, created_at
 ON registrations FOR EACH ROW EXECUTE FUNCTION lw_tally_registrations_update();

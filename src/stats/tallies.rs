@@ -1,7 +1,11 @@
-//! Tallies behind the figures: how many accounts per status and key (phase, country of origin,
-//! municipality, destination) and how many sign-ups, registrations and waitlisted registrations
-//! per UTC day. Reading them costs the same with a thousand members or a hundred thousand,
-//! which counting rows does not (see BENCHMARKS.md, "Scale").
+//! Tallies behind the figures: how many member accounts per status and key (phase, country of
+//! origin, municipality, destination) and how many member sign-ups, registrations and
+//! waitlisted registrations per UTC day. Reading them costs the same with a thousand members or
+//! a hundred thousand, which counting rows does not (see BENCHMARKS.md, "Scale").
+//!
+//! Staff and admin accounts are not tallied at all (they are the centre, not its community), so
+//! no figure can count them by mistake; an account whose role changes leaves the tallies or
+//! comes back in the same statement.
 //!
 //! Database triggers keep them, so every write path (today's and tomorrow's, a second instance,
 //! an operator's SQL) changes them in its own transaction and they cannot drift. Triggers are
@@ -22,22 +26,24 @@ use crate::error::Result;
 const SQLITE: &str = include_str!("tallies.sqlite.sql");
 const POSTGRES: &str = include_str!("tallies.postgres.sql");
 
-/// The triggers of this version; a database that lacks any of them gets all of them anew.
+/// The triggers of this version; a database that lacks any of them gets all of them anew, and
+/// its tallies are counted again (v2 left staff and admin accounts out: a database tallied by v1
+/// counted them).
 const SQLITE_TRIGGERS: [&str; 6] = [
-    "tally_accounts_insert_v1",
-    "tally_accounts_update_v1",
-    "tally_accounts_delete_v1",
-    "tally_registrations_insert_v1",
-    "tally_registrations_update_v1",
-    "tally_registrations_delete_v1",
+    "tally_accounts_insert_v2",
+    "tally_accounts_update_v2",
+    "tally_accounts_delete_v2",
+    "tally_registrations_insert_v2",
+    "tally_registrations_update_v2",
+    "tally_registrations_delete_v2",
 ];
 const POSTGRES_TRIGGERS: [(&str, &str); 6] = [
-    ("tally_accounts_inserted_v1", "accounts"),
-    ("tally_accounts_deleted_v1", "accounts"),
-    ("tally_accounts_updated_v1", "accounts"),
-    ("tally_registrations_inserted_v1", "registrations"),
-    ("tally_registrations_deleted_v1", "registrations"),
-    ("tally_registrations_updated_v1", "registrations"),
+    ("tally_accounts_inserted_v2", "accounts"),
+    ("tally_accounts_deleted_v2", "accounts"),
+    ("tally_accounts_updated_v2", "accounts"),
+    ("tally_registrations_inserted_v2", "registrations"),
+    ("tally_registrations_deleted_v2", "registrations"),
+    ("tally_registrations_updated_v2", "registrations"),
 ];
 
 /// Two instances starting together must not both install (PostgreSQL advisory lock key).
@@ -45,21 +51,23 @@ const INSTALL_LOCK: i64 = 0x6c77_7461_6c6c;
 
 pub const DAY_MS: i64 = 86_400_000;
 
-/// Fills the tallies from the tables (both are emptied first).
+/// Fills the tallies from the tables (both are emptied first). Member accounts only, as the
+/// triggers count them.
 const REBUILD: &str = "\
 DELETE FROM member_tallies;
 DELETE FROM daily_tallies;
 INSERT INTO member_tallies (dimension, status, key, n)
-SELECT 'phase', status, COALESCE(phase, ''), COUNT(*) FROM accounts GROUP BY status, COALESCE(phase, '')
+SELECT 'phase', status, COALESCE(phase, ''), COUNT(*) FROM accounts WHERE role = 'member'
+    GROUP BY status, COALESCE(phase, '')
 UNION ALL SELECT 'country', status, COALESCE(country_of_origin, ''), COUNT(*) FROM accounts
-    GROUP BY status, COALESCE(country_of_origin, '')
+    WHERE role = 'member' GROUP BY status, COALESCE(country_of_origin, '')
 UNION ALL SELECT 'municipality', status, COALESCE(municipality, ''), COUNT(*) FROM accounts
-    GROUP BY status, COALESCE(municipality, '')
+    WHERE role = 'member' GROUP BY status, COALESCE(municipality, '')
 UNION ALL SELECT 'destination', status, COALESCE(destination_country, ''), COUNT(*) FROM accounts
-    GROUP BY status, COALESCE(destination_country, '');
+    WHERE role = 'member' GROUP BY status, COALESCE(destination_country, '');
 INSERT INTO daily_tallies (name, day, shard, n)
-SELECT 'sign_ups', created_at / 86400000, 0, COUNT(*) FROM accounts WHERE verified_at IS NOT NULL
-    GROUP BY created_at / 86400000
+SELECT 'sign_ups', created_at / 86400000, 0, COUNT(*) FROM accounts
+    WHERE verified_at IS NOT NULL AND role = 'member' GROUP BY created_at / 86400000
 UNION ALL SELECT 'registrations', created_at / 86400000, 0, COUNT(*) FROM registrations
     WHERE status <> 'cancelled' GROUP BY created_at / 86400000
 UNION ALL SELECT 'waitlisted', created_at / 86400000, 0, COUNT(*) FROM registrations
