@@ -19,6 +19,7 @@ mod mentoring;
 mod newsletter;
 mod operations;
 mod privacy;
+mod registrations;
 mod smtp;
 mod stats;
 mod tokens;
