@@ -7,7 +7,7 @@ use poem_openapi::payload::{Json, PlainText};
 use poem_openapi::types::{MaybeUndefined, ToJSON as _};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 
-use super::registrations::{self, CheckIn, RegisteredPerson, RegistrationRow};
+use super::registrations::{self, CheckIn, Registered};
 use super::{
     EventQuery, EventRow, EventSpec, Frequency, ListCache, Recurrence, parse_cursor, parse_tags,
 };
@@ -164,6 +164,11 @@ pub struct Event {
     pub revision: i64,
     pub calendar_url: String,
     pub updated_at: DateTime<Utc>,
+    /// How many registrations wait for seats (for signed-in callers, on a single event).
+    pub waitlist_length: Option<i64>,
+    /// The caller's household's live registrations for this event, each with its place on the
+    /// waitlist while it waits (for signed-in callers, on a single event).
+    pub my_registrations: Option<Vec<Registration>>,
 }
 
 fn local_of(e: &EventRow, ms: Option<i64>) -> Option<String> {
@@ -205,6 +210,8 @@ impl Event {
             capacity: e.capacity,
             organiser: e.organiser,
             revision: e.revision,
+            waitlist_length: None,
+            my_registrations: None,
         }
     }
 }
@@ -252,6 +259,8 @@ pub struct Registration {
     pub status: RegistrationStatus,
     /// Place on the waitlist (1 = next) while waitlisted.
     pub position: Option<i64>,
+    /// How many registrations wait in all, while this one waits.
+    pub waitlist_length: Option<i64>,
     pub seats: i64,
     pub person_ids: Vec<String>,
     pub people: Vec<RegisteredPersonOut>,
@@ -259,10 +268,17 @@ pub struct Registration {
 }
 
 impl Registration {
-    fn new(r: RegistrationRow, people: Vec<RegisteredPerson>, position: Option<i64>) -> Self {
+    fn new(registered: Registered) -> Self {
+        let Registered {
+            row: r,
+            people,
+            position,
+            waitlist_length,
+        } = registered;
         Registration {
             status: r.status(),
             position,
+            waitlist_length,
             person_ids: people.iter().map(|p| p.person_id.clone()).collect(),
             people: people
                 .into_iter()
@@ -293,14 +309,46 @@ pub struct MyRegistration {
     pub event_status: EventStatus,
 }
 
+/// Changes to a registration's people; absent lists change nothing.
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct RegistrationChange {
+    /// People of the household to add; each takes a seat.
+    #[oai(validator(max_items = 20))]
+    pub add: Option<Vec<uuid::Uuid>>,
+    /// People of the registration to take out; their seats go to the waitlist.
+    #[oai(validator(max_items = 20))]
+    pub remove: Option<Vec<uuid::Uuid>>,
+    /// Only when adding to a confirmed registration and the free seats are too few: `false`
+    /// (default) answers 409 and changes nothing; `true` keeps the confirmed seats and puts the
+    /// added people on the waitlist as a registration of their own (answered as `waitlisted`).
+    pub waitlist: Option<bool>,
+}
+
+/// A registration after a change.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ChangedRegistration {
+    #[oai(flatten)]
+    pub registration: Registration,
+    /// The added people's own registration on the waitlist, when they did not fit and
+    /// `waitlist` was `true`.
+    pub waitlisted: Option<Registration>,
+}
+
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct CheckInRequest {
-    /// Check in the whole registration…
+    /// Check in the whole registration (find it by a person's name with
+    /// `GET /events/{id}/registrations?q=`)…
     pub registration_id: Option<uuid::Uuid>,
     /// …or some of its people.
     #[oai(validator(max_items = 20))]
     pub person_ids: Option<Vec<uuid::Uuid>>,
+    /// Check in even though the event starts more than a day from now (check-in opens a day
+    /// before; earlier is usually the wrong event).
+    #[oai(rename = "override")]
+    pub staff_override: Option<bool>,
 }
 
 #[derive(Object)]
@@ -342,7 +390,8 @@ enum NoContent {
     Done,
 }
 
-/// JSON, or with `Accept: text/csv` one row per person, UTF-8 with BOM (opens cleanly in Excel).
+/// JSON, or with `Accept: text/csv` one row per person, UTF-8 with BOM (opens cleanly in Excel),
+/// cancelled registrations left out unless `include_cancelled=true`.
 #[derive(ResponseContent)]
 enum RegistrationListContent {
     Json(Json<Vec<Registration>>),
@@ -355,7 +404,12 @@ enum RegistrationListContent {
 enum RegistrationList {
     /// The event's registrations.
     #[oai(status = 200)]
-    Ok(RegistrationListContent),
+    Ok(
+        RegistrationListContent,
+        /// For the CSV: a file named after the event and its date.
+        #[oai(header = "Content-Disposition")]
+        Option<String>,
+    ),
 }
 
 #[derive(ApiResponse)]
@@ -494,6 +548,32 @@ fn apply(mut i: EventInput, p: &EventPatch) -> EventInput {
     i
 }
 
+/// `attachment; filename="<title>-<date>.csv"`: the title as ASCII letters, digits and dashes
+/// (any browser and spreadsheet takes it), the date the event's local start date.
+fn csv_disposition(e: &EventRow) -> String {
+    let folded = deunicode::deunicode(&e.title).to_ascii_lowercase();
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    // Whole words up to 60 characters (a first word that long is cut).
+    let mut slug = String::new();
+    for w in words {
+        if !slug.is_empty() && slug.len() + 1 + w.len() > 60 {
+            break;
+        }
+        if !slug.is_empty() {
+            slug.push('-');
+        }
+        slug.extend(w.chars().take(60));
+    }
+    if slug.is_empty() {
+        slug.push_str("event");
+    }
+    let date = e.local_start().format("%Y-%m-%d");
+    format!("attachment; filename=\"{slug}-{date}.csv\"")
+}
+
 fn csv_field(v: &str) -> String {
     // A leading =, +, - or @ would run as a formula in a spreadsheet.
     let v = if v.starts_with(['=', '+', '-', '@']) {
@@ -585,13 +665,24 @@ impl EventsApi {
     }
 
     /// An event
+    ///
+    /// Signed in, the answer also says how many registrations wait for seats
+    /// (`waitlist_length`) and lists your household's registrations for the event with their
+    /// places on the waitlist (`my_registrations`).
     #[oai(path = "/events/:id", method = "get")]
     async fn get(&self, req: &Request, id: Path<uuid::Uuid>) -> ApiResult<Json<Event>> {
-        let staff = optional_caller(&self.app, req)
-            .await?
-            .is_some_and(|c| c.role.is_staff());
+        let caller = optional_caller(&self.app, req).await?;
+        let staff = caller.as_ref().is_some_and(|c| c.role.is_staff());
         let e = super::get_visible(&self.app, &id.0.to_string(), staff).await?;
-        Ok(Json(Event::new(&self.app, e)))
+        let event_id = e.id.clone();
+        let mut event = Event::new(&self.app, e);
+        if let Some(c) = caller {
+            let view = registrations::waitlist_view(&self.app, &event_id, &c.household_id).await?;
+            event.waitlist_length = Some(view.waitlist_length);
+            event.my_registrations =
+                Some(view.household.into_iter().map(Registration::new).collect());
+        }
+        Ok(Json(event))
     }
 
     /// Create an event (staff)
@@ -688,9 +779,59 @@ impl EventsApi {
             body.waitlist.unwrap_or(true),
         )
         .await?;
-        Ok(RegistrationCreated::Created(Json(Registration::new(
-            r.row, r.people, r.position,
-        ))))
+        Ok(RegistrationCreated::Created(Json(Registration::new(r))))
+    }
+
+    /// Change a registration
+    ///
+    /// Add people of your household (`add`) or take people out (`remove`), in one step; those
+    /// who stay keep their seats, and a waitlisted registration keeps its place.
+    ///
+    /// - Removing frees the seats at once for the waitlist. A registration keeps at least one
+    ///   person: to remove everybody, cancel it (`DELETE`). Who has checked in stays.
+    /// - Adding to a **confirmed** registration takes the extra seats if they are free, as a new
+    ///   registration would. If they are not, the household is never split silently: by default
+    ///   the answer is `409` and nothing changes; with `"waitlist": true` the confirmed people
+    ///   keep their seats and the added people wait as a registration of their own (in
+    ///   `waitlisted`), promoted in arrival order like any other.
+    /// - Adding to a **waitlisted** registration makes the waiting group larger, in its place
+    ///   (the group is confirmed whole when it fits).
+    ///
+    /// `422` names the field for a person who is not of the household (`add`) or not in the
+    /// registration (`remove`); `409` names a person already registered for the event. Members
+    /// change their household's registrations until the event starts, and add people only while
+    /// registration is open; staff any registration, any time. Everyone in the registration
+    /// with an account is mailed the change, in their own language.
+    #[oai(path = "/events/:id/registrations/:registration_id", method = "patch")]
+    async fn change_registration(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        registration_id: Path<uuid::Uuid>,
+        body: Json<RegistrationChange>,
+    ) -> ApiResult<Json<ChangedRegistration>> {
+        let member = me(&auth).await?;
+        let ids = |list: &Option<Vec<uuid::Uuid>>| -> Vec<String> {
+            list.iter().flatten().map(ToString::to_string).collect()
+        };
+        let change = registrations::Change {
+            add: ids(&body.add),
+            remove: ids(&body.remove),
+            waitlist: body.waitlist.unwrap_or(false),
+        };
+        let changed = registrations::change(
+            &self.app,
+            &member,
+            auth.0.role.is_staff(),
+            &id.0.to_string(),
+            &registration_id.0.to_string(),
+            change,
+        )
+        .await?;
+        Ok(Json(ChangedRegistration {
+            registration: Registration::new(changed.registration),
+            waitlisted: changed.waitlisted.map(Registration::new),
+        }))
     }
 
     /// Cancel a registration
@@ -718,30 +859,44 @@ impl EventsApi {
 
     /// Registrations of an event (staff)
     ///
-    /// JSON, or CSV with `Accept: text/csv` (one row per person).
+    /// JSON, or CSV with `Accept: text/csv`. `q` finds registrations by a person's name (the
+    /// beginnings of words of first or last name, accents and case ignored: `q=ann` finds Anna
+    /// Peeters and her household), for check-in at the door.
+    ///
+    /// The CSV is a file (`Content-Disposition`, named after the event's title and date) with
+    /// one row per person: the event's title, the registration, the person, their e-mail address
+    /// when they are a member with an account, status and attendance. Cancelled registrations
+    /// are left out unless `include_cancelled=true`; the JSON lists them all.
     #[oai(path = "/events/:id/registrations", method = "get")]
     async fn registrations(
         &self,
         auth: Auth,
         id: Path<uuid::Uuid>,
         accept: Header<Option<String>>,
+        #[oai(validator(max_length = 100))] q: Query<Option<String>>,
+        include_cancelled: Query<Option<bool>>,
     ) -> ApiResult<RegistrationList> {
         auth.0.require_staff()?;
         let event = super::get_visible(&self.app, &id.0.to_string(), true).await?;
-        let list = registrations::for_event(&self.app, &event.id).await?;
+        let list = registrations::for_event(&self.app, &event.id, q.0.as_deref()).await?;
         let wants_csv = accept.0.as_deref().is_some_and(|a| a.contains("text/csv"));
         if !wants_csv {
-            return Ok(RegistrationList::Ok(RegistrationListContent::Json(Json(
-                list.into_iter()
-                    .map(|(r, p, pos)| Registration::new(r, p, pos))
-                    .collect(),
-            ))));
+            return Ok(RegistrationList::Ok(
+                RegistrationListContent::Json(Json(
+                    list.into_iter().map(Registration::new).collect(),
+                )),
+                None,
+            ));
         }
         let ended = crate::db::now_ms() >= event.ends_at;
         let mut csv = String::from(
-            "\u{feff}registration_id,household_id,first_name,last_name,relation,status,attendance,checked_in_at\r\n",
+            "\u{feff}event_title,registration_id,household_id,first_name,last_name,relation,email,status,attendance,checked_in_at\r\n",
         );
-        for (r, people, _) in list {
+        let include_cancelled = include_cancelled.0.unwrap_or(false);
+        for Registered { row: r, people, .. } in list {
+            if r.status() == RegistrationStatus::Cancelled && !include_cancelled {
+                continue;
+            }
             for p in people {
                 let attendance = match (p.checked_in_at, r.status()) {
                     (Some(_), _) => "checked_in",
@@ -749,11 +904,13 @@ impl EventsApi {
                     _ => "",
                 };
                 let row = [
+                    event.title.clone(),
                     r.id.clone(),
                     r.household_id.clone(),
                     p.first_name.unwrap_or_default(),
                     p.last_name.unwrap_or_default(),
                     p.relation,
+                    p.email.unwrap_or_default(),
                     r.status.clone(),
                     attendance.to_owned(),
                     p.checked_in_at
@@ -769,15 +926,19 @@ impl EventsApi {
                 csv.push_str("\r\n");
             }
         }
-        Ok(RegistrationList::Ok(RegistrationListContent::Csv(
-            PlainText(csv),
-        )))
+        Ok(RegistrationList::Ok(
+            RegistrationListContent::Csv(PlainText(csv)),
+            Some(csv_disposition(&event)),
+        ))
     }
 
     /// Check in at the door (staff)
     ///
-    /// A whole registration (`registration_id`) or some people (`person_ids`). Checking in twice
+    /// A whole registration (`registration_id`, found by a person's name with
+    /// `GET /events/{id}/registrations?q=…`) or some people (`person_ids`). Checking in twice
     /// is harmless. After the event, the confirmed people not checked in are no-shows.
+    /// Check-in opens a day before the event starts: earlier answers `409` unless the request
+    /// says `"override": true`.
     #[oai(path = "/events/:id/check-ins", method = "post")]
     async fn check_in(
         &self,
@@ -798,28 +959,42 @@ impl EventsApi {
             }
         };
         let event_id = id.0.to_string();
-        let touched =
-            registrations::check_in(&self.app, &auth.0.account_id, &event_id, what).await?;
+        let touched = registrations::check_in(
+            &self.app,
+            &auth.0.account_id,
+            &event_id,
+            what,
+            body.staff_override.unwrap_or(false),
+        )
+        .await?;
         let mut out = Vec::new();
         for rid in touched {
-            if let Some(r) =
+            if let Some(row) =
                 registrations::find_registration(&self.app.db.read, &event_id, &rid).await?
             {
                 let people = registrations::people_of(&self.app.db.read, &rid).await?;
-                out.push(Registration::new(r, people, None));
+                out.push(Registration::new(Registered {
+                    row,
+                    people,
+                    position: None,
+                    waitlist_length: None,
+                }));
             }
         }
         Ok(Json(CheckedIn { registrations: out }))
     }
 
     /// My household's registrations
+    ///
+    /// Newest first; a waitlisted one shows its `position` (1 = next) and the
+    /// `waitlist_length`.
     #[oai(path = "/me/registrations", method = "get")]
     async fn my_registrations(&self, auth: Auth) -> ApiResult<Json<Vec<MyRegistration>>> {
         let list = registrations::for_household(&self.app, &auth.0.household_id).await?;
         Ok(Json(
             list.into_iter()
-                .map(|(r, e, people, pos)| MyRegistration {
-                    registration: Registration::new(r, people, pos),
+                .map(|(r, e)| MyRegistration {
+                    registration: Registration::new(r),
                     event_status: e.status(),
                     event_title: e.title,
                     event_starts_at: e.starts_local,

@@ -8,19 +8,30 @@
 //! any group too large for the free seats, which keeps its place. A new group is confirmed
 //! whenever it fits: after each promotion no waiting group fits, so nobody is overtaken by a
 //! group that could have been served before it.
+//!
+//! A registration's people may change ([`change`]): those who stay keep their seats, removed
+//! people's seats go to the waitlist, added people take free seats the way a new group would.
+//! Every write to an event's seats or waitlist outside group commit locks the event row first
+//! ([`lock_event`]), the lock the reservations take, so changes, cancellations and registrations
+//! of one event queue one after the other on PostgreSQL too, whatever the instance.
+//!
+//! Mail about a registration goes to the member who made it and to every member with an account
+//! who is in it, each in their own language ([`recipients_of`]).
 
 use std::collections::HashSet;
 
 use serde_json::json;
 
-use super::{EventRow, find};
+use super::{EVENT_COLUMNS, EventRow, find};
 use crate::app::App;
 use crate::audit;
 use crate::db::{Backend, Tx, new_id, now_ms};
-use crate::error::{Error, Result, conflict_if_taken};
+use crate::error::{Error, Fields, Result, conflict_if_taken};
 use crate::mail::{self, Attachment, Mail};
-use crate::members::{self, MemberRow};
-use crate::values::{AccountStatus, Audience, EmailAddress, EventStatus, RegistrationStatus};
+use crate::members::MemberRow;
+use crate::values::{
+    AccountStatus, Audience, EmailAddress, EventStatus, Language, RegistrationStatus,
+};
 
 /// A registration as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -54,6 +65,31 @@ pub struct RegisteredPerson {
     pub last_name: Option<String>,
     pub relation: String,
     pub checked_in_at: Option<i64>,
+    /// The person's e-mail address when they are a member with an account; read only for the
+    /// staff's export ([`for_event`]).
+    #[sqlx(default)]
+    pub email: Option<String>,
+}
+
+impl RegisteredPerson {
+    pub fn name(&self) -> String {
+        person_name(self.first_name.as_deref(), self.last_name.as_deref())
+    }
+}
+
+/// How a person is named in answers and mail: their names, as the household knows them.
+fn person_name(first: Option<&str>, last: Option<&str>) -> String {
+    let name = [first, last]
+        .into_iter()
+        .flatten()
+        .filter(|n| !n.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if name.is_empty() {
+        "a person without a name".into()
+    } else {
+        name
+    }
 }
 
 pub async fn find_registration(
@@ -105,16 +141,43 @@ pub async fn position(
     Ok(Some(ahead + 1))
 }
 
+/// A waitlisted registration's place: (position, 1 = next; how many registrations wait in all).
+pub async fn place(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    r: &RegistrationRow,
+) -> Result<Option<(i64, i64)>> {
+    if r.status() != RegistrationStatus::Waitlisted {
+        return Ok(None);
+    }
+    let (waiting, ahead): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN queued_at < $2 OR (queued_at = $2 AND id < $3) \
+         THEN 1 ELSE 0 END), 0) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'",
+    )
+    .bind(&r.event_id)
+    .bind(r.queued_at)
+    .bind(&r.id)
+    .fetch_one(exec)
+    .await?;
+    Ok(Some((ahead + 1, waiting)))
+}
+
 /// Whether the people may come to an event of this audience.
 fn check_audience(event: &EventRow, member: &MemberRow, relations: &[&str]) -> Result<()> {
     let alumnus = member.status == AccountStatus::Alumni.as_str();
     let refused = |why: &str| Err(Error::Forbidden(why.to_owned()));
     match event.audience() {
-        Audience::Everyone => Ok(()),
         Audience::Members if alumnus => refused("this event is for members living in the region"),
-        Audience::Members => Ok(()),
         Audience::Alumni if !alumnus => refused("this event is for alumni"),
-        Audience::Alumni => Ok(()),
+        _ => check_group(event, relations),
+    }
+}
+
+/// Whether a group of people (by relation) may come to an event of this audience; who the
+/// household is (member or alumnus) is checked when it registers.
+fn check_group(event: &EventRow, relations: &[&str]) -> Result<()> {
+    let refused = |why: &str| Err(Error::Forbidden(why.to_owned()));
+    match event.audience() {
+        Audience::Everyone | Audience::Members | Audience::Alumni => Ok(()),
         Audience::Partners if relations.iter().any(|r| *r != "partner") => {
             refused("this event is for partners: register only people whose relation is partner")
         }
@@ -131,8 +194,11 @@ pub struct Registered {
     pub row: RegistrationRow,
     pub people: Vec<RegisteredPerson>,
     pub position: Option<i64>,
+    /// How many registrations wait in all, while this one waits.
+    pub waitlist_length: Option<i64>,
 }
 
+/// A person of a household, with their account when they have one.
 #[derive(Clone, sqlx::FromRow)]
 struct HouseholdPerson {
     id: String,
@@ -140,6 +206,104 @@ struct HouseholdPerson {
     last_name: Option<String>,
     relation: String,
     erased_at: Option<i64>,
+    email: Option<String>,
+    language: Option<String>,
+    account_status: Option<String>,
+}
+
+impl HouseholdPerson {
+    fn name(&self) -> String {
+        person_name(self.first_name.as_deref(), self.last_name.as_deref())
+    }
+
+    /// Somebody to tell about a registration they are in: a member with a working account.
+    fn recipient(&self) -> Option<Recipient> {
+        if !matches!(self.account_status.as_deref(), Some("active" | "alumni")) {
+            return None;
+        }
+        Recipient::new(
+            &self.id,
+            self.email.as_deref(),
+            self.first_name.as_deref(),
+            self.language.as_deref(),
+        )
+    }
+
+    fn registered(&self, registration_id: &str) -> RegisteredPerson {
+        RegisteredPerson {
+            registration_id: registration_id.to_owned(),
+            person_id: self.id.clone(),
+            first_name: self.first_name.clone(),
+            last_name: self.last_name.clone(),
+            relation: self.relation.clone(),
+            checked_in_at: None,
+            email: None,
+        }
+    }
+}
+
+/// The people of a household (a handful), ordered as `people_of` orders them.
+async fn household_people(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    household_id: &str,
+) -> Result<Vec<HouseholdPerson>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id, p.first_name, p.last_name, p.relation, p.erased_at, a.email, a.language, \
+         a.status AS account_status FROM people p LEFT JOIN accounts a ON a.person_id = p.id \
+         WHERE p.household_id = $1 \
+         ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
+    )
+    .bind(household_id)
+    .fetch_all(exec)
+    .await?)
+}
+
+/// A member told by mail about a registration.
+#[derive(Clone)]
+struct Recipient {
+    account_id: String,
+    email: EmailAddress,
+    first_name: String,
+    language: Language,
+}
+
+impl Recipient {
+    /// `None` without a usable address (an erased account has none).
+    fn new(
+        account_id: &str,
+        email: Option<&str>,
+        first_name: Option<&str>,
+        language: Option<&str>,
+    ) -> Option<Recipient> {
+        Some(Recipient {
+            account_id: account_id.to_owned(),
+            email: EmailAddress::parse(email?).ok()?,
+            first_name: first_name.unwrap_or_default().to_owned(),
+            language: language
+                .and_then(|l| l.parse().ok())
+                .unwrap_or(Language::En),
+        })
+    }
+
+    fn of_member(m: &MemberRow) -> Option<Recipient> {
+        Recipient::new(
+            &m.id,
+            m.email.as_deref(),
+            m.first_name.as_deref(),
+            Some(&m.language),
+        )
+    }
+}
+
+/// The idempotency key of one recipient's mail. The first recipient (the member who made the
+/// registration, as a rule) keeps the key the registration's mail always had, which the
+/// reminder job looks for; the others' keys add their account.
+fn recipient_key(base: &str, index: usize, r: &Recipient) -> String {
+    if index == 0 {
+        base.to_owned()
+    } else {
+        format!("{base}:{}", r.account_id)
+    }
 }
 
 /// Registers people of the member's household. All-or-nothing: confirmed when every seat is
@@ -178,30 +342,8 @@ pub async fn register(
     ))
 }
 
-/// One attempt; `None` when the event changed between the checks and the reservation.
-async fn try_register(
-    app: &App,
-    member: &MemberRow,
-    event_id: &str,
-    person_ids: &[String],
-    unique: &HashSet<&String>,
-    waitlist: bool,
-) -> Result<Option<Registered>> {
-    let (event, household) = tokio::try_join!(find(&app.db.read, event_id), async {
-        // The household (a handful of people), ordered as `people_of` orders them.
-        sqlx::query_as::<_, HouseholdPerson>(
-            "SELECT id, first_name, last_name, relation, erased_at FROM people WHERE household_id = $1 \
-             ORDER BY CASE relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, created_at, id",
-        )
-        .bind(&member.household_id)
-        .fetch_all(&app.db.read)
-        .await
-        .map_err(Error::from)
-    })?;
-    let event = event
-        .filter(|e| e.status() != EventStatus::Draft)
-        .ok_or(Error::NotFound("event"))?;
-    let now = now_ms();
+/// Whether registration is open now for this event (not cancelled, within its window).
+fn check_open(event: &EventRow, now: i64) -> Result<()> {
     if event.status() == EventStatus::Cancelled {
         return Err(Error::Conflict("the event is cancelled".into()));
     }
@@ -211,6 +353,26 @@ async fn try_register(
     if now >= event.registration_closes_at.unwrap_or(event.starts_at) {
         return Err(Error::Conflict("registration is closed".into()));
     }
+    Ok(())
+}
+
+/// One attempt; `None` when the event changed between the checks and the reservation.
+async fn try_register(
+    app: &App,
+    member: &MemberRow,
+    event_id: &str,
+    person_ids: &[String],
+    unique: &HashSet<&String>,
+    waitlist: bool,
+) -> Result<Option<Registered>> {
+    let (event, household) = tokio::try_join!(
+        find(&app.db.read, event_id),
+        household_people(&app.db.read, &member.household_id)
+    )?;
+    let event = event
+        .filter(|e| e.status() != EventStatus::Draft)
+        .ok_or(Error::NotFound("event"))?;
+    check_open(&event, now_ms())?;
     for id in person_ids {
         if !household
             .iter()
@@ -229,20 +391,25 @@ async fn try_register(
     let relations: Vec<&str> = people.iter().map(|p| p.relation.as_str()).collect();
     check_audience(&event, member, &relations)?;
     let people: Vec<HouseholdPerson> = people.into_iter().cloned().collect();
+    // Told by mail: the member, then every other member with an account in the group.
+    let recipients: Vec<Recipient> = Recipient::of_member(member)
+        .into_iter()
+        .chain(
+            people
+                .iter()
+                .filter(|p| p.id != member.id)
+                .filter_map(HouseholdPerson::recipient),
+        )
+        .collect();
     let seats_left = event.seats_left();
-    // The confirmation is rendered here, in parallel with other requests, when seats look free;
-    // the writer then only inserts it (its key is completed there, with the registration's id).
+    // The confirmations are rendered here, in parallel with other requests, when seats look
+    // free; the writer then only inserts them (their keys are completed there, with the
+    // registration's id).
     let names = first_names(&people);
-    let confirmation = if seats_left.is_none_or(|left| left >= people.len() as i64) {
-        render_for_member(
-            app,
-            &event,
-            "registration_confirmed",
-            member,
-            &names,
-            None,
-            String::new(),
-        )?
+    let confirmations = if seats_left.is_none_or(|left| left >= people.len() as i64) {
+        let letter = Letter::new(&event, "registration_confirmed", &names, None);
+        let render = |r: &Recipient| letter.render(app, r, String::new());
+        Some(recipients.iter().map(render).collect::<Result<Vec<_>>>()?)
     } else {
         None
     };
@@ -252,11 +419,12 @@ async fn try_register(
         member: member.clone(),
         people,
         names,
-        confirmation,
+        recipients,
+        confirmations,
         waitlist,
     };
     match app.db.batch(job).await? {
-        Reserved::Done(done) => Ok(Some(done)),
+        Reserved::Done(done) => Ok(Some(*done)),
         Reserved::Changed => Ok(None),
         Reserved::Full => Err(Error::Conflict(format!(
             "not enough seats: {} left for {} people",
@@ -275,12 +443,23 @@ struct Reservation {
     people: Vec<HouseholdPerson>,
     /// First names of the people, for the mail.
     names: String,
-    /// The confirmation mail, rendered in advance (absent when seats looked taken).
-    confirmation: Option<mail::Rendered>,
+    /// Who is told, the member first.
+    recipients: Vec<Recipient>,
+    /// The confirmation mails, one per recipient, rendered in advance (absent when seats
+    /// looked taken).
+    confirmations: Option<Vec<mail::Rendered>>,
     waitlist: bool,
 }
 
-fn first_names(people: &[HouseholdPerson]) -> String {
+fn first_names<'a>(people: impl IntoIterator<Item = &'a HouseholdPerson>) -> String {
+    let names: Vec<&str> = people
+        .into_iter()
+        .filter_map(|p| p.first_name.as_deref())
+        .collect();
+    names.join(", ")
+}
+
+fn registered_first_names(people: &[RegisteredPerson]) -> String {
     let names: Vec<&str> = people
         .iter()
         .filter_map(|p| p.first_name.as_deref())
@@ -289,7 +468,8 @@ fn first_names(people: &[HouseholdPerson]) -> String {
 }
 
 enum Reserved {
-    Done(Registered),
+    /// Boxed: the answer is large beside the other outcomes.
+    Done(Box<Registered>),
     /// The event changed since it was read: check again.
     Changed,
     /// No seats and no waitlist wanted.
@@ -336,58 +516,28 @@ impl Reservation {
         if !confirmed && !self.waitlist {
             return Ok(Reserved::Full);
         }
-        // Arrival order is the order of reservations: the writer (SQLite) or the event's row
-        // lock (PostgreSQL) serialises them, so the time and the id are taken here, not before.
-        let now = now_ms();
         let status = if confirmed {
             RegistrationStatus::Confirmed
         } else {
             RegistrationStatus::Waitlisted
         };
-        let row = RegistrationRow {
-            id: new_id(),
-            event_id: event_id.to_owned(),
-            household_id: member.household_id.clone(),
-            registered_by: member.id.clone(),
-            status: status.as_str().to_owned(),
-            seats,
-            queued_at: now,
-            created_at: now,
-            cancelled_at: None,
-        };
-        sqlx::query(
-            "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+        let row = insert_registration(
+            tx,
+            event_id,
+            &member.household_id,
+            &member.id,
+            status,
+            &self.people,
         )
-        .bind(&row.id)
-        .bind(event_id)
-        .bind(&row.household_id)
-        .bind(&row.registered_by)
-        .bind(&row.status)
-        .bind(seats)
-        .bind(now)
-        .execute(tx.conn())
         .await?;
-        crate::cache::household_changed(tx, &row.household_id);
-        for person in &self.people {
-            let inserted = sqlx::query(
-                "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
-            )
-            .bind(&row.id)
-            .bind(event_id)
-            .bind(&person.id)
-            .execute(tx.conn())
-            .await;
-            // An error rolls the batch back and this job runs again alone, answering this.
-            conflict_if_taken(inserted, || {
-                format!("{} is already registered for this event", person.id)
-            })?;
-        }
+        // A new waitlisted registration is the last in the queue: its position is the length.
         let position = position(tx.conn(), &row).await?;
-        match (&self.confirmation, confirmed) {
-            (Some(mail), true) => {
-                mail.write_with_key(tx, format!("registration_confirmed:{}", row.id))
-                    .await?;
+        match (&self.confirmations, confirmed) {
+            (Some(mails), true) => {
+                let base = format!("registration_confirmed:{}", row.id);
+                for (i, (mail, r)) in mails.iter().zip(&self.recipients).enumerate() {
+                    mail.write_with_key(tx, recipient_key(&base, i, r)).await?;
+                }
             }
             _ => {
                 let kind = if confirmed {
@@ -395,7 +545,9 @@ impl Reservation {
                 } else {
                     "registration_waitlisted"
                 };
-                mail_member(app, tx, event, &row, kind, member, &self.names, position).await?;
+                let letter = Letter::new(event, kind, &self.names, position);
+                let key = mail_key(kind, event, &row);
+                mail_each(app, tx, &letter, &key, &self.recipients).await?;
             }
         }
         audit::record(
@@ -406,24 +558,76 @@ impl Reservation {
             Some(json!({"event": event_id, "status": row.status, "seats": seats})),
         )
         .await?;
-        let people = self
-            .people
-            .iter()
-            .map(|p| RegisteredPerson {
-                registration_id: row.id.clone(),
-                person_id: p.id.clone(),
-                first_name: p.first_name.clone(),
-                last_name: p.last_name.clone(),
-                relation: p.relation.clone(),
-                checked_in_at: None,
-            })
-            .collect();
-        Ok(Reserved::Done(Registered {
+        let people = self.people.iter().map(|p| p.registered(&row.id)).collect();
+        Ok(Reserved::Done(Box::new(Registered {
             row,
             people,
             position,
-        }))
+            waitlist_length: position,
+        })))
     }
+}
+
+/// Writes a new registration of `people`, under the event's lock (taken by the caller's seat
+/// reservation or [`lock_event`]): arrival order is the order of these writes, so the time and
+/// the id are taken here, not before. A person who already holds a live registration for the
+/// event is a conflict that names them.
+async fn insert_registration(
+    tx: &mut Tx,
+    event_id: &str,
+    household_id: &str,
+    registered_by: &str,
+    status: RegistrationStatus,
+    people: &[HouseholdPerson],
+) -> Result<RegistrationRow> {
+    let now = now_ms();
+    let row = RegistrationRow {
+        id: new_id(),
+        event_id: event_id.to_owned(),
+        household_id: household_id.to_owned(),
+        registered_by: registered_by.to_owned(),
+        status: status.as_str().to_owned(),
+        seats: people.len() as i64,
+        queued_at: now,
+        created_at: now,
+        cancelled_at: None,
+    };
+    sqlx::query(
+        "INSERT INTO registrations (id, event_id, household_id, registered_by, status, seats, queued_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7)",
+    )
+    .bind(&row.id)
+    .bind(event_id)
+    .bind(&row.household_id)
+    .bind(&row.registered_by)
+    .bind(&row.status)
+    .bind(row.seats)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    crate::cache::household_changed(tx, &row.household_id);
+    add_people(tx, &row, people).await?;
+    Ok(row)
+}
+
+/// Adds people to a registration. One of them holding a live registration for the event
+/// already is a conflict naming them (in group commit, the error rolls the batch back and the
+/// job runs again alone, answering this).
+async fn add_people(tx: &mut Tx, r: &RegistrationRow, people: &[HouseholdPerson]) -> Result<()> {
+    for person in people {
+        let inserted = sqlx::query(
+            "INSERT INTO registration_people (registration_id, event_id, person_id, live) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(&r.id)
+        .bind(&r.event_id)
+        .bind(&person.id)
+        .execute(tx.conn())
+        .await;
+        conflict_if_taken(inserted, || {
+            format!("{} is already registered for this event", person.name())
+        })?;
+    }
+    Ok(())
 }
 
 /// Takes `seats` seats if they are free; the one place seats are taken.
@@ -481,7 +685,7 @@ pub async fn promote(app: &App, tx: &mut Tx, event_id: &str) -> Result<usize> {
             .execute(tx.conn())
             .await?;
         crate::cache::household_changed(tx, &r.household_id);
-        mail_registrant(app, tx, &event, &r, "registration_promoted").await?;
+        mail_registration(app, tx, &event, &r, "registration_promoted").await?;
         audit::record(
             tx,
             "system",
@@ -495,8 +699,26 @@ pub async fn promote(app: &App, tx: &mut Tx, event_id: &str) -> Result<usize> {
     Ok(promoted)
 }
 
+/// Reads an event in `tx`, on PostgreSQL locking its row (SQLite has one writer). Every change
+/// of an event's seats or waitlist outside group commit starts here, with the lock the seat
+/// reservations take: changes, cancellations, promotions and new registrations of one event then
+/// run one after the other, whichever instance serves them, and always lock the event before
+/// its registrations (one order, so they cannot deadlock each other).
+async fn lock_event(app: &App, tx: &mut Tx, event_id: &str) -> Result<Option<EventRow>> {
+    let lock = match app.db.backend {
+        Backend::Postgres => " FOR UPDATE",
+        Backend::Sqlite => "",
+    };
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM events WHERE id = $1{lock}"
+    )))
+    .bind(event_id)
+    .fetch_optional(tx.conn())
+    .await?)
+}
+
 /// Cancels a registration. Members may cancel their household's until the event starts; staff
-/// any time. Freed seats go to the waitlist in the same transaction.
+/// any time. Freed seats go to the waitlist in the same transaction; everyone in it is told.
 pub async fn cancel(
     app: &App,
     actor: &MemberRow,
@@ -505,13 +727,13 @@ pub async fn cancel(
     id: &str,
 ) -> Result<()> {
     let mut tx = app.db.begin().await?;
+    let event = lock_event(app, &mut tx, event_id)
+        .await?
+        .ok_or(Error::NotFound("registration"))?;
     let reg = find_registration(tx.conn(), event_id, id)
         .await?
         .filter(|r| staff || r.household_id == actor.household_id)
         .ok_or(Error::NotFound("registration"))?;
-    let event = find(tx.conn(), event_id)
-        .await?
-        .ok_or(Error::NotFound("event"))?;
     if !staff && now_ms() >= event.starts_at {
         return Err(Error::Conflict(
             "the event has started; ask the centre's staff".into(),
@@ -522,6 +744,7 @@ pub async fn cancel(
             "the registration is already cancelled".into(),
         ));
     }
+    mail_registration(app, &mut tx, &event, &reg, "registration_cancelled").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -572,6 +795,325 @@ async fn free_seats(app: &App, tx: &mut Tx, event_id: &str, seats: i64) -> Resul
     Ok(())
 }
 
+/// A change of a registration's people, as asked.
+pub struct Change {
+    /// People of the household to add.
+    pub add: Vec<String>,
+    /// People of the registration to take out.
+    pub remove: Vec<String>,
+    /// When a confirmed registration has too few free seats for the added people: put them on
+    /// the waitlist as a registration of their own (otherwise nothing changes and the answer
+    /// is a conflict).
+    pub waitlist: bool,
+}
+
+/// What a change did.
+pub struct Changed {
+    /// The registration as it is now.
+    pub registration: Registered,
+    /// The added people, waiting as a registration of their own (`waitlist` asked, too few
+    /// seats).
+    pub waitlisted: Option<Registered>,
+}
+
+/// Adds and removes people of a registration in one transaction. Those who stay keep their
+/// seats (and a waitlisted registration its place). Removing frees seats, which go to the
+/// waitlist at once; a registration keeps at least one person (cancel it otherwise). Adding to a
+/// confirmed registration takes the extra seats if they are free, as a new group would; when
+/// they are not, nothing changes (conflict), or with `waitlist` the added people wait as a
+/// registration of their own: the seats already confirmed are never given up, and the
+/// household is not split without asking. Adding to a waitlisted registration makes the
+/// waiting group larger, in its place. Members change their household's registrations until
+/// the event starts and add people only while registration is open; staff any time.
+///
+/// Concurrency: the event row is locked first ([`lock_event`]), as by a registration's seat
+/// reservation, so capacity holds and the waitlist stays in arrival order whatever runs beside.
+pub async fn change(
+    app: &App,
+    actor: &MemberRow,
+    staff: bool,
+    event_id: &str,
+    id: &str,
+    change: Change,
+) -> Result<Changed> {
+    check_change_lists(&change)?;
+    let mut tx = app.db.begin().await?;
+    let event = lock_event(app, &mut tx, event_id)
+        .await?
+        .filter(|e| staff || e.status() != EventStatus::Draft)
+        .ok_or(Error::NotFound("registration"))?;
+    let reg = find_registration(tx.conn(), event_id, id)
+        .await?
+        .filter(|r| staff || r.household_id == actor.household_id)
+        .ok_or(Error::NotFound("registration"))?;
+    if reg.status() == RegistrationStatus::Cancelled {
+        return Err(Error::Conflict(
+            "the registration is cancelled; register again instead".into(),
+        ));
+    }
+    let now = now_ms();
+    if event.status() == EventStatus::Cancelled {
+        return Err(Error::Conflict("the event is cancelled".into()));
+    }
+    if !staff && now >= event.starts_at {
+        return Err(Error::Conflict(
+            "the event has started; ask the centre's staff".into(),
+        ));
+    }
+    if !staff && !change.add.is_empty() {
+        check_open(&event, now).map_err(|_| {
+            Error::Conflict(
+                "registration is closed: people can no longer be added (removing still works)"
+                    .into(),
+            )
+        })?;
+    }
+    let household = household_people(tx.conn(), &reg.household_id).await?;
+    let current = people_of(tx.conn(), &reg.id).await?;
+    let (added, removed) = resolve_change(&change, &household, &current)?;
+    let staying: Vec<&HouseholdPerson> = household
+        .iter()
+        .filter(|p| current.iter().any(|c| c.person_id == p.id))
+        .filter(|p| !removed.iter().any(|r| r.id == p.id))
+        .chain(added.iter().copied())
+        .collect();
+    if staying.is_empty() {
+        return Err(Error::field(
+            "remove",
+            "a registration keeps at least one person; cancel it instead",
+        ));
+    }
+    let relations: Vec<&str> = staying.iter().map(|p| p.relation.as_str()).collect();
+    check_group(&event, &relations)?;
+    for p in &added {
+        if holds_registration(&mut tx, event_id, &p.id).await? {
+            return Err(Error::Conflict(format!(
+                "{} is already registered for this event",
+                p.name()
+            )));
+        }
+    }
+    // Told about the change: whoever was in the registration, including those removed now.
+    let told_before = recipients_of(&mut tx, &reg).await?;
+
+    let more = added.len() as i64 - removed.len() as i64;
+    let split = reg.status() == RegistrationStatus::Confirmed
+        && more > 0
+        && !reserve(&mut tx, event_id, more).await?;
+    if split && !change.waitlist {
+        let left = event.seats_left().unwrap_or(0);
+        return Err(Error::Conflict(format!(
+            "not enough seats: {left} left for {more} more people; nothing was changed. \
+             With \"waitlist\": true, {} wait as a registration of their own",
+            added
+                .iter()
+                .map(|p| p.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    for p in &removed {
+        sqlx::query(
+            "DELETE FROM registration_people WHERE registration_id = $1 AND person_id = $2",
+        )
+        .bind(&reg.id)
+        .bind(&p.id)
+        .execute(tx.conn())
+        .await?;
+    }
+    let joining: Vec<HouseholdPerson> = added.iter().map(|p| (*p).clone()).collect();
+    if !split {
+        add_people(&mut tx, &reg, &joining).await?;
+    }
+    let seats = reg.seats - removed.len() as i64 + if split { 0 } else { added.len() as i64 };
+    sqlx::query("UPDATE registrations SET seats = $2, updated_at = $3 WHERE id = $1")
+        .bind(&reg.id)
+        .bind(seats)
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
+    crate::cache::household_changed(&mut tx, &reg.household_id);
+    let freed = reg.seats - seats;
+    if reg.status() == RegistrationStatus::Confirmed && freed > 0 {
+        free_seats(app, &mut tx, event_id, freed).await?;
+    } else if freed > 0 {
+        // A smaller waiting group may fit the seats that are free now.
+        promote(app, &mut tx, event_id).await?;
+    }
+    let waitlisted = if split {
+        let row = insert_registration(
+            &mut tx,
+            event_id,
+            &reg.household_id,
+            &reg.registered_by,
+            RegistrationStatus::Waitlisted,
+            &joining,
+        )
+        .await?;
+        mail_registration(app, &mut tx, &event, &row, "registration_waitlisted").await?;
+        Some(registered(&mut tx, row).await?)
+    } else {
+        None
+    };
+    let row = find_registration(tx.conn(), event_id, id)
+        .await?
+        .ok_or(Error::NotFound("registration"))?;
+    if seats != reg.seats || !removed.is_empty() {
+        let added = if split {
+            String::new()
+        } else {
+            first_names(added.iter().copied())
+        };
+        let removed = first_names(removed.iter().copied());
+        tell_change(app, &mut tx, &event, &row, told_before, &added, &removed).await?;
+    }
+    audit::record(
+        &mut tx,
+        &actor.id,
+        "registration.changed",
+        Some(&reg.id),
+        Some(json!({
+            "event": event_id, "added": added.len(), "removed": removed.len(), "seats": seats,
+            "waitlisted": waitlisted.as_ref().map(|w| w.row.id.clone()),
+        })),
+    )
+    .await?;
+    let registration = registered(&mut tx, row).await?;
+    tx.commit().await?;
+    Ok(Changed {
+        registration,
+        waitlisted,
+    })
+}
+
+/// Mails a change to everyone in the registration now and everyone who was (those taken out
+/// learn it too), each in their own language; `added` and `removed` are first names.
+async fn tell_change(
+    app: &App,
+    tx: &mut Tx,
+    event: &EventRow,
+    row: &RegistrationRow,
+    told_before: Vec<Recipient>,
+    added: &str,
+    removed: &str,
+) -> Result<()> {
+    let mut told = recipients_of(tx, row).await?;
+    for r in told_before {
+        if !told.iter().any(|t| t.account_id == r.account_id) {
+            told.push(r);
+        }
+    }
+    let names = registered_first_names(&people_of(tx.conn(), &row.id).await?);
+    let position = position(tx.conn(), row).await?;
+    let mut letter = Letter::new(event, "registration_changed", &names, None);
+    letter.more = json!({
+        "status": row.status,
+        "position": position.unwrap_or(0),
+        "added": added,
+        "removed": removed,
+    });
+    letter.calendar = row.status() == RegistrationStatus::Confirmed;
+    // A registration may change many times: each change's mail is a message of its own.
+    let key = format!("registration_changed:{}:{}", row.id, new_id());
+    mail_each(app, tx, &letter, &key, &told).await
+}
+
+/// The lists of a change, before anything is read: something to do, nobody twice.
+fn check_change_lists(change: &Change) -> Result<()> {
+    let mut f = Fields::default();
+    if change.add.is_empty() && change.remove.is_empty() {
+        f.add("add", "name people to add or to remove");
+    }
+    for (field, list) in [("add", &change.add), ("remove", &change.remove)] {
+        let unique: HashSet<&String> = list.iter().collect();
+        if unique.len() != list.len() {
+            f.add(field, "a person is listed twice");
+        }
+    }
+    if change.add.iter().any(|a| change.remove.contains(a)) {
+        f.add("remove", "a person is both added and removed");
+    }
+    f.finish()
+}
+
+/// The household's people a change adds and removes; 422 naming the field for somebody who is
+/// not of the household or not in the registration, 409 naming a person already in it or
+/// already at the door.
+fn resolve_change<'a>(
+    change: &Change,
+    household: &'a [HouseholdPerson],
+    current: &[RegisteredPerson],
+) -> Result<(Vec<&'a HouseholdPerson>, Vec<&'a HouseholdPerson>)> {
+    let mut f = Fields::default();
+    let of_household = |id: &String| household.iter().find(|p| &p.id == id);
+    let mut added = Vec::new();
+    for id in &change.add {
+        match of_household(id).filter(|p| p.erased_at.is_none()) {
+            Some(p) => added.push(p),
+            None => f.add("add", format!("{id} is not a person of this household")),
+        }
+    }
+    let mut removed = Vec::new();
+    for id in &change.remove {
+        match (
+            of_household(id),
+            current.iter().find(|c| &c.person_id == id),
+        ) {
+            (Some(p), Some(_)) => removed.push(p),
+            (Some(p), None) => f.add(
+                "remove",
+                format!("{} is not in this registration", p.name()),
+            ),
+            (None, _) => f.add("remove", format!("{id} is not in this registration")),
+        }
+    }
+    f.finish()?;
+    if let Some(p) = added
+        .iter()
+        .find(|p| current.iter().any(|c| c.person_id == p.id))
+    {
+        return Err(Error::Conflict(format!(
+            "{} is already in this registration",
+            p.name()
+        )));
+    }
+    if let Some(c) = current
+        .iter()
+        .find(|c| c.checked_in_at.is_some() && change.remove.contains(&c.person_id))
+    {
+        // Attendance stays countable: who came stays in the registration.
+        return Err(Error::Conflict(format!(
+            "{} has checked in and stays in the registration",
+            c.name()
+        )));
+    }
+    Ok((added, removed))
+}
+
+/// Whether a person holds a live registration for the event.
+async fn holds_registration(tx: &mut Tx, event_id: &str, person_id: &str) -> Result<bool> {
+    let found: Option<(String,)> = sqlx::query_as(
+        "SELECT registration_id FROM registration_people WHERE event_id = $1 AND person_id = $2 AND live = 1",
+    )
+    .bind(event_id)
+    .bind(person_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(found.is_some())
+}
+
+/// A registration with what its answer shows, read in `tx`.
+async fn registered(tx: &mut Tx, row: RegistrationRow) -> Result<Registered> {
+    let people = people_of(tx.conn(), &row.id).await?;
+    let place = place(tx.conn(), &row).await?;
+    Ok(Registered {
+        row,
+        people,
+        position: place.map(|(p, _)| p),
+        waitlist_length: place.map(|(_, n)| n),
+    })
+}
+
 /// Gives back the places erased people of a household held at events that have not started (an
 /// erased person will not come, and a seat held by nobody is a seat another family cannot
 /// have). A registration left with nobody is cancelled; otherwise it keeps the others and
@@ -590,6 +1132,15 @@ pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &
     .fetch_all(tx.conn())
     .await?;
     for reg in regs {
+        // The event's lock first, as every change of its seats takes it; then the registration
+        // as it is under that lock.
+        lock_event(app, tx, &reg.event_id).await?;
+        let Some(reg) = find_registration(tx.conn(), &reg.event_id, &reg.id)
+            .await?
+            .filter(|r| r.status() != RegistrationStatus::Cancelled)
+        else {
+            continue;
+        };
         let gone: Vec<(String,)> = sqlx::query_as(
             "SELECT rp.person_id FROM registration_people rp JOIN people p ON p.id = rp.person_id \
              WHERE rp.registration_id = $1 AND rp.live = 1 AND p.erased_at IS NOT NULL",
@@ -640,123 +1191,146 @@ pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &
     Ok(())
 }
 
-/// Mails the member who made a registration about it, with the event's calendar file when the
-/// seats are theirs. When that member has since been erased, another member of the household
-/// is told instead (the family still holds the seats).
-async fn mail_registrant(
+/// Who is told about a registration: the member who made it, then every member with an account
+/// who is in it, each once. When none of them is left (erased), another member of the household
+/// is told instead: the family still holds the seats.
+async fn recipients_of(tx: &mut Tx, r: &RegistrationRow) -> Result<Vec<Recipient>> {
+    type Row = (String, Option<String>, Option<String>, String);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.person_id, a.email, p.first_name, a.language FROM accounts a \
+         JOIN people p ON p.id = a.person_id \
+         WHERE a.status IN ('active', 'alumni') AND (a.person_id = $2 OR a.person_id IN \
+         (SELECT rp.person_id FROM registration_people rp WHERE rp.registration_id = $1)) \
+         ORDER BY CASE WHEN a.person_id = $2 THEN 0 ELSE 1 END, \
+         CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
+    )
+    .bind(&r.id)
+    .bind(&r.registered_by)
+    .fetch_all(tx.conn())
+    .await?;
+    let recipient = |(id, email, first, language): &Row| {
+        Recipient::new(id, email.as_deref(), first.as_deref(), Some(language))
+    };
+    let found: Vec<Recipient> = rows.iter().filter_map(recipient).collect();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    let other: Option<Row> = sqlx::query_as(
+        "SELECT a.person_id, a.email, p.first_name, a.language FROM accounts a \
+         JOIN people p ON p.id = a.person_id \
+         WHERE p.household_id = $1 AND a.status IN ('active', 'alumni') \
+         ORDER BY CASE p.relation WHEN 'primary' THEN 0 ELSE 1 END, p.created_at, p.id LIMIT 1",
+    )
+    .bind(&r.household_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    Ok(other.as_ref().and_then(recipient).into_iter().collect())
+}
+
+/// Mails everyone told about a registration (see [`recipients_of`]) about it, with the event's
+/// calendar file when the seats are theirs.
+async fn mail_registration(
     app: &App,
     tx: &mut Tx,
     event: &EventRow,
     r: &RegistrationRow,
     kind: &'static str,
 ) -> Result<()> {
-    let registrant = members::find(tx.conn(), &r.registered_by)
-        .await?
-        .filter(|m| m.status != AccountStatus::Erased.as_str());
-    let member = match registrant {
-        Some(m) => m,
-        None => {
-            let other: Option<(String,)> = sqlx::query_as(
-                "SELECT a.person_id FROM accounts a JOIN people p ON p.id = a.person_id \
-                 WHERE p.household_id = $1 AND a.status IN ('active', 'alumni') \
-                 ORDER BY CASE p.relation WHEN 'primary' THEN 0 ELSE 1 END, p.created_at, p.id",
-            )
-            .bind(&r.household_id)
-            .fetch_optional(tx.conn())
-            .await?;
-            let Some((id,)) = other else { return Ok(()) };
-            match members::find(tx.conn(), &id).await? {
-                Some(m) => m,
-                None => return Ok(()),
-            }
-        }
-    };
-    let people = people_of(tx.conn(), &r.id).await?;
-    let names: Vec<&str> = people
-        .iter()
-        .filter_map(|p| p.first_name.as_deref())
-        .collect();
+    let recipients = recipients_of(tx, r).await?;
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let names = registered_first_names(&people_of(tx.conn(), &r.id).await?);
     let position = if kind == "registration_waitlisted" {
         position(tx.conn(), r).await?
     } else {
         None
     };
-    mail_member(
-        app,
-        tx,
-        event,
-        r,
-        kind,
-        &member,
-        &names.join(", "),
-        position,
-    )
-    .await
+    let letter = Letter::new(event, kind, &names, position);
+    mail_each(app, tx, &letter, &mail_key(kind, event, r), &recipients).await
 }
 
-/// The mail about a registration to the member who made it.
-#[allow(clippy::too_many_arguments)]
-async fn mail_member(
-    app: &App,
-    tx: &mut Tx,
-    event: &EventRow,
-    r: &RegistrationRow,
-    kind: &'static str,
-    member: &MemberRow,
-    names: &str,
-    position: Option<i64>,
-) -> Result<()> {
-    let key = match kind {
+/// The idempotency key of a registration's mail of `kind` (to its first recipient).
+fn mail_key(kind: &str, event: &EventRow, r: &RegistrationRow) -> String {
+    match kind {
         "event_changed" => format!("{kind}:{}:{}", r.id, event.revision),
         _ => format!("{kind}:{}", r.id),
-    };
-    match render_for_member(app, event, kind, member, names, position, key)? {
-        Some(mail) => mail.write(tx).await,
-        None => Ok(()),
     }
 }
 
-/// The mail about a registration to `member`, rendered; `None` without an address.
-fn render_for_member(
-    app: &App,
-    event: &EventRow,
+/// A mail about a registration: the same for each recipient but for the greeting and the
+/// language.
+struct Letter<'a> {
+    event: &'a EventRow,
     kind: &'static str,
-    member: &MemberRow,
-    names: &str,
-    position: Option<i64>,
-    idempotency_key: String,
-) -> Result<Option<mail::Rendered>> {
-    let Some(email) = member
-        .email
-        .as_deref()
-        .and_then(|e| EmailAddress::parse(e).ok())
-    else {
-        return Ok(None);
-    };
-    let mut context = event.mail_context(app, member.first_name.as_deref().unwrap_or(""), names);
-    if kind == "registration_waitlisted"
-        && let Some(map) = context.as_object_mut()
-    {
-        map.insert("position".into(), position.unwrap_or(1).into());
+    /// First names of the people in the registration.
+    names: &'a str,
+    /// Template variables beyond the event's (a waitlist position, a change's details).
+    more: serde_json::Value,
+    /// Whether the event's calendar file goes along (the seats are theirs).
+    calendar: bool,
+}
+
+impl<'a> Letter<'a> {
+    fn new(event: &'a EventRow, kind: &'static str, names: &'a str, position: Option<i64>) -> Self {
+        let more = match kind {
+            "registration_waitlisted" => json!({"position": position.unwrap_or(1)}),
+            _ => json!({}),
+        };
+        Letter {
+            event,
+            kind,
+            names,
+            more,
+            calendar: matches!(kind, "registration_confirmed" | "registration_promoted"),
+        }
     }
-    let attachments = if matches!(kind, "registration_confirmed" | "registration_promoted") {
-        vec![Attachment {
-            filename: "event.ics".into(),
-            content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-            content: crate::calendar::single_event(app, event),
-        }]
-    } else {
-        vec![]
-    };
-    let mail = Mail {
-        kind,
-        to: &email,
-        language: member.language(),
-        account_id: Some(&member.id),
-        context,
-        idempotency_key,
-    };
-    mail::render(&app.templates, &app.config, mail, attachments).map(Some)
+
+    /// The mail to one recipient, rendered.
+    fn render(&self, app: &App, to: &Recipient, idempotency_key: String) -> Result<mail::Rendered> {
+        let mut context = self.event.mail_context(app, &to.first_name, self.names);
+        if let (Some(map), Some(more)) = (context.as_object_mut(), self.more.as_object()) {
+            for (k, v) in more {
+                map.insert(k.clone(), v.clone());
+            }
+        }
+        let attachments = if self.calendar {
+            vec![Attachment {
+                filename: "event.ics".into(),
+                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+                content: crate::calendar::single_event(app, self.event),
+            }]
+        } else {
+            vec![]
+        };
+        let mail = Mail {
+            kind: self.kind,
+            to: &to.email,
+            language: to.language,
+            account_id: Some(&to.account_id),
+            context,
+            idempotency_key,
+        };
+        mail::render(&app.templates, &app.config, mail, attachments)
+    }
+}
+
+/// Writes the letter to each recipient, each in their own language; `key` is the first one's
+/// idempotency key (see [`recipient_key`]).
+async fn mail_each(
+    app: &App,
+    tx: &mut Tx,
+    letter: &Letter<'_>,
+    key: &str,
+    recipients: &[Recipient],
+) -> Result<()> {
+    for (i, to) in recipients.iter().enumerate() {
+        letter
+            .render(app, to, recipient_key(key, i, to))?
+            .write(tx)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Mails every live registration of an event (a change of time or place, a cancellation).
@@ -773,16 +1347,26 @@ pub async fn tell_registered(
     .fetch_all(tx.conn())
     .await?;
     for r in regs {
-        mail_registrant(app, tx, event, &r, kind).await?;
+        mail_registration(app, tx, event, &r, kind).await?;
     }
     Ok(())
 }
 
-/// The registrations of an event with their people, in arrival order (for staff).
-pub async fn for_event(
-    app: &App,
-    event_id: &str,
-) -> Result<Vec<(RegistrationRow, Vec<RegisteredPerson>, Option<i64>)>> {
+/// The registrations of an event with their people, in arrival order (for staff). With
+/// `search`, only those with a person whose names have words beginning with every word of it
+/// (accents and case ignored: "ann" finds Anna, "jo pe" finds José Peeters): the door team
+/// finds a household by a name.
+pub async fn for_event(app: &App, event_id: &str, search: Option<&str>) -> Result<Vec<Registered>> {
+    let words = match search {
+        Some(q) => {
+            let words = crate::members::search::terms(q);
+            if words.is_empty() {
+                return Err(Error::field("q", "give the beginning of a name"));
+            }
+            Some(words)
+        }
+        None => None,
+    };
     let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 ORDER BY queued_at, id"
     )))
@@ -790,44 +1374,63 @@ pub async fn for_event(
     .fetch_all(&app.db.read)
     .await?;
     let people: Vec<RegisteredPerson> = sqlx::query_as(
-        "SELECT rp.registration_id, rp.person_id, p.first_name, p.last_name, p.relation, rp.checked_in_at \
-         FROM registration_people rp JOIN people p ON p.id = rp.person_id WHERE rp.event_id = $1 \
+        "SELECT rp.registration_id, rp.person_id, p.first_name, p.last_name, p.relation, rp.checked_in_at, \
+         a.email FROM registration_people rp JOIN people p ON p.id = rp.person_id \
+         LEFT JOIN accounts a ON a.person_id = p.id AND a.status IN ('active', 'alumni') \
+         WHERE rp.event_id = $1 \
          ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
     )
     .bind(event_id)
     .fetch_all(&app.db.read)
     .await?;
+    let waiting = regs
+        .iter()
+        .filter(|r| r.status() == RegistrationStatus::Waitlisted)
+        .count() as i64;
     let mut out = Vec::new();
-    let mut waiting = 0;
+    let mut ahead = 0;
     for r in regs {
-        let pos = if r.status() == RegistrationStatus::Waitlisted {
-            waiting += 1;
-            Some(waiting)
+        let position = if r.status() == RegistrationStatus::Waitlisted {
+            ahead += 1;
+            Some(ahead)
         } else {
             None
         };
-        let ps = people
+        let people: Vec<RegisteredPerson> = people
             .iter()
             .filter(|p| p.registration_id == r.id)
             .cloned()
             .collect();
-        out.push((r, ps, pos));
+        if let Some(words) = &words
+            && !people.iter().any(|p| name_matches(p, words))
+        {
+            continue;
+        }
+        out.push(Registered {
+            row: r,
+            people,
+            position,
+            waitlist_length: position.map(|_| waiting),
+        });
     }
     Ok(out)
 }
 
-/// The registrations of a household, newest event first.
-pub async fn for_household(
-    app: &App,
-    household_id: &str,
-) -> Result<
-    Vec<(
-        RegistrationRow,
-        EventRow,
-        Vec<RegisteredPerson>,
-        Option<i64>,
-    )>,
-> {
+/// Whether every query word begins a word of the person's names.
+fn name_matches(p: &RegisteredPerson, words: &[String]) -> bool {
+    let names = [p.first_name.as_deref(), p.last_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let names = crate::members::search::terms(&names);
+    words
+        .iter()
+        .all(|w| names.iter().any(|n| n.starts_with(w.as_str())))
+}
+
+/// The registrations of a household, newest first, with their events.
+pub async fn for_household(app: &App, household_id: &str) -> Result<Vec<(Registered, EventRow)>> {
     let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE household_id = $1 ORDER BY created_at DESC, id DESC"
     )))
@@ -840,10 +1443,55 @@ pub async fn for_household(
             continue;
         };
         let people = people_of(&app.db.read, &r.id).await?;
-        let pos = position(&app.db.read, &r).await?;
-        out.push((r, event, people, pos));
+        let place = place(&app.db.read, &r).await?;
+        let registered = Registered {
+            row: r,
+            people,
+            position: place.map(|(p, _)| p),
+            waitlist_length: place.map(|(_, n)| n),
+        };
+        out.push((registered, event));
     }
     Ok(out)
+}
+
+/// What a member sees of an event's waitlist: how many registrations wait, and their
+/// household's live registrations for it with their places.
+pub struct WaitlistView {
+    pub waitlist_length: i64,
+    pub household: Vec<Registered>,
+}
+
+pub async fn waitlist_view(app: &App, event_id: &str, household_id: &str) -> Result<WaitlistView> {
+    let (waitlist_length,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'",
+    )
+    .bind(event_id)
+    .fetch_one(&app.db.read)
+    .await?;
+    let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE household_id = $1 AND event_id = $2 \
+         AND status <> 'cancelled' ORDER BY queued_at, id"
+    )))
+    .bind(household_id)
+    .bind(event_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    let mut household = Vec::new();
+    for r in regs {
+        let people = people_of(&app.db.read, &r.id).await?;
+        let place = place(&app.db.read, &r).await?;
+        household.push(Registered {
+            row: r,
+            people,
+            position: place.map(|(p, _)| p),
+            waitlist_length: place.map(|(_, n)| n),
+        });
+    }
+    Ok(WaitlistView {
+        waitlist_length,
+        household,
+    })
 }
 
 /// Which people of a registration to check in.
@@ -852,19 +1500,34 @@ pub enum CheckIn {
     People(Vec<String>),
 }
 
+/// Check-in opens this long before an event starts. Earlier is nearly always the wrong event
+/// picked at the door, which would count people as present at an event still to come.
+pub const CHECK_IN_OPENS_BEFORE_MS: i64 = 24 * 3_600_000;
+
 /// Checks people in at the door. Checking in twice is harmless (the first time stays).
+/// Refused more than a day before the event unless staff override it on purpose.
 /// Answers the registrations touched.
 pub async fn check_in(
     app: &App,
     actor: &str,
     event_id: &str,
     what: CheckIn,
+    staff_override: bool,
 ) -> Result<Vec<String>> {
     let mut tx = app.db.begin().await?;
-    find(tx.conn(), event_id)
+    let event = find(tx.conn(), event_id)
         .await?
         .ok_or(Error::NotFound("event"))?;
     let now = now_ms();
+    let opens = event.starts_at - CHECK_IN_OPENS_BEFORE_MS;
+    if now < opens && !staff_override {
+        let local = crate::db::to_datetime(opens).with_timezone(&event.tz());
+        return Err(Error::Conflict(format!(
+            "check-in opens a day before the event, at {} ({}); send \"override\": true to check in anyway",
+            local.format("%Y-%m-%d %H:%M"),
+            event.timezone
+        )));
+    }
     let mut touched = Vec::new();
     match what {
         CheckIn::Registration(id) => {
@@ -922,7 +1585,7 @@ pub async fn check_in(
         actor,
         "registration.checked_in",
         Some(event_id),
-        Some(json!({"registrations": touched})),
+        Some(json!({"registrations": touched, "override": now < opens})),
     )
     .await?;
     tx.commit().await?;
@@ -949,7 +1612,7 @@ pub async fn send_reminders(app: &App) -> Result<usize> {
     for r in due {
         let mut tx = app.db.begin().await?;
         if let Some(event) = find(tx.conn(), &r.event_id).await? {
-            mail_registrant(app, &mut tx, &event, &r, "event_reminder").await?;
+            mail_registration(app, &mut tx, &event, &r, "event_reminder").await?;
             sent += 1;
         }
         tx.commit().await?;

@@ -196,6 +196,14 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             json!(null),
         ),
         (
+            "PATCH",
+            "/api/v1/events/{event}/registrations/{registration}",
+            Signed,
+            false,
+            // The child is in it already: allowed callers get 409 and nothing changes.
+            json!({"add": ["{child}"]}),
+        ),
+        (
             "POST",
             "/api/v1/events/{event}/check-ins",
             Staff,
@@ -742,12 +750,18 @@ async fn every_route_admits_exactly_its_callers() {
             format!("/api/v1/events/{event}/registrations/{registration}"),
         ),
         (
+            "PATCH",
+            format!("/api/v1/events/{event}/registrations/{registration}"),
+        ),
+        (
             "POST",
             format!("/api/v1/programmes/{programme}/matches/{the_match}/feedback"),
         ),
     ] {
         let body = br#"{"first_name": "Hacked", "rating": 1}"#.to_vec();
-        let body = if method == "PATCH" {
+        let body = if method == "PATCH" && url.contains("/registrations/") {
+            format!(r#"{{"remove": ["{child}"]}}"#).into_bytes()
+        } else if method == "PATCH" {
             br#"{"first_name": "Hacked"}"#.to_vec()
         } else if url.ends_with("feedback") {
             br#"{"rating": 1}"#.to_vec()

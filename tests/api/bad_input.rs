@@ -71,6 +71,11 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
         .to_owned();
     let event = t.event(&staff, json!({"capacity": 1})).await;
     let eid = event["id"].as_str().unwrap().to_owned();
+    let registration = t.register(&ana, &eid, &[&ana_id]).await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let registration_path = format!("/api/v1/events/{eid}/registrations/{registration}");
     t.outbox_settled().await;
     let long = "x".repeat(300);
     let events_path = format!("/api/v1/events/{eid}");
@@ -273,6 +278,23 @@ async fn every_body_endpoint_refuses_malformed_input_cleanly() {
                 json!({"person_ids": [child, child]}),
                 json!({"person_ids": [uuid::Uuid::now_v7()]}),
                 json!({"person_ids": [child], "waitlist": "no"}),
+            ],
+        ),
+        (
+            "PATCH",
+            &registration_path,
+            Some(&ana),
+            vec![
+                json!({}),
+                json!({"add": ["not-a-uuid"]}),
+                json!({"add": [child, child]}),
+                json!({"add": [uuid::Uuid::now_v7()]}),
+                json!({"add": [child], "remove": [child]}),
+                json!({"remove": [ana_id]}),
+                json!({"remove": [child]}),
+                json!({"add": [child], "waitlist": "no"}),
+                // The one seat is taken: nothing changes.
+                json!({"add": [child]}),
             ],
         ),
         (

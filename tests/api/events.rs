@@ -503,7 +503,7 @@ async fn the_door_team_checks_households_in_and_exports_csv() {
     let r = t
         .post(
             &format!("/api/v1/events/{eid}/check-ins"),
-            json!({"registration_id": ra["id"]}),
+            json!({"registration_id": ra["id"], "override": true}),
             Some(&staff),
         )
         .await;
@@ -520,7 +520,7 @@ async fn the_door_team_checks_households_in_and_exports_csv() {
     let again = t
         .post(
             &format!("/api/v1/events/{eid}/check-ins"),
-            json!({"registration_id": ra["id"]}),
+            json!({"registration_id": ra["id"], "override": true}),
             Some(&staff),
         )
         .await

@@ -244,7 +244,7 @@ async fn everything_a_member_leaves_is_exported_then_erased_everywhere() {
     registration.assert(201);
     t.post(
         &format!("/api/v1/events/{event}/check-ins"),
-        json!({"person_ids": [ana_id, mirabel]}),
+        json!({"person_ids": [ana_id, mirabel], "override": true}),
         Some(&staff),
     )
     .await

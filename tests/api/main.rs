@@ -21,6 +21,7 @@ mod mentoring;
 mod newsletter;
 mod operations;
 mod privacy;
+mod registrations;
 mod smtp;
 mod stats;
 mod tokens;

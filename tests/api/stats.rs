@@ -72,14 +72,14 @@ async fn the_figures_match_a_known_data_set_also_after_an_erasure() {
     assert_eq!(waiting["status"], "waitlisted");
     t.post(
         &format!("/api/v1/events/{eid}/check-ins"),
-        json!({"person_ids": [people[0], people[2]]}),
+        json!({"person_ids": [people[0], people[2]], "override": true}),
         Some(&staff),
     )
     .await
     .assert(200);
     t.post(
         &format!("/api/v1/events/{eid}/check-ins"),
-        json!({"person_ids": [gone_id]}),
+        json!({"person_ids": [gone_id], "override": true}),
         Some(&staff),
     )
     .await
