@@ -600,14 +600,26 @@ impl EventsApi {
     async fn list(
         &self,
         req: &Request,
+        /// First day, a local date in the event's time zone (default: today).
         from: Query<Option<NaiveDate>>,
+        /// Last day, included.
         to: Query<Option<NaiveDate>>,
-        #[oai(validator(max_length = 40))] tag: Query<Option<String>>,
+        /// Only events with this tag (e.g. `family`).
+        #[oai(validator(max_length = 40))]
+        tag: Query<Option<String>>,
+        /// Only events open to this audience.
         audience: Query<Option<Audience>>,
-        #[oai(validator(max_length = 200))] organiser: Query<Option<String>>,
+        /// Only events by this organiser (Expat Centre Limburg, or a Euregional partner such as Aachen or Maastricht).
+        #[oai(validator(max_length = 200))]
+        organiser: Query<Option<String>>,
+        /// Staff only: drafts or cancelled events too (default: published).
         status: Query<Option<EventStatus>>,
-        #[oai(validator(max_length = 80))] cursor: Query<Option<String>>,
-        #[oai(validator(minimum(value = "1"), maximum(value = "200")))] limit: Query<Option<i64>>,
+        /// `next_cursor` of the previous page.
+        #[oai(validator(max_length = 80))]
+        cursor: Query<Option<String>>,
+        /// Page size, 1 to 200 (default 50).
+        #[oai(validator(minimum(value = "1"), maximum(value = "200")))]
+        limit: Query<Option<i64>>,
     ) -> ApiResult<JsonBytes<EventPage>> {
         let caller = optional_caller(&self.app, req).await?;
         if status.0.is_some_and(|s| s != EventStatus::Published) {
@@ -670,7 +682,12 @@ impl EventsApi {
     /// (`waitlist_length`) and lists your household's registrations for the event with their
     /// places on the waitlist (`my_registrations`).
     #[oai(path = "/events/:id", method = "get")]
-    async fn get(&self, req: &Request, id: Path<uuid::Uuid>) -> ApiResult<Json<Event>> {
+    async fn get(
+        &self,
+        req: &Request,
+        /// The event's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Event>> {
         let caller = optional_caller(&self.app, req).await?;
         let staff = caller.as_ref().is_some_and(|c| c.role.is_staff());
         let e = super::get_visible(&self.app, &id.0.to_string(), staff).await?;
@@ -686,6 +703,11 @@ impl EventsApi {
     }
 
     /// Create an event (staff)
+    ///
+    /// Times are local (`2027-06-12T19:30`) in the event's `timezone` (default: the centre's);
+    /// a draft is seen by staff only until published. Capacity counts people, children
+    /// included; without one, seats are unlimited. The registration window, audience, tags and
+    /// organiser decide who may register when, and which feeds list it.
     #[oai(path = "/events", method = "post")]
     async fn create(&self, auth: Auth, body: Json<EventInput>) -> ApiResult<EventCreated> {
         auth.0.require_staff()?;
@@ -734,6 +756,7 @@ impl EventsApi {
     async fn update(
         &self,
         auth: Auth,
+        /// The event's id.
         id: Path<uuid::Uuid>,
         body: Json<EventPatch>,
     ) -> ApiResult<Json<Event>> {
@@ -765,6 +788,7 @@ impl EventsApi {
     async fn register(
         &self,
         auth: Auth,
+        /// The event's id.
         id: Path<uuid::Uuid>,
         body: Json<RegistrationRequest>,
     ) -> ApiResult<RegistrationCreated> {
@@ -806,7 +830,9 @@ impl EventsApi {
     async fn change_registration(
         &self,
         auth: Auth,
+        /// The event's id.
         id: Path<uuid::Uuid>,
+        /// The registration's id.
         registration_id: Path<uuid::Uuid>,
         body: Json<RegistrationChange>,
     ) -> ApiResult<Json<ChangedRegistration>> {
@@ -842,7 +868,9 @@ impl EventsApi {
     async fn cancel_registration(
         &self,
         auth: Auth,
+        /// The event's id.
         id: Path<uuid::Uuid>,
+        /// The registration's id.
         registration_id: Path<uuid::Uuid>,
     ) -> ApiResult<NoContent> {
         let member = me(&auth).await?;
@@ -871,9 +899,14 @@ impl EventsApi {
     async fn registrations(
         &self,
         auth: Auth,
+        /// The event's id.
         id: Path<uuid::Uuid>,
+        /// `text/csv` for the CSV export; anything else gives JSON.
         accept: Header<Option<String>>,
-        #[oai(validator(max_length = 100))] q: Query<Option<String>>,
+        /// Beginnings of a person's first or last name ("ann pee"); accents and case do not matter.
+        #[oai(validator(max_length = 100))]
+        q: Query<Option<String>>,
+        /// Also the cancelled registrations (default false).
         include_cancelled: Query<Option<bool>>,
     ) -> ApiResult<RegistrationList> {
         auth.0.require_staff()?;
@@ -943,6 +976,7 @@ impl EventsApi {
     async fn check_in(
         &self,
         auth: Auth,
+        /// The event's id.
         id: Path<uuid::Uuid>,
         body: Json<CheckInRequest>,
     ) -> ApiResult<Json<CheckedIn>> {
@@ -986,6 +1020,8 @@ impl EventsApi {
 
     /// My household's registrations
     ///
+    /// Every registration of the caller's household, upcoming and past, with who comes.
+    ///
     /// Newest first; a waitlisted one shows its `position` (1 = next) and the
     /// `waitlist_length`.
     #[oai(path = "/me/registrations", method = "get")]
@@ -1015,11 +1051,17 @@ impl EventsApi {
     }
 
     /// An event as iCalendar
+    ///
+    /// One event as an `.ics` file for "add to calendar": the same UID and times as in the
+    /// feeds, with the event's time zone. Public for published events.
     #[oai(path = "/events/:id/calendar.ics", method = "get")]
     async fn ics(
         &self,
+        /// The event's id.
         id: Path<uuid::Uuid>,
-        #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
+        /// The ETag of the copy the client has; answered 304 when it is current.
+        #[oai(name = "If-None-Match")]
+        if_none_match: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
         let e = super::get_visible(&self.app, &id.0.to_string(), false).await?;
         let body = crate::calendar::single_event(&self.app, &e);
