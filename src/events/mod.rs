@@ -106,7 +106,16 @@ impl EventRow {
             "event_title": self.title,
             "event_starts": self.local_start().format("%Y-%m-%d %H:%M").to_string(),
             "event_ends": self.local_end().format("%Y-%m-%d %H:%M").to_string(),
+            // For `when(event_start, event_end)`, which writes them in the mail's language.
+            "event_start": self.local_start().format("%Y-%m-%dT%H:%M").to_string(),
+            "event_end": self.local_end().format("%Y-%m-%dT%H:%M").to_string(),
             "timezone": self.timezone,
+            // The zone is said only when it is not the centre's own.
+            "timezone_note": if self.tz() == app.config.timezone {
+                String::new()
+            } else {
+                format!(" ({})", self.timezone)
+            },
             "venue": self.venue.clone().unwrap_or_default(),
             "address": self.address.clone().unwrap_or_default(),
             "online_url": self.online_url.clone().unwrap_or_default(),
