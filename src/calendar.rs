@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike as _, Offset as _, TimeZone as _, Utc};
+use chrono::{
+    DateTime, Datelike as _, LocalResult, NaiveDateTime, Offset as _, TimeZone as _, Utc,
+};
 use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
 use icalendar::{Calendar, CalendarDateTime, Component as _, EventLike as _};
 use poem::http::{StatusCode, header};
@@ -81,8 +83,6 @@ fn ical_event(
     e: &EventRow,
     registration: Option<RegistrationStatus>,
 ) -> icalendar::Event {
-    // The zone as the times are read (`EventRow::tz`), never the stored text as it is.
-    let tzid = e.tz().name();
     let mut ev = icalendar::Event::new();
     ev.uid(&uri(&uid(app, e)))
         .summary(&text(&e.title))
@@ -90,14 +90,8 @@ fn ical_event(
         .last_modified(to_datetime(e.updated_at))
         .created(to_datetime(e.created_at))
         .sequence(u32::try_from(e.revision.saturating_sub(1)).unwrap_or(0))
-        .starts(CalendarDateTime::WithTimezone {
-            date_time: e.local_start(),
-            tzid: tzid.to_owned(),
-        })
-        .ends(CalendarDateTime::WithTimezone {
-            date_time: e.local_end(),
-            tzid: tzid.to_owned(),
-        });
+        .starts(event_time(e.tz(), e.local_start(), e.starts_at))
+        .ends(event_time(e.tz(), e.local_end(), e.ends_at));
     let description = [e.summary.as_deref(), e.description.as_deref()]
         .into_iter()
         .flatten()
@@ -126,6 +120,25 @@ fn ical_event(
         ev.add_property("CATEGORIES", items.join(","));
     }
     ev.done()
+}
+
+/// A DTSTART or DTEND every client reads as the same instant: the local time with its `TZID`
+/// (so calendars show the event in its own zone), except where the zone repeats that local time
+/// (the hour the clocks go back). There RFC 5545 means the first occurrence, as the server does,
+/// but ical.js (Thunderbird, Nextcloud) takes the second: the UTC instant leaves no choice. A
+/// time the zone skips is never stored (`LocalTime::from_local`); were one written by hand, it
+/// goes out in UTC too.
+fn event_time(tz: Tz, local: NaiveDateTime, utc_ms: i64) -> CalendarDateTime {
+    match tz.from_local_datetime(&local) {
+        // The zone as the times are read (`EventRow::tz`), never the stored text as it is.
+        LocalResult::Single(_) => CalendarDateTime::WithTimezone {
+            date_time: local,
+            tzid: tz.name().to_owned(),
+        },
+        LocalResult::Ambiguous(..) | LocalResult::None => {
+            CalendarDateTime::Utc(to_datetime(utc_ms))
+        }
+    }
 }
 
 /// A whole calendar: the events, and a VTIMEZONE for every zone they use.
@@ -207,13 +220,19 @@ fn vtimezone_memo(tz: Tz, from: i32, to: i32) -> Arc<str> {
     v
 }
 
-/// The zone's definition for the years `from..=to`: the offset in force on 1 January of `from`,
-/// then every transition up to the end of `to`, found exactly (to the second).
+/// The zone's definition for the local years `from..=to`: the offset in force a day before
+/// 1 January of `from` (UTC), then every transition up to the end of `to`, found exactly (to the
+/// second).
+///
+/// The day before matters: clients read a local time that precedes every observance as UTC
+/// (ical.js) or with the first standard offset (Python's icalendar). Starting at 1 January 00:00
+/// UTC left local midnight to 01:00 in Brussels, and to 11:00 in Sydney, before the first
+/// observance; a day earlier is before local midnight in every zone (offsets stay within ±24 h).
 pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
     let start = Utc
         .with_ymd_and_hms(from, 1, 1, 0, 0, 0)
         .single()
-        .map(|d| d.timestamp())
+        .map(|d| d.timestamp() - 86_400)
         .unwrap_or(0);
     let end = Utc
         .with_ymd_and_hms(to + 1, 1, 1, 0, 0, 0)
@@ -582,6 +601,35 @@ mod tests {
         assert!(v.contains("TZID:Europe/Brussels"));
         assert!(v.contains("BEGIN:DAYLIGHT\r\nDTSTART:20270328T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST"), "{v}");
         assert!(v.contains("BEGIN:STANDARD\r\nDTSTART:20271031T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET"), "{v}");
+    }
+
+    #[test]
+    fn the_zone_is_defined_from_before_local_new_year_east_and_west() {
+        for (tz, first) in [
+            (chrono_tz::Pacific::Kiritimati, "DTSTART:20291231T140000"),
+            (chrono_tz::Australia::Sydney, "DTSTART:20291231T110000"),
+            (chrono_tz::Pacific::Pago_Pago, "DTSTART:20291230T130000"),
+        ] {
+            let v = vtimezone(tz, 2030, 2030);
+            let at = v.find("DTSTART:").unwrap();
+            assert_eq!(&v[at..at + first.len()], first, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_local_time_goes_out_in_utc_and_others_with_their_zone() {
+        let brussels = chrono_tz::Europe::Brussels;
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+        // 02:30 on 27 October 2030 happens twice; the first is 00:30 UTC.
+        let first = Utc.with_ymd_and_hms(2030, 10, 27, 0, 30, 0).unwrap();
+        assert!(matches!(
+            event_time(brussels, at("2030-10-27T02:30"), first.timestamp_millis()),
+            CalendarDateTime::Utc(t) if t == first
+        ));
+        assert!(matches!(
+            event_time(brussels, at("2030-10-27T03:30"), 0),
+            CalendarDateTime::WithTimezone { tzid, .. } if tzid == "Europe/Brussels"
+        ));
     }
 
     #[test]

@@ -587,3 +587,225 @@ fn feed_path(address: &Value) -> String {
     let url = address["url"].as_str().unwrap();
     url.split_once("community.test").unwrap().1.to_owned()
 }
+
+/// Where the calendar clients live (`tests/clients`), installed when missing: `npm ci` for
+/// ical.js, pip for Python's icalendar (both pinned there). Once per test process; a missing
+/// Node or Python fails the test with what to install, never skips it.
+fn calendar_clients() -> &'static std::path::Path {
+    use std::path::PathBuf;
+    use std::process::Command;
+    static READY: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    let ready = READY.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/clients");
+        let run = |what: &str, cmd: &mut Command| -> Result<(), String> {
+            match cmd.output() {
+                Ok(out) if out.status.success() => Ok(()),
+                Ok(out) => Err(format!(
+                    "{what} failed ({}): {}{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                )),
+                Err(e) => Err(format!("{what} could not start: {e}")),
+            }
+        };
+        if !dir.join("node_modules/ical.js/package.json").exists() {
+            run(
+                "`npm ci --prefix tests/clients` (the calendar tests need Node.js 20 and npm)",
+                Command::new("npm")
+                    .args(["ci", "--no-audit", "--no-fund", "--prefix"])
+                    .arg(&dir),
+            )?;
+        }
+        let import = Command::new("python3")
+            .args(["-c", "import icalendar"])
+            .output();
+        if !import.is_ok_and(|o| o.status.success()) {
+            run(
+                "`python3 -m pip install -r tests/clients/requirements.txt` (the calendar tests \
+                 need Python 3 with pip)",
+                Command::new("python3")
+                    .args(["-m", "pip", "install", "--quiet", "-r"])
+                    .arg(dir.join("requirements.txt")),
+            )?;
+        }
+        Ok(dir)
+    });
+    match ready {
+        Ok(dir) => dir,
+        Err(e) => panic!("the calendar clients are not available: {e}"),
+    }
+}
+
+/// Every event's (uid, start, end) in Unix seconds, per file, as one client reads the files.
+fn read_with_client(
+    program: &str,
+    script: &std::path::Path,
+    files: &[std::path::PathBuf],
+) -> Vec<(String, String, i64, i64)> {
+    let out = std::process::Command::new(program)
+        .arg(script)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} could not start: {e}"));
+    assert!(
+        out.status.success(),
+        "{program} {} failed: {}",
+        script.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            (
+                v["file"].as_str().unwrap().to_owned(),
+                v["uid"].as_str().unwrap().to_owned(),
+                v["start"].as_i64().unwrap(),
+                v["end"].as_i64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The public feed, each event's `.ics` and a personal feed, read by ical.js and by Python's
+/// icalendar with only the VTIMEZONE each file carries: every start and end is the instant the
+/// API gives, for events around New Year east and west of UTC, in the hour the clocks repeat in
+/// autumn and just after the hour they skip in spring.
+#[tokio::test]
+async fn calendar_clients_read_every_time_as_the_api_gives_it() {
+    let clients = calendar_clients();
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (member, person) = t.quick_member("a@example.org").await;
+    let cases = [
+        (
+            "Europe/Brussels",
+            "2030-01-01T00:15:00",
+            "2030-01-01T01:15:00",
+        ),
+        (
+            "Australia/Sydney",
+            "2030-01-01T09:00:00",
+            "2030-01-01T11:00:00",
+        ),
+        (
+            "America/New_York",
+            "2030-12-31T23:30:00",
+            "2031-01-01T00:30:00",
+        ),
+        // The hours the clocks repeat: 02:00-03:00 in Brussels, 01:00-02:00 in New York,
+        // 02:00-03:00 in Sydney (in April).
+        (
+            "Europe/Brussels",
+            "2030-10-27T02:30:00",
+            "2030-10-27T03:30:00",
+        ),
+        (
+            "Europe/Brussels",
+            "2030-10-27T01:30:00",
+            "2030-10-27T02:30:00",
+        ),
+        (
+            "America/New_York",
+            "2030-11-03T01:30:00",
+            "2030-11-03T03:00:00",
+        ),
+        (
+            "Australia/Sydney",
+            "2030-04-07T02:30:00",
+            "2030-04-07T04:00:00",
+        ),
+        // Just after the hours the clocks skip.
+        (
+            "Europe/Brussels",
+            "2030-03-31T03:00:00",
+            "2030-03-31T04:00:00",
+        ),
+        (
+            "America/New_York",
+            "2030-03-10T03:00:00",
+            "2030-03-10T04:00:00",
+        ),
+        (
+            "Australia/Sydney",
+            "2030-10-06T03:00:00",
+            "2030-10-06T04:00:00",
+        ),
+    ];
+    let mut expected = std::collections::HashMap::new();
+    for (i, (zone, starts, ends)) in cases.iter().enumerate() {
+        let e = t
+            .event(
+                &staff,
+                json!({"title": format!("Event {i} in {zone}"), "timezone": zone,
+                       "starts_at": starts, "ends_at": ends}),
+            )
+            .await;
+        let utc = |k: &str| {
+            e[k].as_str()
+                .unwrap()
+                .parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                .timestamp()
+        };
+        let id = e["id"].as_str().unwrap().to_owned();
+        t.register(&member, &id, &[&person]).await.assert(201);
+        let what = format!("{zone} {starts} to {ends}");
+        expected.insert(id, (what, utc("starts_at_utc"), utc("ends_at_utc")));
+    }
+    let address = t
+        .post("/api/v1/me/calendar-token", json!({}), Some(&member))
+        .await
+        .json();
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut save = |name: String, body: String| {
+        assert_well_formed(&body);
+        let path = dir.path().join(name);
+        std::fs::write(&path, body).unwrap();
+        files.push(path);
+    };
+    let public = t.get("/calendar.ics", None).await;
+    public.assert(200);
+    save("public.ics".into(), public.body);
+    let personal = t.get(&feed_path(&address), None).await;
+    personal.assert(200);
+    save("personal.ics".into(), personal.body);
+    for id in expected.keys() {
+        let r = t
+            .get(&format!("/api/v1/events/{id}/calendar.ics"), None)
+            .await;
+        r.assert(200);
+        save(format!("{id}.ics"), r.body);
+    }
+
+    let iso = |s: i64| chrono::DateTime::from_timestamp(s, 0).unwrap().to_rfc3339();
+    let mut wrong = Vec::new();
+    for (program, script) in [("node", "read.mjs"), ("python3", "read.py")] {
+        let read = read_with_client(program, &clients.join(script), &files);
+        for file in &files {
+            let seen = read.iter().filter(|(f, ..)| *f == file.to_str().unwrap());
+            let count = seen.clone().count();
+            let name = file.file_name().unwrap().to_string_lossy();
+            let want = if name.len() > 20 { 1 } else { expected.len() };
+            assert_eq!(count, want, "{program} read {count} events in {name}");
+            for (_, uid, start, end) in seen {
+                let id = uid.split('@').next().unwrap();
+                let (what, s, e) = &expected[id];
+                if (start, end) != (s, e) {
+                    wrong.push(format!(
+                        "{program}, {name}, {what}: read {} to {}, the API says {} to {}",
+                        iso(*start),
+                        iso(*end),
+                        iso(*s),
+                        iso(*e)
+                    ));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
