@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chrono::{
     DateTime, Datelike as _, LocalResult, NaiveDateTime, Offset as _, TimeZone as _, Utc,
 };
@@ -351,11 +352,53 @@ pub struct Feed {
     pub etag: String,
 }
 
+/// `Cache-Control` of every calendar answer: a calendar app may keep its copy but checks it
+/// with the ETag first, so a change shows on its next poll.
+pub const CACHE_CONTROL: &str = "no-cache";
+
+/// What to answer one request for a calendar: the ETag of the bytes in the encoding the client
+/// takes, and those bytes with whether they are gzip, or `None` when the client has them (304).
+pub struct Negotiated {
+    pub etag: String,
+    pub body: Option<(Bytes, bool)>,
+}
+
 impl Feed {
+    /// A feed gzipped at once: a large one would hold up a request's thread.
     fn new(body: String) -> Feed {
         Feed {
             etag: etag(&body),
             page: Encoded::compressed(body.into()),
+        }
+    }
+
+    /// One event's calendar, built per request: a few kB, gzipped only for a client that asks.
+    pub fn on_demand(body: String) -> Feed {
+        Feed {
+            etag: etag(&body),
+            page: Encoded::new(body.into()),
+        }
+    }
+
+    /// The answer to a client that takes gzip or not and holds `if_none_match`: each encoding
+    /// has its own ETag, as its bytes differ.
+    pub fn negotiate(&self, gzip: bool, if_none_match: Option<&str>) -> Negotiated {
+        let etag = if gzip {
+            format!("{}-gz\"", self.etag.trim_end_matches('"'))
+        } else {
+            self.etag.clone()
+        };
+        if not_modified(if_none_match, &etag) {
+            return Negotiated { etag, body: None };
+        }
+        let body = if gzip {
+            self.page.gzip()
+        } else {
+            self.page.plain.clone()
+        };
+        Negotiated {
+            etag,
+            body: Some((body, gzip)),
         }
     }
 }
@@ -533,28 +576,22 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
 
 /// A feed as plain text or gzip (each with its own ETag), or 304 when the client has it.
 fn feed_response(req: &Request, feed: &Feed) -> Response {
-    let (body, gzip) = feed.page.for_request(req);
-    let tag = if gzip {
-        format!("{}-gz\"", feed.etag.trim_end_matches('"'))
-    } else {
-        feed.etag.clone()
-    };
     let inm = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
+    let answer = feed.negotiate(crate::cache::accepts_gzip(req), inm);
     let builder = Response::builder()
-        .header(header::ETAG, tag.clone())
-        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::ETAG, answer.etag)
+        .header(header::CACHE_CONTROL, CACHE_CONTROL)
         .header(header::VARY, "Accept-Encoding");
-    if not_modified(inm, &tag) {
-        return builder.status(StatusCode::NOT_MODIFIED).finish();
-    }
-    let builder = builder.content_type(CONTENT_TYPE);
-    if gzip {
-        builder.header(header::CONTENT_ENCODING, "gzip").body(body)
-    } else {
-        builder.body(body)
+    match answer.body {
+        None => builder.status(StatusCode::NOT_MODIFIED).finish(),
+        Some((body, true)) => builder
+            .content_type(CONTENT_TYPE)
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(body),
+        Some((body, false)) => builder.content_type(CONTENT_TYPE).body(body),
     }
 }
 

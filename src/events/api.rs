@@ -1,9 +1,10 @@
 //! HTTP routes for events, registrations, check-in and the member's calendar address.
 
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::Request;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::{Json, PlainText};
+use poem_openapi::payload::{Binary, Json, PlainText};
 use poem_openapi::types::{MaybeUndefined, ToJSON as _};
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 
@@ -353,11 +354,23 @@ enum RegistrationList {
 
 #[derive(ApiResponse)]
 enum IcsResponse {
+    /// gzip-encoded (`Content-Encoding: gzip`) for a client that accepts it, under an ETag of
+    /// its own.
     #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
-    Ok(PlainText<String>, #[oai(header = "ETag")] String),
+    Ok(
+        Binary<Bytes>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Content-Encoding")] Option<String>,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Vary")] String,
+    ),
     /// The client's copy (If-None-Match) is current.
     #[oai(status = 304)]
-    NotModified(#[oai(header = "ETag")] String),
+    NotModified(
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Vary")] String,
+    ),
 }
 
 /// Validates raw event fields into a spec.
@@ -831,18 +844,30 @@ impl EventsApi {
     }
 
     /// An event as iCalendar
+    ///
+    /// Like the feeds: gzip for clients that accept it, an ETag per encoding and `304` when
+    /// the client's copy is current.
     #[oai(path = "/events/:id/calendar.ics", method = "get")]
     async fn ics(
         &self,
+        req: &Request,
         id: Path<uuid::Uuid>,
         #[oai(name = "If-None-Match")] if_none_match: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
+        use crate::calendar::{CACHE_CONTROL, Feed};
         let e = super::get_visible(&self.app, &id.0.to_string(), false).await?;
-        let body = crate::calendar::single_event(&self.app, &e);
-        let tag = crate::calendar::etag(&body);
-        if crate::calendar::not_modified(if_none_match.0.as_deref(), &tag) {
-            return Ok(IcsResponse::NotModified(tag));
-        }
-        Ok(IcsResponse::Ok(PlainText(body), tag))
+        let feed = Feed::on_demand(crate::calendar::single_event(&self.app, &e));
+        let answer = feed.negotiate(crate::cache::accepts_gzip(req), if_none_match.0.as_deref());
+        let (cache, vary) = (CACHE_CONTROL.to_owned(), "Accept-Encoding".to_owned());
+        Ok(match answer.body {
+            None => IcsResponse::NotModified(answer.etag, cache, vary),
+            Some((body, gzip)) => IcsResponse::Ok(
+                Binary(body),
+                answer.etag,
+                gzip.then(|| "gzip".to_owned()),
+                cache,
+                vary,
+            ),
+        })
     }
 }

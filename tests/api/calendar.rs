@@ -441,6 +441,70 @@ async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance
         .assert(200);
 }
 
+/// An event's `.ics` is served like the feeds: gzip for clients that take it (its own ETag),
+/// `Vary: Accept-Encoding` and `Cache-Control: no-cache` on every answer, 304 for either copy.
+#[tokio::test]
+async fn the_event_calendar_file_is_gzipped_and_revalidated_like_the_feeds() {
+    use std::io::Read as _;
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let e = t.event(&staff, json!({"title": "Cycling tour"})).await;
+    let path = format!("/api/v1/events/{}/calendar.ics", e["id"].as_str().unwrap());
+    let plain = t.get(&path, None).await;
+    plain.assert(200);
+    assert_eq!(plain.header("content-encoding"), None, "plain unless asked");
+    assert_eq!(plain.header("vary"), Some("Accept-Encoding"));
+    assert_eq!(plain.header("cache-control"), Some("no-cache"));
+    assert_eq!(
+        plain.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    let plain_tag = plain.header("etag").unwrap().to_owned();
+
+    let zipped = t
+        .client
+        .get(&path)
+        .header("accept-encoding", "br, gzip;q=0.8")
+        .send()
+        .await;
+    zipped.assert_status_is_ok();
+    let headers = zipped.0.headers().clone();
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    assert_eq!(headers.get("vary").unwrap(), "Accept-Encoding");
+    assert_eq!(headers.get("cache-control").unwrap(), "no-cache");
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "text/calendar; charset=utf-8"
+    );
+    let gz_tag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
+    assert_ne!(gz_tag, plain_tag, "one tag per encoding");
+    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, plain.body, "the same file, compressed");
+
+    let again = t
+        .client
+        .get(&path)
+        .header("accept-encoding", "gzip")
+        .header("if-none-match", &gz_tag)
+        .send()
+        .await;
+    again.assert_status(poem::http::StatusCode::NOT_MODIFIED);
+    assert_eq!(again.0.headers().get("vary").unwrap(), "Accept-Encoding");
+    assert_eq!(again.0.headers().get("cache-control").unwrap(), "no-cache");
+    let refused = t
+        .get_with(&path, None, ("accept-encoding", "gzip;q=0"))
+        .await;
+    assert_eq!(refused.header("content-encoding"), None, "q=0 refuses gzip");
+    assert_eq!(refused.body, plain.body);
+    t.get_with(&path, None, ("if-none-match", &plain_tag))
+        .await
+        .assert(304);
+}
+
 /// Personal feeds are kept built per household, and addresses resolved from memory: a
 /// registration, a cancellation, a promotion, an event change or a move to another household
 /// made through another instance shows at once, and a replaced address or an erased member's
