@@ -83,6 +83,7 @@ fn ical_event(
     app: &App,
     e: &EventRow,
     registration: Option<RegistrationStatus>,
+    method: Method,
 ) -> icalendar::Event {
     let mut ev = icalendar::Event::new();
     ev.uid(&uri(&uid(app, e)))
@@ -120,7 +121,38 @@ fn ical_event(
         let items: Vec<String> = tags.iter().map(|t| category(t)).collect();
         ev.add_property("CATEGORIES", items.join(","));
     }
+    if method == Method::Cancel {
+        // RFC 5546 requires ORGANIZER of a CANCEL; Outlook refuses one without it. The address
+        // is the one the mail comes from; the name, the event's organiser (quoted, so no `:`,
+        // `;` or `,` in it splits the parameter; a DQUOTE cannot be quoted, so it goes).
+        let name = text(&e.organiser).replace(['"', '\n'], " ");
+        let mut organizer = icalendar::Property::new(
+            "ORGANIZER",
+            uri(&format!("mailto:{}", app.config.mail_from.as_str())),
+        );
+        organizer.add_parameter("CN", &format!("\"{name}\""));
+        ev.append_property(organizer);
+    }
     ev.done()
+}
+
+/// What a calendar file asks of the application that reads it (iTIP, RFC 5546 `METHOD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Keep these events: a feed, a file to import, or a newer version (higher SEQUENCE) of an
+    /// event the reader holds under the same UID.
+    Publish,
+    /// Remove the event the reader holds under this UID (STATUS:CANCELLED, SEQUENCE raised).
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Cancel => "CANCEL",
+        }
+    }
 }
 
 /// A DTSTART or DTEND every client reads as the same instant: the local time with its `TZID`
@@ -144,6 +176,15 @@ fn event_time(tz: Tz, local: NaiveDateTime, utc_ms: i64) -> CalendarDateTime {
 
 /// A whole calendar: the events, and a VTIMEZONE for every zone they use.
 pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStatus>)]) -> String {
+    build_for(app, name, events, Method::Publish)
+}
+
+fn build_for(
+    app: &App,
+    name: &str,
+    events: &[(EventRow, Option<RegistrationStatus>)],
+    method: Method,
+) -> String {
     let mut cal = Calendar::empty();
     cal.append_property(("VERSION", "2.0"));
     cal.append_property((
@@ -151,7 +192,7 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
         "-//Expat Centre Limburg//Limburgers Worldwide//EN",
     ));
     cal.append_property(("CALSCALE", "GREGORIAN"));
-    cal.append_property(("METHOD", "PUBLISH"));
+    cal.append_property(("METHOD", method.as_str()));
     cal.append_property(("X-WR-CALNAME", text(name).as_str()));
     cal.append_property(("X-WR-TIMEZONE", app.config.timezone.name()));
     let mut zones: BTreeMap<String, (i32, i32)> = BTreeMap::new();
@@ -164,7 +205,7 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
                 *hi = (*hi).max(b);
             })
             .or_insert((a, b));
-        cal.push(ical_event(app, e, *reg));
+        cal.push(ical_event(app, e, *reg, method));
     }
     let text = cal.to_string();
     let mut tz_blocks = String::new();
@@ -295,9 +336,32 @@ pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
     out
 }
 
-/// The `.ics` of one event (also attached to confirmation mail).
+/// The `.ics` of one event, as `GET /api/v1/events/{id}/calendar.ics` serves it.
 pub fn single_event(app: &App, event: &EventRow) -> String {
     build(app, &event.title, &[(event.clone(), None)])
+}
+
+/// The `.ics` a mail about `event` carries, with its MIME type. The UID is the event's whatever
+/// changes, and SEQUENCE its revision, so a calendar that holds the event takes the file as a
+/// newer version of it.
+///
+/// The method: members register through the API, not by answering an invitation, so there is
+/// no organiser–attendee exchange (RFC 5546) to take part in. REQUEST would start one: Outlook
+/// and Gmail show Accept/Decline buttons whose replies go to our sending address, and it needs
+/// an ATTENDEE. PUBLISH, which Thunderbird, Outlook and Google Calendar all import, and which
+/// updates a copy they hold under the same UID when SEQUENCE is higher, serves a confirmation
+/// and a change. A cancelled event goes as CANCEL (with ORGANIZER, see `ical_event`): the
+/// method with which they offer to remove the event rather than keep it. The MIME type names
+/// the same method, which Outlook requires.
+pub fn mailed_event(app: &App, event: &EventRow) -> (String, String) {
+    let method = if event.status() == EventStatus::Cancelled {
+        Method::Cancel
+    } else {
+        Method::Publish
+    };
+    let body = build_for(app, &event.title, &[(event.clone(), None)], method);
+    let content_type = format!("{CONTENT_TYPE}; method={}", method.as_str());
+    (body, content_type)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]

@@ -3,10 +3,17 @@
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
 use poem::Request;
+use poem::RequestBody;
+use poem_openapi::error::ContentTypeError;
 use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Payload;
 use poem_openapi::payload::{Binary, Json, PlainText};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::ParseFromJSON;
 use poem_openapi::types::{MaybeUndefined, ToJSON as _};
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{
+    ApiExtractor, ApiExtractorType, ApiResponse, Enum, ExtractParamOptions, Object, OpenApi,
+};
 
 use super::registrations::{self, CheckIn, RegisteredPerson, RegistrationRow};
 use super::{
@@ -352,6 +359,58 @@ enum RegistrationList {
     Csv(PlainText<String>),
 }
 
+/// Why an event is cancelled.
+#[derive(Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct EventCancellation {
+    /// Told to everyone registered in the cancellation mail, as written (line breaks kept,
+    /// at most 1,000 characters; blank means no reason). Not stored.
+    #[oai(validator(max_length = 1000))]
+    pub reason: Option<String>,
+}
+
+/// A JSON body the client may leave out altogether (no body and no `Content-Type`): an
+/// operation that took no body before keeps working for callers that send none.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<'a, T: ParseFromJSON> ApiExtractor<'a> for OptionalJson<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: <Json<T> as Payload>::CONTENT_TYPE,
+                schema: T::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        if request.content_type().is_none() {
+            let bytes = body.take()?.into_bytes().await?;
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            return Err(ContentTypeError::ExpectContentType.into());
+        }
+        let Json(value) =
+            <Json<Option<T>> as ApiExtractor>::from_request(request, body, param_opts).await?;
+        Ok(OptionalJson(value))
+    }
+}
+
 #[derive(ApiResponse)]
 enum IcsResponse {
     /// gzip-encoded (`Content-Encoding: gzip`) for a client that accepts it, under an ETag of
@@ -664,11 +723,26 @@ impl EventsApi {
 
     /// Cancel an event (staff)
     ///
-    /// Mails everyone registered; calendars show it as cancelled.
+    /// Mails everyone registered, with the `reason` if one is given, and the event's calendar
+    /// file as a cancellation (`METHOD:CANCEL`) to households holding seats; calendars show it
+    /// as cancelled. The body may be left out.
     #[oai(path = "/events/:id/cancel", method = "post")]
-    async fn cancel(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Event>> {
+    async fn cancel(
+        &self,
+        auth: Auth,
+        id: Path<uuid::Uuid>,
+        body: OptionalJson<EventCancellation>,
+    ) -> ApiResult<Json<Event>> {
         auth.0.require_staff()?;
-        let e = super::cancel(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
+        let mut f = Fields::default();
+        let reason = body
+            .0
+            .and_then(|b| b.reason)
+            .filter(|r| !r.trim().is_empty());
+        let reason = f.check_opt("reason", reason.as_deref(), Prose::<1000>::parse);
+        f.finish()?;
+        let id = id.0.to_string();
+        let e = super::cancel(&self.app, &auth.0.account_id, &id, reason.as_ref()).await?;
         Ok(Json(Event::new(&self.app, e)))
     }
 

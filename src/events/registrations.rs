@@ -240,7 +240,10 @@ async fn try_register(
             "registration_confirmed",
             member,
             &names,
-            None,
+            Details {
+                with_calendar: true,
+                ..Details::default()
+            },
             String::new(),
         )?
     } else {
@@ -395,7 +398,11 @@ impl Reservation {
                 } else {
                     "registration_waitlisted"
                 };
-                mail_member(app, tx, event, &row, kind, member, &self.names, position).await?;
+                let details = Details {
+                    position,
+                    ..Details::default()
+                };
+                mail_member(app, tx, event, &row, kind, member, &self.names, details).await?;
             }
         }
         audit::record(
@@ -481,7 +488,7 @@ pub async fn promote(app: &App, tx: &mut Tx, event_id: &str) -> Result<usize> {
             .execute(tx.conn())
             .await?;
         crate::cache::household_changed(tx, &r.household_id);
-        mail_registrant(app, tx, &event, &r, "registration_promoted").await?;
+        mail_registrant(app, tx, &event, &r, "registration_promoted", None).await?;
         audit::record(
             tx,
             "system",
@@ -640,6 +647,17 @@ pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &
     Ok(())
 }
 
+/// What a mail about a registration says beyond the event and the people.
+#[derive(Debug, Default, Clone, Copy)]
+struct Details<'a> {
+    /// The place on the waitlist (`registration_waitlisted`).
+    position: Option<i64>,
+    /// Why staff cancelled the event (`event_cancelled`), as they wrote it.
+    reason: Option<&'a str>,
+    /// Whether the event's calendar file goes along.
+    with_calendar: bool,
+}
+
 /// Mails the member who made a registration about it, with the event's calendar file when the
 /// seats are theirs. When that member has since been erased, another member of the household
 /// is told instead (the family still holds the seats).
@@ -649,6 +667,7 @@ async fn mail_registrant(
     event: &EventRow,
     r: &RegistrationRow,
     kind: &'static str,
+    reason: Option<&str>,
 ) -> Result<()> {
     let registrant = members::find(tx.conn(), &r.registered_by)
         .await?
@@ -681,17 +700,12 @@ async fn mail_registrant(
     } else {
         None
     };
-    mail_member(
-        app,
-        tx,
-        event,
-        r,
-        kind,
-        &member,
-        &names.join(", "),
+    let details = Details {
         position,
-    )
-    .await
+        reason,
+        with_calendar: false,
+    };
+    mail_member(app, tx, event, r, kind, &member, &names.join(", "), details).await
 }
 
 /// The mail about a registration to the member who made it.
@@ -704,13 +718,26 @@ async fn mail_member(
     kind: &'static str,
     member: &MemberRow,
     names: &str,
-    position: Option<i64>,
+    details: Details<'_>,
 ) -> Result<()> {
     let key = match kind {
         "event_changed" => format!("{kind}:{}:{}", r.id, event.revision),
         _ => format!("{kind}:{}", r.id),
     };
-    match render_for_member(app, event, kind, member, names, position, key)? {
+    // The calendar file goes to a household whose seats these are: with their confirmation,
+    // then with each change or the cancellation, so the copy in their calendar follows. A
+    // waitlisted household gets its first file when promoted (a tentative one mailed before
+    // would carry the same SEQUENCE and keep the promotion's from counting as newer).
+    let with_calendar = match kind {
+        "registration_confirmed" | "registration_promoted" => true,
+        "event_changed" | "event_cancelled" => r.status() == RegistrationStatus::Confirmed,
+        _ => false,
+    };
+    let details = Details {
+        with_calendar,
+        ..details
+    };
+    match render_for_member(app, event, kind, member, names, details, key)? {
         Some(mail) => mail.write(tx).await,
         None => Ok(()),
     }
@@ -723,7 +750,7 @@ fn render_for_member(
     kind: &'static str,
     member: &MemberRow,
     names: &str,
-    position: Option<i64>,
+    details: Details<'_>,
     idempotency_key: String,
 ) -> Result<Option<mail::Rendered>> {
     let Some(email) = member
@@ -734,16 +761,23 @@ fn render_for_member(
         return Ok(None);
     };
     let mut context = event.mail_context(app, member.first_name.as_deref().unwrap_or(""), names);
-    if kind == "registration_waitlisted"
-        && let Some(map) = context.as_object_mut()
-    {
-        map.insert("position".into(), position.unwrap_or(1).into());
+    if let Some(map) = context.as_object_mut() {
+        match kind {
+            "registration_waitlisted" => {
+                map.insert("position".into(), details.position.unwrap_or(1).into());
+            }
+            "event_cancelled" => {
+                map.insert("reason".into(), details.reason.unwrap_or("").into());
+            }
+            _ => {}
+        }
     }
-    let attachments = if matches!(kind, "registration_confirmed" | "registration_promoted") {
+    let attachments = if details.with_calendar {
+        let (content, content_type) = crate::calendar::mailed_event(app, event);
         vec![Attachment {
             filename: "event.ics".into(),
-            content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-            content: crate::calendar::single_event(app, event),
+            content_type,
+            content,
         }]
     } else {
         vec![]
@@ -759,12 +793,14 @@ fn render_for_member(
     mail::render(&app.templates, &app.config, mail, attachments).map(Some)
 }
 
-/// Mails every live registration of an event (a change of time or place, a cancellation).
+/// Mails every live registration of an event (a change of time or place, a cancellation with
+/// staff's `reason`, if they gave one).
 pub async fn tell_registered(
     app: &App,
     tx: &mut Tx,
     event: &EventRow,
     kind: &'static str,
+    reason: Option<&str>,
 ) -> Result<()> {
     let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 AND status <> 'cancelled' ORDER BY queued_at, id"
@@ -773,7 +809,7 @@ pub async fn tell_registered(
     .fetch_all(tx.conn())
     .await?;
     for r in regs {
-        mail_registrant(app, tx, event, &r, kind).await?;
+        mail_registrant(app, tx, event, &r, kind, reason).await?;
     }
     Ok(())
 }
@@ -949,7 +985,7 @@ pub async fn send_reminders(app: &App) -> Result<usize> {
     for r in due {
         let mut tx = app.db.begin().await?;
         if let Some(event) = find(tx.conn(), &r.event_id).await? {
-            mail_registrant(app, &mut tx, &event, &r, "event_reminder").await?;
+            mail_registrant(app, &mut tx, &event, &r, "event_reminder", None).await?;
             sent += 1;
         }
         tx.commit().await?;

@@ -191,6 +191,7 @@ mod tests {
             "other_about": "Job search in Flanders",
             "years": 2,
             "days": 30,
+            "reason": "The guide is ill.\nWe will ride <again>.",
         })
     }
 
@@ -217,6 +218,32 @@ mod tests {
                     "{kind}/{lang} html not escaped"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_cancellation_says_why_in_every_language_and_nothing_when_no_reason() {
+        let t = Templates::load(None).unwrap();
+        for lang in Language::ALL {
+            let r = t.render("event_cancelled", *lang, &sample()).unwrap();
+            assert!(
+                r.text.contains("The guide is ill.\nWe will ride <again>."),
+                "{lang}: {}",
+                r.text
+            );
+            assert!(
+                r.html
+                    .contains("The guide is ill.\nWe will ride &lt;again&gt;."),
+                "{lang}: {}",
+                r.html
+            );
+            let mut none = sample();
+            none["reason"] = "".into();
+            let r = t.render("event_cancelled", *lang, &none).unwrap();
+            let with = t.render("event_cancelled", *lang, &sample()).unwrap();
+            let label = with.text.lines().find(|l| l.ends_with(':')).unwrap_or("");
+            assert!(!label.is_empty() && !r.text.contains(label), "{lang}");
+            assert!(!r.html.contains("pre-line"), "{lang}");
         }
     }
 

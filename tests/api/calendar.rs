@@ -378,6 +378,187 @@ async fn the_confirmation_mail_carries_a_parsable_calendar_file() {
     );
 }
 
+/// The `event.ics` a mail carries, with its MIME type; `None` when the mail has none.
+fn mailed_calendar(mail: &crate::helpers::Mail) -> Option<(String, String)> {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(mail.raw.as_bytes())
+        .unwrap();
+    let ics = parsed
+        .attachments()
+        .find(|a| a.attachment_name() == Some("event.ics"))?;
+    let content_type = ics.content_type().unwrap();
+    let mut mime = format!(
+        "{}/{}",
+        content_type.ctype(),
+        content_type.subtype().unwrap_or("")
+    );
+    for a in content_type.attributes().unwrap_or(&[]) {
+        mime.push_str(&format!("; {}={}", a.name, a.value));
+    }
+    Some((String::from_utf8(ics.contents().to_vec()).unwrap(), mime))
+}
+
+/// "Event changed" and "event cancelled" mails carry the event's calendar file to the households
+/// holding seats, under the UID of the file their confirmation carried: a change as PUBLISH
+/// with SEQUENCE raised, a cancellation as CANCEL (STATUS:CANCELLED, ORGANIZER) with the MIME
+/// type naming the same method, and staff's reason in the mail. Both clients read each file's
+/// times as the API gives them. A waitlisted household is told without a file.
+#[tokio::test]
+async fn change_and_cancellation_mails_carry_the_updated_calendar_file() {
+    let clients = calendar_clients();
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (a, a_id) = t.quick_member("a@example.org").await;
+    let (b, b_id) = t.quick_member("b@example.org").await;
+    let e = t
+        .event(&staff, json!({"title": "Cycling tour", "capacity": 1}))
+        .await;
+    let eid = e["id"].as_str().unwrap().to_owned();
+    t.register(&a, &eid, &[&a_id]).await.assert(201);
+    t.register(&b, &eid, &[&b_id]).await.assert(201);
+    let (confirmation, mime) = mailed_calendar(&t.next_mail_to("a@example.org").await).unwrap();
+    assert_eq!(mime, "text/calendar; charset=utf-8; method=PUBLISH");
+    let first = parse(&confirmation);
+    let uid = value(&first.events[0].properties, "UID");
+    assert_eq!(value(&first.events[0].properties, "SEQUENCE"), "0");
+    assert!(
+        mailed_calendar(&t.next_mail_to("b@example.org").await).is_none(),
+        "waitlisted"
+    );
+
+    let moved = t
+        .patch(
+            &format!("/api/v1/events/{eid}"),
+            json!({"starts_at": "2030-10-27T02:30:00", "ends_at": "2030-10-27T04:00:00"}),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let changed_mail = t.next_mail_to("a@example.org").await;
+    let (changed, mime) = mailed_calendar(&changed_mail).expect("an event.ics with the change");
+    assert_eq!(mime, "text/calendar; charset=utf-8; method=PUBLISH");
+    let cal = parse(&changed);
+    assert_eq!(value(&cal.properties, "METHOD"), "PUBLISH");
+    let ev = &cal.events[0].properties;
+    assert_eq!(value(ev, "UID"), uid, "the same event for every calendar");
+    assert_eq!(value(ev, "SEQUENCE"), "1", "raised by the change");
+    assert_eq!(value(ev, "STATUS"), "CONFIRMED");
+    assert!(
+        mailed_calendar(&t.next_mail_to("b@example.org").await).is_none(),
+        "waitlisted"
+    );
+
+    let reason = "The guide is ill.\nWe will ride another day.";
+    t.post(
+        &format!("/api/v1/events/{eid}/cancel"),
+        json!({"reason": reason}),
+        Some(&staff),
+    )
+    .await
+    .assert(200);
+    let cancelled_mail = t.next_mail_to("a@example.org").await;
+    let lf = |s: &str| s.replace("\r\n", "\n");
+    assert!(
+        lf(&cancelled_mail.text).contains(reason),
+        "{}",
+        cancelled_mail.text
+    );
+    assert!(
+        lf(&cancelled_mail.html).contains(reason),
+        "{}",
+        cancelled_mail.html
+    );
+    let (cancellation, mime) =
+        mailed_calendar(&cancelled_mail).expect("an event.ics with the cancellation");
+    assert_eq!(mime, "text/calendar; charset=utf-8; method=CANCEL");
+    let cal = parse(&cancellation);
+    assert_eq!(value(&cal.properties, "METHOD"), "CANCEL");
+    let ev = &cal.events[0].properties;
+    assert_eq!(value(ev, "UID"), uid);
+    assert_eq!(value(ev, "SEQUENCE"), "2", "raised again");
+    assert_eq!(value(ev, "STATUS"), "CANCELLED");
+    assert_eq!(
+        value(ev, "ORGANIZER"),
+        "mailto:community@expatcentre.test",
+        "iTIP requires an organiser of a cancellation"
+    );
+    let waitlisted = t.next_mail_to("b@example.org").await;
+    assert!(lf(&waitlisted.text).contains(reason));
+    assert!(mailed_calendar(&waitlisted).is_none(), "waitlisted");
+
+    // The files every client reads, times and all.
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<_> = [("changed", &changed), ("cancelled", &cancellation)]
+        .into_iter()
+        .map(|(name, body)| {
+            let path = dir.path().join(format!("{name}.ics"));
+            std::fs::write(&path, body).unwrap();
+            path
+        })
+        .collect();
+    let utc = |k: &str| {
+        moved[k]
+            .as_str()
+            .unwrap()
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+            .timestamp()
+    };
+    for (program, script) in [("node", "read.mjs"), ("python3", "read.py")] {
+        let read = read_with_client(program, &clients.join(script), &files);
+        assert_eq!(read.len(), 2, "{program}: {read:?}");
+        for (file, read_uid, start, end) in read {
+            assert_eq!(read_uid, uid, "{program} {file}");
+            assert_eq!(
+                (start, end),
+                (utc("starts_at_utc"), utc("ends_at_utc")),
+                "{program} {file}"
+            );
+        }
+    }
+}
+
+/// A cancellation's reason is checked like any text: too long or with control characters is
+/// a 422 naming `reason`, and nothing changes; no body at all still cancels.
+#[tokio::test]
+async fn a_bad_cancellation_reason_is_refused_and_none_is_needed() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let e = t.event(&staff, json!({})).await;
+    let path = format!("/api/v1/events/{}/cancel", e["id"].as_str().unwrap());
+    for reason in ["x".repeat(1001), "Rain\u{7}".to_owned()] {
+        let r = t.post(&path, json!({"reason": reason}), Some(&staff)).await;
+        assert!(matches!(r.status, 400 | 422), "{}", r.body);
+        let p = r.assert_problem(r.status);
+        let named = p["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "reason")
+            || p["detail"].as_str().unwrap().contains("`reason`");
+        assert!(named, "the problem names the field: {p}");
+    }
+    t.post(&path, json!({"why": "x"}), Some(&staff))
+        .await
+        .assert_problem(400);
+    let event = t
+        .get(
+            &format!("/api/v1/events/{}", e["id"].as_str().unwrap()),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(event["status"], "published", "nothing changed");
+    // No body, no content type: as before there was a reason.
+    let r = t
+        .client
+        .post(&path)
+        .header("authorization", format!("Bearer {staff}"))
+        .send()
+        .await;
+    r.assert_status_is_ok();
+}
+
 /// The public feed is kept built between changes: gzip for clients that take it (its own ETag),
 /// and a change made through another server instance on the same database shows at once.
 #[tokio::test]
