@@ -122,9 +122,9 @@ fn ical_event(
         ev.add_property("CATEGORIES", items.join(","));
     }
     if method == Method::Cancel {
-        // RFC 5546 requires ORGANIZER of a CANCEL; Outlook refuses one without it. The address
-        // is the one the mail comes from; the name, the event's organiser (quoted, so no `:`,
-        // `;` or `,` in it splits the parameter; a DQUOTE cannot be quoted, so it goes).
+        // RFC 5546 requires ORGANIZER of a CANCEL. The address is the one the mail comes from;
+        // the name, the event's organiser (quoted, so no `:`, `;` or `,` in it splits the
+        // parameter; a DQUOTE cannot be quoted, so it goes).
         let name = text(&e.organiser).replace(['"', '\n'], " ");
         let mut organizer = icalendar::Property::new(
             "ORGANIZER",

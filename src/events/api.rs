@@ -2,15 +2,12 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::Request;
-use poem::RequestBody;
+use poem::{Request, RequestBody};
 use poem_openapi::error::ContentTypeError;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::Payload;
-use poem_openapi::payload::{Binary, Json, PlainText};
+use poem_openapi::payload::{Binary, Json, Payload, PlainText};
 use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
-use poem_openapi::types::ParseFromJSON;
-use poem_openapi::types::{MaybeUndefined, ToJSON as _};
+use poem_openapi::types::{MaybeUndefined, ParseFromJSON, ToJSON as _};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, Enum, ExtractParamOptions, Object, OpenApi,
 };
