@@ -81,6 +81,29 @@ fn assert_well_formed(body: &str) {
     }
 }
 
+/// `path` asked for by a client that takes gzip (`accept_encoding`): the answer's headers and
+/// its body unzipped, once it is checked to be a gzipped 200.
+async fn get_gzipped(
+    t: &TestApp,
+    path: &str,
+    accept_encoding: &str,
+) -> (poem::http::HeaderMap, String) {
+    let zipped = t
+        .client
+        .get(path)
+        .header("accept-encoding", accept_encoding)
+        .send()
+        .await;
+    zipped.assert_status_is_ok();
+    let headers = zipped.0.headers().clone();
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
+    let mut unzipped = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped)
+        .unwrap();
+    (headers, unzipped)
+}
+
 #[tokio::test]
 async fn the_public_feed_places_events_right_on_both_sides_of_the_clock_changes() {
     let t = TestApp::spawn().await;
@@ -307,20 +330,8 @@ async fn the_personal_feed_follows_the_household_and_its_address_can_be_replaced
     assert_eq!(r.header("content-encoding"), None, "plain unless asked");
 
     // Calendar apps that take gzip get the same feed compressed, under a tag of its own.
-    let zipped = t
-        .client
-        .get(&path)
-        .header("accept-encoding", "gzip")
-        .send()
-        .await;
-    zipped.assert_status_is_ok();
-    let headers = zipped.0.headers().clone();
-    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    let (headers, unzipped) = get_gzipped(&t, &path, "gzip").await;
     assert_ne!(headers.get("etag").unwrap().to_str().unwrap(), tag);
-    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
-    let mut unzipped = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut unzipped)
-        .unwrap();
     assert_eq!(unzipped, r.body);
 
     // A cancellation changes the feed at once.
@@ -563,7 +574,6 @@ async fn a_bad_cancellation_reason_is_refused_and_none_is_needed() {
 /// and a change made through another server instance on the same database shows at once.
 #[tokio::test]
 async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance() {
-    use std::io::Read as _;
     let t = TestApp::spawn().await;
     let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
     let e = t.event(&staff, json!({"title": "Cycling tour"})).await;
@@ -572,15 +582,7 @@ async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance
     plain.assert(200);
     assert!(plain.body.contains("Cycling tour"));
 
-    let zipped = t
-        .client
-        .get("/calendar.ics")
-        .header("accept-encoding", "br, gzip;q=0.8")
-        .send()
-        .await;
-    zipped.assert_status_is_ok();
-    let headers = zipped.0.headers().clone();
-    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    let (headers, unzipped) = get_gzipped(&t, "/calendar.ics", "br, gzip;q=0.8").await;
     assert_eq!(headers.get("vary").unwrap(), "Accept-Encoding");
     let gz_tag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
     assert_ne!(
@@ -588,11 +590,6 @@ async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance
         plain.header("etag"),
         "one tag per encoding"
     );
-    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
-    let mut unzipped = String::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_string(&mut unzipped)
-        .unwrap();
     assert_eq!(unzipped, plain.body, "the same feed, compressed");
     let refused = t
         .get_with("/calendar.ics", None, ("accept-encoding", "gzip;q=0"))
@@ -626,7 +623,6 @@ async fn the_cached_feed_is_gzipped_and_follows_changes_made_by_another_instance
 /// `Vary: Accept-Encoding` and `Cache-Control: no-cache` on every answer, 304 for either copy.
 #[tokio::test]
 async fn the_event_calendar_file_is_gzipped_and_revalidated_like_the_feeds() {
-    use std::io::Read as _;
     let t = TestApp::spawn().await;
     let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
     let e = t.event(&staff, json!({"title": "Cycling tour"})).await;
@@ -642,15 +638,7 @@ async fn the_event_calendar_file_is_gzipped_and_revalidated_like_the_feeds() {
     );
     let plain_tag = plain.header("etag").unwrap().to_owned();
 
-    let zipped = t
-        .client
-        .get(&path)
-        .header("accept-encoding", "br, gzip;q=0.8")
-        .send()
-        .await;
-    zipped.assert_status_is_ok();
-    let headers = zipped.0.headers().clone();
-    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    let (headers, unzipped) = get_gzipped(&t, &path, "br, gzip;q=0.8").await;
     assert_eq!(headers.get("vary").unwrap(), "Accept-Encoding");
     assert_eq!(headers.get("cache-control").unwrap(), "no-cache");
     assert_eq!(
@@ -659,11 +647,6 @@ async fn the_event_calendar_file_is_gzipped_and_revalidated_like_the_feeds() {
     );
     let gz_tag = headers.get("etag").unwrap().to_str().unwrap().to_owned();
     assert_ne!(gz_tag, plain_tag, "one tag per encoding");
-    let bytes = zipped.0.into_body().into_bytes().await.unwrap();
-    let mut unzipped = String::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_string(&mut unzipped)
-        .unwrap();
     assert_eq!(unzipped, plain.body, "the same file, compressed");
 
     let again = t
