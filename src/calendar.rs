@@ -16,7 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike as _, Offset as _, TimeZone as _, Utc};
+use bytes::Bytes;
+use chrono::{
+    DateTime, Datelike as _, LocalResult, NaiveDateTime, Offset as _, TimeZone as _, Utc,
+};
 use chrono_tz::{OffsetComponents as _, OffsetName as _, Tz};
 use icalendar::{Calendar, CalendarDateTime, Component as _, EventLike as _};
 use poem::http::{StatusCode, header};
@@ -80,9 +83,8 @@ fn ical_event(
     app: &App,
     e: &EventRow,
     registration: Option<RegistrationStatus>,
+    method: Method,
 ) -> icalendar::Event {
-    // The zone as the times are read (`EventRow::tz`), never the stored text as it is.
-    let tzid = e.tz().name();
     let mut ev = icalendar::Event::new();
     ev.uid(&uri(&uid(app, e)))
         .summary(&text(&e.title))
@@ -90,14 +92,8 @@ fn ical_event(
         .last_modified(to_datetime(e.updated_at))
         .created(to_datetime(e.created_at))
         .sequence(u32::try_from(e.revision.saturating_sub(1)).unwrap_or(0))
-        .starts(CalendarDateTime::WithTimezone {
-            date_time: e.local_start(),
-            tzid: tzid.to_owned(),
-        })
-        .ends(CalendarDateTime::WithTimezone {
-            date_time: e.local_end(),
-            tzid: tzid.to_owned(),
-        });
+        .starts(event_time(e.tz(), e.local_start(), e.starts_at))
+        .ends(event_time(e.tz(), e.local_end(), e.ends_at));
     let description = [e.summary.as_deref(), e.description.as_deref()]
         .into_iter()
         .flatten()
@@ -125,11 +121,70 @@ fn ical_event(
         let items: Vec<String> = tags.iter().map(|t| category(t)).collect();
         ev.add_property("CATEGORIES", items.join(","));
     }
+    if method == Method::Cancel {
+        // RFC 5546 requires ORGANIZER of a CANCEL. The address is the one the mail comes from;
+        // the name, the event's organiser (quoted, so no `:`, `;` or `,` in it splits the
+        // parameter; a DQUOTE cannot be quoted, so it goes).
+        let name = text(&e.organiser).replace(['"', '\n'], " ");
+        let mut organizer = icalendar::Property::new(
+            "ORGANIZER",
+            uri(&format!("mailto:{}", app.config.mail_from.as_str())),
+        );
+        organizer.add_parameter("CN", &format!("\"{name}\""));
+        ev.append_property(organizer);
+    }
     ev.done()
+}
+
+/// What a calendar file asks of the application that reads it (iTIP, RFC 5546 `METHOD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Keep these events: a feed, a file to import, or a newer version (higher SEQUENCE) of an
+    /// event the reader holds under the same UID.
+    Publish,
+    /// Remove the event the reader holds under this UID (STATUS:CANCELLED, SEQUENCE raised).
+    Cancel,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Publish => "PUBLISH",
+            Method::Cancel => "CANCEL",
+        }
+    }
+}
+
+/// A DTSTART or DTEND every client reads as the same instant: the local time with its `TZID`
+/// (so calendars show the event in its own zone), except where the zone repeats that local time
+/// (the hour the clocks go back). There RFC 5545 means the first occurrence, as the server does,
+/// but ical.js (Thunderbird, Nextcloud) takes the second: the UTC instant leaves no choice. A
+/// time the zone skips is never stored (`LocalTime::from_local`); were one written by hand, it
+/// goes out in UTC too.
+fn event_time(tz: Tz, local: NaiveDateTime, utc_ms: i64) -> CalendarDateTime {
+    match tz.from_local_datetime(&local) {
+        // The zone as the times are read (`EventRow::tz`), never the stored text as it is.
+        LocalResult::Single(_) => CalendarDateTime::WithTimezone {
+            date_time: local,
+            tzid: tz.name().to_owned(),
+        },
+        LocalResult::Ambiguous(..) | LocalResult::None => {
+            CalendarDateTime::Utc(to_datetime(utc_ms))
+        }
+    }
 }
 
 /// A whole calendar: the events, and a VTIMEZONE for every zone they use.
 pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStatus>)]) -> String {
+    build_for(app, name, events, Method::Publish)
+}
+
+fn build_for(
+    app: &App,
+    name: &str,
+    events: &[(EventRow, Option<RegistrationStatus>)],
+    method: Method,
+) -> String {
     let mut cal = Calendar::empty();
     cal.append_property(("VERSION", "2.0"));
     cal.append_property((
@@ -137,7 +192,7 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
         "-//Expat Centre Limburg//Limburgers Worldwide//EN",
     ));
     cal.append_property(("CALSCALE", "GREGORIAN"));
-    cal.append_property(("METHOD", "PUBLISH"));
+    cal.append_property(("METHOD", method.as_str()));
     cal.append_property(("X-WR-CALNAME", text(name).as_str()));
     cal.append_property(("X-WR-TIMEZONE", app.config.timezone.name()));
     let mut zones: BTreeMap<String, (i32, i32)> = BTreeMap::new();
@@ -150,7 +205,7 @@ pub fn build(app: &App, name: &str, events: &[(EventRow, Option<RegistrationStat
                 *hi = (*hi).max(b);
             })
             .or_insert((a, b));
-        cal.push(ical_event(app, e, *reg));
+        cal.push(ical_event(app, e, *reg, method));
     }
     let text = cal.to_string();
     let mut tz_blocks = String::new();
@@ -207,13 +262,19 @@ fn vtimezone_memo(tz: Tz, from: i32, to: i32) -> Arc<str> {
     v
 }
 
-/// The zone's definition for the years `from..=to`: the offset in force on 1 January of `from`,
-/// then every transition up to the end of `to`, found exactly (to the second).
+/// The zone's definition for the local years `from..=to`: the offset in force a day before
+/// 1 January of `from` (UTC), then every transition up to the end of `to`, found exactly (to the
+/// second).
+///
+/// The day before matters: clients read a local time that precedes every observance as UTC
+/// (ical.js) or with the first standard offset (Python's icalendar). Starting at 1 January 00:00
+/// UTC left local midnight to 01:00 in Brussels, and to 11:00 in Sydney, before the first
+/// observance; a day earlier is before local midnight in every zone (offsets stay within ±24 h).
 pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
     let start = Utc
         .with_ymd_and_hms(from, 1, 1, 0, 0, 0)
         .single()
-        .map(|d| d.timestamp())
+        .map(|d| d.timestamp() - 86_400)
         .unwrap_or(0);
     let end = Utc
         .with_ymd_and_hms(to + 1, 1, 1, 0, 0, 0)
@@ -275,9 +336,32 @@ pub fn vtimezone(tz: Tz, from: i32, to: i32) -> String {
     out
 }
 
-/// The `.ics` of one event (also attached to confirmation mail).
+/// The `.ics` of one event, as `GET /api/v1/events/{id}/calendar.ics` serves it.
 pub fn single_event(app: &App, event: &EventRow) -> String {
     build(app, &event.title, &[(event.clone(), None)])
+}
+
+/// The `.ics` a mail about `event` carries, with its MIME type. The UID is the event's whatever
+/// changes, and SEQUENCE its revision, so a calendar that holds the event takes the file as a
+/// newer version of it.
+///
+/// The method: members register through the API, not by answering an invitation, so there is
+/// no organiser–attendee exchange (RFC 5546) to take part in. REQUEST would start one: Outlook
+/// and Gmail show Accept/Decline buttons whose replies go to our sending address, and it needs
+/// an ATTENDEE. PUBLISH, which Thunderbird, Outlook and Google Calendar all import, and which
+/// updates a copy they hold under the same UID when SEQUENCE is higher, serves a confirmation
+/// and a change. A cancelled event goes as CANCEL (with ORGANIZER, see `ical_event`): the
+/// method with which they offer to remove the event rather than keep it. The MIME type names
+/// the same method, which Outlook requires.
+pub fn mailed_event(app: &App, event: &EventRow) -> (String, String) {
+    let method = if event.status() == EventStatus::Cancelled {
+        Method::Cancel
+    } else {
+        Method::Publish
+    };
+    let body = build_for(app, &event.title, &[(event.clone(), None)], method);
+    let content_type = format!("{CONTENT_TYPE}; method={}", method.as_str());
+    (body, content_type)
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -332,11 +416,53 @@ pub struct Feed {
     pub etag: String,
 }
 
+/// `Cache-Control` of every calendar answer: a calendar app may keep its copy but checks it
+/// with the ETag first, so a change shows on its next poll.
+pub const CACHE_CONTROL: &str = "no-cache";
+
+/// What to answer one request for a calendar: the ETag of the bytes in the encoding the client
+/// takes, and those bytes with whether they are gzip, or `None` when the client has them (304).
+pub struct Negotiated {
+    pub etag: String,
+    pub body: Option<(Bytes, bool)>,
+}
+
 impl Feed {
+    /// A feed gzipped at once: a large one would hold up a request's thread.
     fn new(body: String) -> Feed {
         Feed {
             etag: etag(&body),
             page: Encoded::compressed(body.into()),
+        }
+    }
+
+    /// One event's calendar, built per request: a few kB, gzipped only for a client that asks.
+    pub fn on_demand(body: String) -> Feed {
+        Feed {
+            etag: etag(&body),
+            page: Encoded::new(body.into()),
+        }
+    }
+
+    /// The answer to a client that takes gzip or not and holds `if_none_match`: each encoding
+    /// has its own ETag, as its bytes differ.
+    pub fn negotiate(&self, gzip: bool, if_none_match: Option<&str>) -> Negotiated {
+        let etag = if gzip {
+            format!("{}-gz\"", self.etag.trim_end_matches('"'))
+        } else {
+            self.etag.clone()
+        };
+        if not_modified(if_none_match, &etag) {
+            return Negotiated { etag, body: None };
+        }
+        let body = if gzip {
+            self.page.gzip()
+        } else {
+            self.page.plain.clone()
+        };
+        Negotiated {
+            etag,
+            body: Some((body, gzip)),
         }
     }
 }
@@ -514,28 +640,22 @@ pub fn not_modified(if_none_match: Option<&str>, tag: &str) -> bool {
 
 /// A feed as plain text or gzip (each with its own ETag), or 304 when the client has it.
 fn feed_response(req: &Request, feed: &Feed) -> Response {
-    let (body, gzip) = feed.page.for_request(req);
-    let tag = if gzip {
-        format!("{}-gz\"", feed.etag.trim_end_matches('"'))
-    } else {
-        feed.etag.clone()
-    };
     let inm = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok());
+    let answer = feed.negotiate(crate::cache::accepts_gzip(req), inm);
     let builder = Response::builder()
-        .header(header::ETAG, tag.clone())
-        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::ETAG, answer.etag)
+        .header(header::CACHE_CONTROL, CACHE_CONTROL)
         .header(header::VARY, "Accept-Encoding");
-    if not_modified(inm, &tag) {
-        return builder.status(StatusCode::NOT_MODIFIED).finish();
-    }
-    let builder = builder.content_type(CONTENT_TYPE);
-    if gzip {
-        builder.header(header::CONTENT_ENCODING, "gzip").body(body)
-    } else {
-        builder.body(body)
+    match answer.body {
+        None => builder.status(StatusCode::NOT_MODIFIED).finish(),
+        Some((body, true)) => builder
+            .content_type(CONTENT_TYPE)
+            .header(header::CONTENT_ENCODING, "gzip")
+            .body(body),
+        Some((body, false)) => builder.content_type(CONTENT_TYPE).body(body),
     }
 }
 
@@ -582,6 +702,35 @@ mod tests {
         assert!(v.contains("TZID:Europe/Brussels"));
         assert!(v.contains("BEGIN:DAYLIGHT\r\nDTSTART:20270328T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST"), "{v}");
         assert!(v.contains("BEGIN:STANDARD\r\nDTSTART:20271031T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET"), "{v}");
+    }
+
+    #[test]
+    fn the_zone_is_defined_from_before_local_new_year_east_and_west() {
+        for (tz, first) in [
+            (chrono_tz::Pacific::Kiritimati, "DTSTART:20291231T140000"),
+            (chrono_tz::Australia::Sydney, "DTSTART:20291231T110000"),
+            (chrono_tz::Pacific::Pago_Pago, "DTSTART:20291230T130000"),
+        ] {
+            let v = vtimezone(tz, 2030, 2030);
+            let at = v.find("DTSTART:").unwrap();
+            assert_eq!(&v[at..at + first.len()], first, "{v}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_local_time_goes_out_in_utc_and_others_with_their_zone() {
+        let brussels = chrono_tz::Europe::Brussels;
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M").unwrap();
+        // 02:30 on 27 October 2030 happens twice; the first is 00:30 UTC.
+        let first = Utc.with_ymd_and_hms(2030, 10, 27, 0, 30, 0).unwrap();
+        assert!(matches!(
+            event_time(brussels, at("2030-10-27T02:30"), first.timestamp_millis()),
+            CalendarDateTime::Utc(t) if t == first
+        ));
+        assert!(matches!(
+            event_time(brussels, at("2030-10-27T03:30"), 0),
+            CalendarDateTime::WithTimezone { tzid, .. } if tzid == "Europe/Brussels"
+        ));
     }
 
     #[test]

@@ -1,11 +1,17 @@
 //! HTTP routes for events, registrations, check-in and the member's calendar address.
 
+use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::Request;
+use poem::{Request, RequestBody};
+use poem_openapi::error::ContentTypeError;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::{Json, PlainText};
-use poem_openapi::types::{MaybeUndefined, ToJSON as _};
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
+use poem_openapi::payload::{Binary, Json, Payload, PlainText};
+use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
+use poem_openapi::types::{MaybeUndefined, ParseFromJSON, ToJSON as _};
+use poem_openapi::{
+    ApiExtractor, ApiExtractorType, ApiResponse, Enum, ExtractParamOptions, Object, OpenApi,
+    ResponseContent,
+};
 
 use super::registrations::{self, CheckIn, Registered};
 use super::{
@@ -412,13 +418,77 @@ enum RegistrationList {
     ),
 }
 
+/// Why an event is cancelled.
+#[derive(Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct EventCancellation {
+    /// Told to everyone registered in the cancellation mail, as written (line breaks kept,
+    /// at most 1,000 characters; blank means no reason). Not stored.
+    #[oai(validator(max_length = 1000))]
+    pub reason: Option<String>,
+}
+
+/// A JSON body the client may leave out altogether (no body and no `Content-Type`): an
+/// operation that took no body before keeps working for callers that send none.
+pub struct OptionalJson<T>(pub Option<T>);
+
+impl<'a, T: ParseFromJSON> ApiExtractor<'a> for OptionalJson<T> {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn request_meta() -> Option<MetaRequest> {
+        Some(MetaRequest {
+            description: None,
+            content: vec![MetaMediaType {
+                content_type: <Json<T> as Payload>::CONTENT_TYPE,
+                schema: T::schema_ref(),
+            }],
+            required: false,
+        })
+    }
+
+    async fn from_request(
+        request: &'a Request,
+        body: &mut RequestBody,
+        param_opts: ExtractParamOptions<()>,
+    ) -> poem::Result<Self> {
+        if request.content_type().is_none() {
+            let bytes = body.take()?.into_bytes().await?;
+            if bytes.is_empty() {
+                return Ok(OptionalJson(None));
+            }
+            return Err(ContentTypeError::ExpectContentType.into());
+        }
+        let Json(value) =
+            <Json<Option<T>> as ApiExtractor>::from_request(request, body, param_opts).await?;
+        Ok(OptionalJson(value))
+    }
+}
+
 #[derive(ApiResponse)]
 enum IcsResponse {
+    /// gzip-encoded (`Content-Encoding: gzip`) for a client that accepts it, under an ETag of
+    /// its own.
     #[oai(status = 200, content_type = "text/calendar; charset=utf-8")]
-    Ok(PlainText<String>, #[oai(header = "ETag")] String),
+    Ok(
+        Binary<Bytes>,
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Content-Encoding")] Option<String>,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Vary")] String,
+    ),
     /// The client's copy (If-None-Match) is current.
     #[oai(status = 304)]
-    NotModified(#[oai(header = "ETag")] String),
+    NotModified(
+        #[oai(header = "ETag")] String,
+        #[oai(header = "Cache-Control")] String,
+        #[oai(header = "Vary")] String,
+    ),
 }
 
 /// Validates raw event fields into a spec.
@@ -772,11 +842,27 @@ impl EventsApi {
 
     /// Cancel an event (staff)
     ///
-    /// Mails everyone registered; calendars show it as cancelled.
+    /// Mails everyone registered, with the `reason` if one is given, and the event's calendar
+    /// file as a cancellation (`METHOD:CANCEL`) to households holding seats; calendars show it
+    /// as cancelled. The body may be left out.
     #[oai(path = "/events/:id/cancel", method = "post")]
-    async fn cancel(&self, auth: Auth, id: Path<uuid::Uuid>) -> ApiResult<Json<Event>> {
+    async fn cancel(
+        &self,
+        auth: Auth,
+        /// The event's id.
+        id: Path<uuid::Uuid>,
+        body: OptionalJson<EventCancellation>,
+    ) -> ApiResult<Json<Event>> {
         auth.0.require_staff()?;
-        let e = super::cancel(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
+        let mut f = Fields::default();
+        let reason = body
+            .0
+            .and_then(|b| b.reason)
+            .filter(|r| !r.trim().is_empty());
+        let reason = f.check_opt("reason", reason.as_deref(), Prose::<1000>::parse);
+        f.finish()?;
+        let id = id.0.to_string();
+        let e = super::cancel(&self.app, &auth.0.account_id, &id, reason.as_ref()).await?;
         Ok(Json(Event::new(&self.app, e)))
     }
 
@@ -1053,22 +1139,32 @@ impl EventsApi {
     /// An event as iCalendar
     ///
     /// One event as an `.ics` file for "add to calendar": the same UID and times as in the
-    /// feeds, with the event's time zone. Public for published events.
+    /// feeds, with the event's time zone. Public for published events. Like the feeds: gzip for
+    /// clients that accept it, an ETag per encoding and `304` when the client's copy is current.
     #[oai(path = "/events/:id/calendar.ics", method = "get")]
     async fn ics(
         &self,
+        req: &Request,
         /// The event's id.
         id: Path<uuid::Uuid>,
         /// The ETag of the copy the client has; answered 304 when it is current.
         #[oai(name = "If-None-Match")]
         if_none_match: Header<Option<String>>,
     ) -> ApiResult<IcsResponse> {
+        use crate::calendar::{CACHE_CONTROL, Feed};
         let e = super::get_visible(&self.app, &id.0.to_string(), false).await?;
-        let body = crate::calendar::single_event(&self.app, &e);
-        let tag = crate::calendar::etag(&body);
-        if crate::calendar::not_modified(if_none_match.0.as_deref(), &tag) {
-            return Ok(IcsResponse::NotModified(tag));
-        }
-        Ok(IcsResponse::Ok(PlainText(body), tag))
+        let feed = Feed::on_demand(crate::calendar::single_event(&self.app, &e));
+        let answer = feed.negotiate(crate::cache::accepts_gzip(req), if_none_match.0.as_deref());
+        let (cache, vary) = (CACHE_CONTROL.to_owned(), "Accept-Encoding".to_owned());
+        Ok(match answer.body {
+            None => IcsResponse::NotModified(answer.etag, cache, vary),
+            Some((body, gzip)) => IcsResponse::Ok(
+                Binary(body),
+                answer.etag,
+                gzip.then(|| "gzip".to_owned()),
+                cache,
+                vary,
+            ),
+        })
     }
 }

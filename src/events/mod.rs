@@ -515,7 +515,7 @@ pub async fn update(
         || updated.address != current.address
         || updated.online_url != current.online_url;
     if moved && updated.status() == EventStatus::Published {
-        registrations::tell_registered(app, &mut tx, &updated, "event_changed").await?;
+        registrations::tell_registered(app, &mut tx, &updated, "event_changed", None).await?;
     }
     if updated.capacity.is_none() || updated.capacity > current.capacity {
         registrations::promote(app, &mut tx, &updated.id).await?;
@@ -533,9 +533,15 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Cancels an event and mails everyone registered. Registrations stay, so calendars show the
-/// event as cancelled.
-pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<EventRow> {
+/// Cancels an event and mails everyone registered, with staff's `reason` if given (it is not
+/// stored: the mail is where it goes). Registrations stay, so calendars show the event as
+/// cancelled.
+pub async fn cancel(
+    app: &App,
+    actor: &str,
+    id: &str,
+    reason: Option<&Prose<1000>>,
+) -> Result<EventRow> {
     let mut tx = app.db.begin().await?;
     let changed = sqlx::query(
         "UPDATE events SET status = 'cancelled', revision = revision + 1, updated_at = $2 \
@@ -553,7 +559,8 @@ pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<EventRow> {
     if changed == 0 {
         return Err(Error::Conflict("the event is already cancelled".into()));
     }
-    registrations::tell_registered(app, &mut tx, &event, "event_cancelled").await?;
+    let reason = reason.map(Prose::as_str);
+    registrations::tell_registered(app, &mut tx, &event, "event_cancelled", reason).await?;
     audit::record(&mut tx, actor, "event.cancelled", Some(id), None).await?;
     tx.commit().await?;
     Ok(event)

@@ -685,7 +685,7 @@ pub async fn promote(app: &App, tx: &mut Tx, event_id: &str) -> Result<usize> {
             .execute(tx.conn())
             .await?;
         crate::cache::household_changed(tx, &r.household_id);
-        mail_registration(app, tx, &event, &r, "registration_promoted").await?;
+        mail_registration(app, tx, &event, &r, "registration_promoted", None).await?;
         audit::record(
             tx,
             "system",
@@ -744,7 +744,7 @@ pub async fn cancel(
             "the registration is already cancelled".into(),
         ));
     }
-    mail_registration(app, &mut tx, &event, &reg, "registration_cancelled").await?;
+    mail_registration(app, &mut tx, &event, &reg, "registration_cancelled", None).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -950,7 +950,7 @@ pub async fn change(
             &joining,
         )
         .await?;
-        mail_registration(app, &mut tx, &event, &row, "registration_waitlisted").await?;
+        mail_registration(app, &mut tx, &event, &row, "registration_waitlisted", None).await?;
         Some(registered(&mut tx, row).await?)
     } else {
         None
@@ -1235,6 +1235,7 @@ async fn mail_registration(
     event: &EventRow,
     r: &RegistrationRow,
     kind: &'static str,
+    reason: Option<&str>,
 ) -> Result<()> {
     let recipients = recipients_of(tx, r).await?;
     if recipients.is_empty() {
@@ -1246,7 +1247,17 @@ async fn mail_registration(
     } else {
         None
     };
-    let letter = Letter::new(event, kind, &names, position);
+    let mut letter = Letter::new(event, kind, &names, position);
+    // The calendar file follows a household whose seats these are: with each change or the
+    // cancellation, so the copy in their calendar updates itself. A waitlisted household gets
+    // its first file when promoted (a tentative one mailed before would carry the same SEQUENCE
+    // and keep the promotion's from counting as newer).
+    if matches!(kind, "event_changed" | "event_cancelled") {
+        letter.calendar = r.status() == RegistrationStatus::Confirmed;
+    }
+    if let (Some(reason), Some(more)) = (reason, letter.more.as_object_mut()) {
+        more.insert("reason".into(), reason.into());
+    }
     mail_each(app, tx, &letter, &mail_key(kind, event, r), &recipients).await
 }
 
@@ -1275,6 +1286,8 @@ impl<'a> Letter<'a> {
     fn new(event: &'a EventRow, kind: &'static str, names: &'a str, position: Option<i64>) -> Self {
         let more = match kind {
             "registration_waitlisted" => json!({"position": position.unwrap_or(1)}),
+            // Staff's reason, if they gave one (set by the caller).
+            "event_cancelled" => json!({"reason": ""}),
             _ => json!({}),
         };
         Letter {
@@ -1295,10 +1308,11 @@ impl<'a> Letter<'a> {
             }
         }
         let attachments = if self.calendar {
+            let (content, content_type) = crate::calendar::mailed_event(app, self.event);
             vec![Attachment {
                 filename: "event.ics".into(),
-                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-                content: crate::calendar::single_event(app, self.event),
+                content_type,
+                content,
             }]
         } else {
             vec![]
@@ -1333,12 +1347,14 @@ async fn mail_each(
     Ok(())
 }
 
-/// Mails every live registration of an event (a change of time or place, a cancellation).
+/// Mails every live registration of an event (a change of time or place, a cancellation with
+/// staff's `reason`, if they gave one).
 pub async fn tell_registered(
     app: &App,
     tx: &mut Tx,
     event: &EventRow,
     kind: &'static str,
+    reason: Option<&str>,
 ) -> Result<()> {
     let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 AND status <> 'cancelled' ORDER BY queued_at, id"
@@ -1347,7 +1363,7 @@ pub async fn tell_registered(
     .fetch_all(tx.conn())
     .await?;
     for r in regs {
-        mail_registration(app, tx, event, &r, kind).await?;
+        mail_registration(app, tx, event, &r, kind, reason).await?;
     }
     Ok(())
 }
@@ -1612,7 +1628,7 @@ pub async fn send_reminders(app: &App) -> Result<usize> {
     for r in due {
         let mut tx = app.db.begin().await?;
         if let Some(event) = find(tx.conn(), &r.event_id).await? {
-            mail_registration(app, &mut tx, &event, &r, "event_reminder").await?;
+            mail_registration(app, &mut tx, &event, &r, "event_reminder", None).await?;
             sent += 1;
         }
         tx.commit().await?;

@@ -81,7 +81,10 @@ impl Templates {
         Ok(Rendered {
             // A subject is one line whatever the template's whitespace; only ASCII whitespace
             // is folded, so French keeps its non-breaking spaces (« … », « : »).
-            subject: subject.split_ascii_whitespace().collect::<Vec<_>>().join(" "),
+            subject: subject
+                .split_ascii_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
             text: part("txt")?,
             html: part("html")?,
         })
@@ -201,6 +204,7 @@ mod tests {
             "other_about": "Job search in Flanders",
             "years": 2,
             "days": 30,
+            "reason": "The guide is ill.\nWe will ride <again>.",
         })
     }
 
@@ -208,10 +212,22 @@ mod tests {
     fn dates_are_written_as_each_language_writes_them() {
         let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         let (a, b) = (at("2027-06-12 19:30"), Some(at("2027-06-12 23:00")));
-        assert_eq!(local_when(Language::Nl, a, b), "za 12 juni 2027, 19:30–23:00");
-        assert_eq!(local_when(Language::En, a, b), "Sat 12 June 2027, 19:30–23:00");
-        assert_eq!(local_when(Language::De, a, b), "Sa., 12. Juni 2027, 19:30–23:00");
-        assert_eq!(local_when(Language::Fr, a, b), "sam. 12 juin 2027, 19:30–23:00");
+        assert_eq!(
+            local_when(Language::Nl, a, b),
+            "za 12 juni 2027, 19:30–23:00"
+        );
+        assert_eq!(
+            local_when(Language::En, a, b),
+            "Sat 12 June 2027, 19:30–23:00"
+        );
+        assert_eq!(
+            local_when(Language::De, a, b),
+            "Sa., 12. Juni 2027, 19:30–23:00"
+        );
+        assert_eq!(
+            local_when(Language::Fr, a, b),
+            "sam. 12 juin 2027, 19:30–23:00"
+        );
         assert_eq!(
             local_when(Language::Nl, a, Some(at("2027-06-13 11:00"))),
             "za 12 juni 2027, 19:30 – zo 13 juni 2027, 11:00"
@@ -241,6 +257,32 @@ mod tests {
                     "{kind}/{lang} html not escaped"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_cancellation_says_why_in_every_language_and_nothing_when_no_reason() {
+        let t = Templates::load(None).unwrap();
+        for lang in Language::ALL {
+            let r = t.render("event_cancelled", *lang, &sample()).unwrap();
+            assert!(
+                r.text.contains("The guide is ill.\nWe will ride <again>."),
+                "{lang}: {}",
+                r.text
+            );
+            assert!(
+                r.html
+                    .contains("The guide is ill.\nWe will ride &lt;again&gt;."),
+                "{lang}: {}",
+                r.html
+            );
+            let mut none = sample();
+            none["reason"] = "".into();
+            let r = t.render("event_cancelled", *lang, &none).unwrap();
+            let with = t.render("event_cancelled", *lang, &sample()).unwrap();
+            let label = with.text.lines().find(|l| l.ends_with(':')).unwrap_or("");
+            assert!(!label.is_empty() && !r.text.contains(label), "{lang}");
+            assert!(!r.html.contains("pre-line"), "{lang}");
         }
     }
 
@@ -279,15 +321,20 @@ fn when(
         .and_then(|l| l.parse::<Language>().ok())
         .unwrap_or(Language::En);
     let parse = |s: &str| {
-        ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
-            .iter()
-            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s.trim(), f).ok())
-            .ok_or_else(|| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("when(): not a local date and time: {s:?}"),
-                )
-            })
+        [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s.trim(), f).ok())
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("when(): not a local date and time: {s:?}"),
+            )
+        })
     };
     let start = parse(&start)?;
     let end = end.as_deref().map(parse).transpose()?;
