@@ -160,7 +160,7 @@ mod tests {
     use serde_json::json;
 
     fn sample() -> serde_json::Value {
-        json!({
+        let mut all = json!({
             "base_url": "https://community.example.org",
             "first_name": "Ana <b>",
             "inviter_name": "Tom Peeters",
@@ -170,6 +170,8 @@ mod tests {
             "valid_minutes": 15,
             "valid_days": 14,
             "event_title": "Family day",
+        });
+        let more = json!({
             "event_starts": "2030-03-31 10:00",
             "event_ends": "2030-03-31 16:00",
             "event_start": "2030-03-31T10:00",
@@ -205,7 +207,11 @@ mod tests {
             "years": 2,
             "days": 30,
             "reason": "The guide is ill.\nWe will ride <again>.",
-        })
+        });
+        if let (Some(a), Some(b)) = (all.as_object_mut(), more.as_object()) {
+            a.extend(b.clone());
+        }
+        all
     }
 
     #[test]
@@ -352,7 +358,7 @@ pub fn local_when(
         Language::En => (Locale::en_GB, "%a %-d %B %Y"),
         Language::Nl => (Locale::nl_BE, "%a %-d %B %Y"),
         Language::De => (Locale::de_BE, "%a., %-d. %B %Y"),
-        Language::Fr => (Locale::fr_BE, "%a %-d %B %Y"),
+        Language::Fr => (Locale::fr_BE, "%a. %-d %B %Y"),
     };
     let date = |t: chrono::NaiveDateTime| {
         t.and_utc()

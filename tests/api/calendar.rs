@@ -539,19 +539,17 @@ async fn a_bad_cancellation_reason_is_refused_and_none_is_needed() {
     let path = format!("/api/v1/events/{}/cancel", e["id"].as_str().unwrap());
     for reason in ["x".repeat(1001), "Rain\u{7}".to_owned()] {
         let r = t.post(&path, json!({"reason": reason}), Some(&staff)).await;
-        assert!(matches!(r.status, 400 | 422), "{}", r.body);
-        let p = r.assert_problem(r.status);
-        let named = p["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == "reason")
-            || p["detail"].as_str().unwrap().contains("`reason`");
-        assert!(named, "the problem names the field: {p}");
+        let p = r.assert_problem(422);
+        assert_eq!(
+            p["errors"][0]["field"], "reason",
+            "the problem names the field: {p}"
+        );
     }
-    t.post(&path, json!({"why": "x"}), Some(&staff))
+    let p = t
+        .post(&path, json!({"why": "x"}), Some(&staff))
         .await
-        .assert_problem(400);
+        .assert_problem(422);
+    assert_eq!(p["errors"][0]["field"], "why", "{p}");
     let event = t
         .get(
             &format!("/api/v1/events/{}", e["id"].as_str().unwrap()),

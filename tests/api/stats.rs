@@ -711,7 +711,7 @@ async fn every_figure_counts_what_its_name_says_over_a_known_history() {
     assert_eq!(waiting["status"], "waitlisted");
     t.post(
         &format!("/api/v1/events/{past}/check-ins"),
-        json!({"person_ids": [ana_id, mia_id, bo_id]}),
+        json!({"person_ids": [ana_id, mia_id, bo_id], "override": true}),
         Some(&staff),
     )
     .await
@@ -723,7 +723,7 @@ async fn every_figure_counts_what_its_name_says_over_a_known_history() {
     t.register(&eve, &past2, &[&eve_id]).await.assert(201);
     t.post(
         &format!("/api/v1/events/{past2}/check-ins"),
-        json!({"person_ids": [gone_id]}),
+        json!({"person_ids": [gone_id], "override": true}),
         Some(&staff),
     )
     .await
@@ -765,7 +765,7 @@ async fn every_figure_counts_what_its_name_says_over_a_known_history() {
     let early = t.register(&bo, &before, &[&bo_id]).await.json();
     t.post(
         &format!("/api/v1/events/{before}/check-ins"),
-        json!({"person_ids": [bo_id]}),
+        json!({"person_ids": [bo_id], "override": true}),
         Some(&staff),
     )
     .await
