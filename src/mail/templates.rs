@@ -154,6 +154,78 @@ fn add_folder(env: &mut Environment<'static>, root: &Path, dir: &Path) -> anyhow
     Ok(())
 }
 
+/// `when(start, end)` in a template: an event's local time as the mail's language writes it,
+/// with the weekday: "za 12 juni 2027, 19:30–23:00", "Sat 12 June 2027, 19:30–23:00",
+/// "Sa., 12. Juni 2027, 19:30–23:00", "sam. 12 juin 2027, 19:30–23:00"; an event over several
+/// days names both. Times are local wall-clock times (`2027-06-12T19:30` or
+/// `2027-06-12 19:30`); the language is the mail's (`lang`).
+fn when(
+    state: &minijinja::State,
+    start: String,
+    end: Option<String>,
+) -> Result<String, minijinja::Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .and_then(|l| l.parse::<Language>().ok())
+        .unwrap_or(Language::En);
+    let parse = |s: &str| {
+        [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s.trim(), f).ok())
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("when(): not a local date and time: {s:?}"),
+            )
+        })
+    };
+    let start = parse(&start)?;
+    let end = end.as_deref().map(parse).transpose()?;
+    Ok(local_when(lang, start, end))
+}
+
+/// See [`when`].
+pub fn local_when(
+    lang: Language,
+    start: chrono::NaiveDateTime,
+    end: Option<chrono::NaiveDateTime>,
+) -> String {
+    use chrono::Locale;
+    let (locale, day) = match lang {
+        Language::En => (Locale::en_GB, "%a %-d %B %Y"),
+        Language::Nl => (Locale::nl_BE, "%a %-d %B %Y"),
+        Language::De => (Locale::de_BE, "%a., %-d. %B %Y"),
+        Language::Fr => (Locale::fr_BE, "%a. %-d %B %Y"),
+    };
+    let date = |t: chrono::NaiveDateTime| {
+        t.and_utc()
+            .format_localized(day, locale)
+            .to_string()
+            // Some locales abbreviate with a dot already ("sam."); never two.
+            .replace("..", ".")
+    };
+    let time = |t: chrono::NaiveDateTime| t.format("%H:%M").to_string();
+    match end {
+        Some(end) if end.date() == start.date() => {
+            format!("{}, {}–{}", date(start), time(start), time(end))
+        }
+        Some(end) => format!(
+            "{}, {} – {}, {}",
+            date(start),
+            time(start),
+            date(end),
+            time(end)
+        ),
+        None => format!("{}, {}", date(start), time(start)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,77 +380,5 @@ mod tests {
     fn a_missing_variable_is_an_error_not_a_blank() {
         let t = Templates::load(None).unwrap();
         assert!(t.render("magic_link", Language::En, &json!({})).is_err());
-    }
-}
-
-/// `when(start, end)` in a template: an event's local time as the mail's language writes it,
-/// with the weekday: "za 12 juni 2027, 19:30–23:00", "Sat 12 June 2027, 19:30–23:00",
-/// "Sa., 12. Juni 2027, 19:30–23:00", "sam. 12 juin 2027, 19:30–23:00"; an event over several
-/// days names both. Times are local wall-clock times (`2027-06-12T19:30` or
-/// `2027-06-12 19:30`); the language is the mail's (`lang`).
-fn when(
-    state: &minijinja::State,
-    start: String,
-    end: Option<String>,
-) -> Result<String, minijinja::Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .and_then(|l| l.parse::<Language>().ok())
-        .unwrap_or(Language::En);
-    let parse = |s: &str| {
-        [
-            "%Y-%m-%dT%H:%M:%S",
-            "%Y-%m-%dT%H:%M",
-            "%Y-%m-%d %H:%M:%S",
-            "%Y-%m-%d %H:%M",
-        ]
-        .iter()
-        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s.trim(), f).ok())
-        .ok_or_else(|| {
-            minijinja::Error::new(
-                minijinja::ErrorKind::InvalidOperation,
-                format!("when(): not a local date and time: {s:?}"),
-            )
-        })
-    };
-    let start = parse(&start)?;
-    let end = end.as_deref().map(parse).transpose()?;
-    Ok(local_when(lang, start, end))
-}
-
-/// See [`when`].
-pub fn local_when(
-    lang: Language,
-    start: chrono::NaiveDateTime,
-    end: Option<chrono::NaiveDateTime>,
-) -> String {
-    use chrono::Locale;
-    let (locale, day) = match lang {
-        Language::En => (Locale::en_GB, "%a %-d %B %Y"),
-        Language::Nl => (Locale::nl_BE, "%a %-d %B %Y"),
-        Language::De => (Locale::de_BE, "%a., %-d. %B %Y"),
-        Language::Fr => (Locale::fr_BE, "%a. %-d %B %Y"),
-    };
-    let date = |t: chrono::NaiveDateTime| {
-        t.and_utc()
-            .format_localized(day, locale)
-            .to_string()
-            // Some locales abbreviate with a dot already ("sam."); never two.
-            .replace("..", ".")
-    };
-    let time = |t: chrono::NaiveDateTime| t.format("%H:%M").to_string();
-    match end {
-        Some(end) if end.date() == start.date() => {
-            format!("{}, {}–{}", date(start), time(start), time(end))
-        }
-        Some(end) => format!(
-            "{}, {} – {}, {}",
-            date(start),
-            time(start),
-            date(end),
-            time(end)
-        ),
-        None => format!("{}, {}", date(start), time(start)),
     }
 }
