@@ -287,6 +287,16 @@ mod tests {
     }
 
     #[test]
+    fn french_subjects_keep_their_non_breaking_spaces() {
+        let t = Templates::load(None).unwrap();
+        let r = t
+            .render("registration_confirmed", Language::Fr, &sample())
+            .unwrap();
+        assert!(r.subject.contains("«\u{a0}"), "{:?}", r.subject);
+        assert!(r.subject.contains("\u{a0}»"), "{:?}", r.subject);
+    }
+
+    #[test]
     fn dates_are_written_as_each_language_writes_them() {
         let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         let (a, b) = (at("2027-06-12 19:30"), Some(at("2027-06-12 23:00")));
