@@ -259,6 +259,8 @@ async fn both_adults_are_told_each_in_their_language() {
     let reg = t.register(&ana, &eid, &[&p["Ana"], &p["Raj"]]).await.json();
     assert_eq!(reg["status"], "waitlisted");
     let rid = id(&reg);
+    // (Each step's mail is delivered before the next step's: the worker sends in parallel.)
+    t.outbox_settled().await;
     // O gives up the seat: the family moves up, both are told, each with the .ics.
     t.delete(
         &format!("/api/v1/events/{eid}/registrations/{}", id(&ro)),
@@ -266,6 +268,7 @@ async fn both_adults_are_told_each_in_their_language() {
     )
     .await
     .assert(204);
+    t.outbox_settled().await;
     // The place changes: both are told.
     t.patch(
         &format!("/api/v1/events/{eid}"),
@@ -274,10 +277,12 @@ async fn both_adults_are_told_each_in_their_language() {
     )
     .await
     .assert(200);
+    t.outbox_settled().await;
     // Ana takes Raj out: both are told, Raj although he is no longer in it.
     change(&t, &ana, &eid, &rid, json!({"remove": [p["Raj"]]}))
         .await
         .assert(200);
+    t.outbox_settled().await;
     // Ana cancels: only who is still in it is told.
     t.delete(
         &format!("/api/v1/events/{eid}/registrations/{rid}"),
