@@ -364,8 +364,8 @@ pub fn mailed_event(app: &App, event: &EventRow) -> (String, String) {
     (body, content_type)
 }
 
+/// Unknown parameters are ignored: calendar apps and links add their own (`?x=` cache breakers).
 #[derive(Debug, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FeedFilter {
     pub tag: Option<String>,
     pub organiser: Option<String>,
@@ -664,7 +664,11 @@ fn feed_response(req: &Request, feed: &Feed) -> Response {
 pub async fn public_calendar(req: &Request, app: Data<&App>) -> Response {
     let filter = match Query::<FeedFilter>::from_request_without_body(req).await {
         Ok(Query(f)) => f,
-        Err(e) => return problem_response(StatusCode::BAD_REQUEST, e.to_string()),
+        // A parameter given twice, say: a value we refuse, like any other.
+        Err(e) => {
+            return crate::error::ApiError::from(Error::field("query", e.to_string()))
+                .into_response();
+        }
     };
     match public_feed_cached(&app, &filter).await {
         Ok(feed) => feed_response(req, &feed),
