@@ -192,6 +192,7 @@ mod tests {
             "other_email": "bo@example.org",
             "programme": "Partners at work",
             "other_about": "Job search in Flanders",
+            "by_staff": false,
             "years": 2,
             "days": 30,
         })
