@@ -108,6 +108,14 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             true,
             json!({}),
         ),
+        // Member then Partner each say they are the partner: the roles end as they began.
+        (
+            "PUT",
+            "/api/v1/me/household/relation",
+            Signed,
+            false,
+            json!({"relation": "partner"}),
+        ),
         (
             "POST",
             "/api/v1/me/household/dependents",
