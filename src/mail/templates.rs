@@ -192,7 +192,9 @@ mod tests {
             "other_email": "bo@example.org",
             "programme": "Partners at work",
             "other_about": "Job search in Flanders",
+            "by": "mentor",
             "by_staff": false,
+            "reason": "A new job <b>in Antwerp</b>",
             "years": 2,
             "days": 30,
         })
