@@ -584,12 +584,6 @@ async fn introduce(
     mentee: &ApplicationRow,
     match_id: &str,
 ) -> Result<()> {
-    let (Some(a), Some(b)) = (
-        members::find(tx.conn(), &mentor.account_id).await?,
-        members::find(tx.conn(), &mentee.account_id).await?,
-    ) else {
-        return Ok(());
-    };
     let about_mentor = [
         list_of(&mentor.expertise).join(", "),
         mentor.bio.clone().unwrap_or_default(),
@@ -599,31 +593,75 @@ async fn introduce(
     .collect::<Vec<_>>()
     .join(" — ");
     let about_mentee = list_of(&mentee.goals).join(", ");
-    for (to, other, role, about) in [
-        (&a, &b, "mentor", about_mentee),
-        (&b, &a, "mentee", about_mentor),
-    ] {
+    let letter = Letter {
+        kind: "mentor_introduction",
+        programme: p,
+        match_id,
+        skip: None,
+    };
+    mail_pair(app, tx, letter, (mentor, mentee), |side, other| {
+        json!({
+            "other_email": other.email.clone().unwrap_or_default(),
+            "other_about": if side == Party::Mentor { &about_mentee } else { &about_mentor },
+        })
+    })
+    .await
+}
+
+/// A mail about a match to its two people.
+struct Letter<'a> {
+    kind: &'static str,
+    programme: &'a ProgrammeRow,
+    match_id: &'a str,
+    /// The one of the pair not to mail (who caused it).
+    skip: Option<Party>,
+}
+
+/// Mails each of the pair who has an address (but `letter.skip`), in their own language: their
+/// name, their side (`role`), the other's name and the programme's, and what `more` adds for
+/// their side and the other person.
+async fn mail_pair(
+    app: &App,
+    tx: &mut Tx,
+    letter: Letter<'_>,
+    (mentor, mentee): (&ApplicationRow, &ApplicationRow),
+    more: impl Fn(Party, &MemberRow) -> serde_json::Value,
+) -> Result<()> {
+    let (Some(a), Some(b)) = (
+        members::find(tx.conn(), &mentor.account_id).await?,
+        members::find(tx.conn(), &mentee.account_id).await?,
+    ) else {
+        return Ok(());
+    };
+    for (to, other, side) in [(&a, &b, Party::Mentor), (&b, &a, Party::Mentee)] {
+        if letter.skip == Some(side) {
+            continue;
+        }
         let Some(email) = to.email_address() else {
             continue;
         };
+        let mut context = json!({
+            "first_name": to.first_name.clone().unwrap_or_default(),
+            "role": side.as_str(),
+            "other_name": other.full_name(),
+            "programme": letter.programme.name_in(to.language().as_str()),
+        });
+        if let (Some(c), serde_json::Value::Object(extra)) =
+            (context.as_object_mut(), more(side, other))
+        {
+            c.extend(extra);
+        }
         mail::enqueue(
             tx,
             &app.templates,
             &app.config,
             Mail {
-                kind: "mentor_introduction",
+                kind: letter.kind,
                 to: &email,
                 language: to.language(),
                 account_id: Some(&to.id),
-                context: json!({
-                    "first_name": to.first_name.clone().unwrap_or_default(),
-                    "role": role,
-                    "other_name": other.full_name(),
-                    "other_email": other.email.clone().unwrap_or_default(),
-                    "programme": p.name_in(to.language().as_str()),
-                    "other_about": about,
-                }),
-                idempotency_key: format!("mentor_introduction:{match_id}:{role}"),
+                context,
+                idempotency_key: format!("{}:{}:{}", letter.kind, letter.match_id, side.as_str()),
             },
         )
         .await?;
@@ -793,14 +831,19 @@ pub async fn withdraw(
     let programme = find_programme(tx.conn(), programme_id)
         .await?
         .ok_or(Error::NotFound("programme"))?;
-    tell_withdrawal(
+    // Whoever did not withdraw is told (both, when staff did), with the reason as written.
+    let letter = Letter {
+        kind: "mentor_withdrawal",
+        programme: &programme,
+        match_id,
+        skip: Some(by),
+    };
+    mail_pair(
         app,
         &mut tx,
-        &programme,
+        letter,
         (&mentor, &mentee),
-        by,
-        reason.as_deref(),
-        match_id,
+        |_, _| json!({"by": by.as_str(), "reason": reason.as_deref().unwrap_or_default()}),
     )
     .await?;
     audit::record(
@@ -816,54 +859,6 @@ pub async fn withdraw(
         .ok_or(Error::NotFound("match"))?;
     tx.commit().await?;
     Ok(row.seen_by(by))
-}
-
-/// Mails whoever of the pair did not withdraw (both, when staff did), in their language.
-async fn tell_withdrawal(
-    app: &App,
-    tx: &mut Tx,
-    p: &ProgrammeRow,
-    (mentor, mentee): (&ApplicationRow, &ApplicationRow),
-    by: Party,
-    reason: Option<&str>,
-    match_id: &str,
-) -> Result<()> {
-    let (Some(a), Some(b)) = (
-        members::find(tx.conn(), &mentor.account_id).await?,
-        members::find(tx.conn(), &mentee.account_id).await?,
-    ) else {
-        return Ok(());
-    };
-    for (to, other, role) in [(&a, &b, Party::Mentor), (&b, &a, Party::Mentee)] {
-        if role == by {
-            continue;
-        }
-        let Some(email) = to.email_address() else {
-            continue;
-        };
-        mail::enqueue(
-            tx,
-            &app.templates,
-            &app.config,
-            Mail {
-                kind: "mentor_withdrawal",
-                to: &email,
-                language: to.language(),
-                account_id: Some(&to.id),
-                context: json!({
-                    "first_name": to.first_name.clone().unwrap_or_default(),
-                    "role": role.as_str(),
-                    "by": by.as_str(),
-                    "other_name": other.full_name(),
-                    "programme": p.name_in(to.language().as_str()),
-                    "reason": reason.unwrap_or_default(),
-                }),
-                idempotency_key: format!("mentor_withdrawal:{match_id}:{}", role.as_str()),
-            },
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// The mentor or the mentee of a completed match rates it (1–5) with a comment; answers the
