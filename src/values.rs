@@ -336,6 +336,12 @@ word_enum!(
 );
 
 word_enum!(
+    /// What a member (someone with an account) says they are in their household: the partner
+    /// who came along, or the primary, whose work or study brought the household here.
+    MemberRelation { Primary = "primary", Partner = "partner" }
+);
+
+word_enum!(
     /// Who an event is for.
     Audience { Everyone = "everyone", Members = "members", Partners = "partners", Families = "families", Alumni = "alumni" }
 );
@@ -353,6 +359,23 @@ word_enum!(
 impl Role {
     pub fn is_staff(self) -> bool {
         matches!(self, Role::Staff | Role::Admin)
+    }
+}
+
+impl MemberRelation {
+    pub fn relation(self) -> Relation {
+        match self {
+            MemberRelation::Primary => Relation::Primary,
+            MemberRelation::Partner => Relation::Partner,
+        }
+    }
+
+    /// The role the household's other member takes: a household has one of each at most.
+    pub fn other(self) -> MemberRelation {
+        match self {
+            MemberRelation::Primary => MemberRelation::Partner,
+            MemberRelation::Partner => MemberRelation::Primary,
+        }
     }
 }
 

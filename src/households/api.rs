@@ -11,7 +11,9 @@ use crate::auth::Auth;
 use crate::checked;
 use crate::error::{ApiResult, Fields};
 use crate::members::api::{ConsentInput, Session, me};
-use crate::values::{BirthYear, DependentRelation, EmailAddress, Language, PersonName};
+use crate::values::{
+    BirthYear, DependentRelation, EmailAddress, Language, MemberRelation, PersonName,
+};
 
 pub struct HouseholdsApi {
     pub app: App,
@@ -45,6 +47,14 @@ pub struct Joined {
     pub household_id: String,
     #[oai(flatten)]
     pub session: Session,
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct RelationInput {
+    /// `partner`: I came along with the other adult (the accompanying partner); `primary`: my
+    /// work or study brought the household here.
+    pub relation: MemberRelation,
 }
 
 #[derive(Object)]
@@ -170,6 +180,26 @@ impl HouseholdsApi {
     async fn leave(&self, auth: Auth) -> ApiResult<Json<Household>> {
         let member = me(&auth).await?;
         Ok(Json(super::leave(&self.app, &member).await?))
+    }
+
+    /// Say whether I am the accompanying partner
+    ///
+    /// `partner` if I came along with the other adult of the household, `primary` if my work or
+    /// study brought us here, whichever of us signed up first. Partner programmes and events
+    /// are for the `partner`. The household's other member with an account takes the other role
+    /// at once, so either adult may set it for both. A member alone may be the partner; whoever
+    /// they invite later joins as the primary. Applications already made stay as they are.
+    /// Answers the household with everybody's relation.
+    #[oai(path = "/me/household/relation", method = "put")]
+    async fn set_relation(
+        &self,
+        auth: Auth,
+        body: Json<RelationInput>,
+    ) -> ApiResult<Json<Household>> {
+        let member = me(&auth).await?;
+        Ok(Json(
+            super::set_relation(&self.app, &member, body.relation).await?,
+        ))
     }
 
     /// Add a dependent

@@ -1,9 +1,11 @@
 //! Households: an expat, their partner (a member in their own right) and their dependents
 //! (children and others without an account). Partners join by accepting an invitation sent by
-//! mail; dependents are managed by the household's members.
+//! mail; dependents are managed by the household's members. Which adult is the accompanying
+//! partner is the household's to say (`set_relation`), not the order in which they signed up.
 //!
-//! Invariants: every person is in exactly one household; a household has at most one partner
-//! with an account besides its primary member; only members of a household see its people.
+//! Invariants: every person is in exactly one household; a household has at most two members
+//! with an account, at most one of them `primary` and at most one `partner`; only members of a
+//! household see its people.
 
 pub mod api;
 
@@ -19,7 +21,8 @@ use crate::error::{Error, Result};
 use crate::mail::{self, Mail};
 use crate::members::{self, MemberRow, NewAccount};
 use crate::values::{
-    AccountStatus, BirthYear, DependentRelation, EmailAddress, Language, PersonName, Relation, Role,
+    AccountStatus, BirthYear, DependentRelation, EmailAddress, Language, MemberRelation,
+    PersonName, Relation, Role,
 };
 
 pub const INVITATION_DAYS: i64 = 14;
@@ -314,11 +317,12 @@ pub async fn accept_invitation(
                 name(&inv.last_name).map_err(|e| Error::Internal(e.into()))?,
             );
             let person_id = new_id();
+            let relation = joining_relation(&mut tx, &inv.household_id).await?;
             members::insert_person(
                 &mut tx,
                 &person_id,
                 &inv.household_id,
-                Relation::Partner,
+                relation,
                 &first,
                 &last,
             )
@@ -379,6 +383,17 @@ pub async fn accept_invitation(
     Ok((session, expires, inv.household_id))
 }
 
+/// The relation of a member joining by invitation: `partner`, unless the member already there
+/// said they are the partner; then the one joining is the `primary`.
+async fn joining_relation(tx: &mut Tx, household_id: &str) -> Result<Relation> {
+    let there = living_members(tx, household_id).await?;
+    Ok(if there.iter().any(|(_, r)| r == "partner") {
+        Relation::Primary
+    } else {
+        Relation::Partner
+    })
+}
+
 async fn ensure_room_for_partner(tx: &mut Tx, household_id: &str) -> Result<()> {
     if living_members(tx, household_id).await?.len() >= 2 {
         return Err(Error::Conflict(
@@ -388,16 +403,19 @@ async fn ensure_room_for_partner(tx: &mut Tx, household_id: &str) -> Result<()> 
     Ok(())
 }
 
-/// Moves a member into `household_id` as its partner. Whoever stays behind keeps a primary
-/// member; dependents follow only when no member with an account stays behind.
+/// Moves a member into `household_id` as its partner (or its primary, see `joining_relation`).
+/// Whoever stays behind keeps a primary member; dependents follow only when no member with an
+/// account stays behind.
 async fn move_member(tx: &mut Tx, m: &MemberRow, household_id: &str) -> Result<()> {
     let now = now_ms();
+    let relation = joining_relation(tx, household_id).await?;
     sqlx::query(
-        "UPDATE people SET household_id = $2, relation = 'partner', updated_at = $3 WHERE id = $1",
+        "UPDATE people SET household_id = $2, relation = $4, updated_at = $3 WHERE id = $1",
     )
     .bind(&m.id)
     .bind(household_id)
     .bind(now)
+    .bind(relation.as_str())
     .execute(tx.conn())
     .await?;
     // Their calendar address now leads to the new household's events.
@@ -476,6 +494,43 @@ pub async fn leave(app: &App, member: &MemberRow) -> Result<Household> {
         "household.left",
         Some(&member.household_id),
         Some(json!({"new_household": new_household})),
+    )
+    .await?;
+    tx.commit().await?;
+    view(app, &member.id).await
+}
+
+/// A member says what they are in their household: `partner`, the accompanying partner (whom
+/// partner programmes and events are for), or `primary`, whose work or study brought the
+/// household here; whoever of them signed up first. The household's other member with an
+/// account, if any, takes the other role in the same statement, so either adult may set it for
+/// both and the household never has two of one. A member alone may be the partner (the other
+/// adult need not be a member); whoever they invite later joins as the primary.
+pub async fn set_relation(
+    app: &App,
+    member: &MemberRow,
+    relation: MemberRelation,
+) -> Result<Household> {
+    let mut tx = app.db.begin().await?;
+    let household_id = household_of(tx.conn(), &member.id).await?;
+    sqlx::query(
+        "UPDATE people SET relation = CASE WHEN id = $1 THEN $2 ELSE $3 END, updated_at = $4 \
+         WHERE household_id = $5 AND relation IN ('primary', 'partner') \
+         AND id IN (SELECT person_id FROM accounts WHERE status <> 'erased')",
+    )
+    .bind(&member.id)
+    .bind(relation.as_str())
+    .bind(relation.other().as_str())
+    .bind(now_ms())
+    .bind(&household_id)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        &mut tx,
+        &member.id,
+        "household.relation_set",
+        Some(&household_id),
+        Some(json!({"relation": relation.as_str()})),
     )
     .await?;
     tx.commit().await?;

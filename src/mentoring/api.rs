@@ -22,7 +22,7 @@ pub struct MentoringApi {
 #[derive(Enum, Clone, Copy)]
 #[oai(rename_all = "snake_case")]
 pub enum ProgrammeAudience {
-    /// Members who joined their household as partner.
+    /// Mentees are members whose household role is `partner` (the accompanying partner).
     Partners,
     Everyone,
 }
@@ -150,6 +150,8 @@ impl From<ApplicationRow> for ApplicationOut {
 #[oai(skip_serializing_if_is_none)]
 pub struct Ranked {
     pub mentor: ApplicationOut,
+    /// The mentor's first and last name.
+    pub mentor_name: String,
     pub score: i64,
     pub reasons: Vec<String>,
 }
@@ -158,6 +160,8 @@ pub struct Ranked {
 #[oai(skip_serializing_if_is_none)]
 pub struct MenteeSuggestions {
     pub mentee: ApplicationOut,
+    /// The mentee's first and last name.
+    pub mentee_name: String,
     pub mentors: Vec<Ranked>,
 }
 
@@ -180,10 +184,19 @@ pub struct Match {
     pub created_at: DateTime<Utc>,
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
+    /// The mentor's feedback: shown to the mentor and to staff only.
     pub mentor_rating: Option<i64>,
+    /// The mentor's comment: shown to the mentor and to staff only.
     pub mentor_comment: Option<String>,
+    /// The mentee's feedback: shown to the mentee and to staff only.
     pub mentee_rating: Option<i64>,
+    /// The mentee's comment: shown to the mentee and to staff only.
     pub mentee_comment: Option<String>,
+    /// Who withdrew the match: `mentor`, `mentee` or `staff` (absent when the match ended
+    /// because a member's data was erased).
+    pub withdrawn_by: Option<String>,
+    /// Why, if they said: told to the other person by mail.
+    pub withdrawal_reason: Option<String>,
 }
 
 impl From<MatchRow> for Match {
@@ -201,8 +214,19 @@ impl From<MatchRow> for Match {
             mentor_comment: m.mentor_comment,
             mentee_rating: m.mentee_rating,
             mentee_comment: m.mentee_comment,
+            withdrawn_by: m.withdrawn_by,
+            withdrawal_reason: m.withdrawal_reason,
         }
     }
+}
+
+#[derive(Object)]
+#[oai(deny_unknown_fields)]
+pub struct WithdrawInput {
+    /// Why the match ends, in a few words; the other person reads it in the mail that tells
+    /// them (and staff see it). Leave it out to give none.
+    #[oai(validator(max_length = 2000))]
+    pub reason: Option<String>,
 }
 
 #[derive(Object)]
@@ -310,8 +334,9 @@ impl MentoringApi {
 
     /// Create a programme (staff)
     ///
-    /// A programme is open to `everyone` or to `partners` (members who joined their household as
-    /// the partner); its title and description are given per language.
+    /// A programme is open to `everyone` or to `partners` (as mentees, members whose household
+    /// role is `partner`: the accompanying partner, whichever adult signed up first); its title
+    /// and description are given per language.
     #[oai(path = "/programmes", method = "post")]
     async fn create(&self, auth: Auth, body: Json<ProgrammeInput>) -> ApiResult<ProgrammeCreated> {
         auth.0.require_staff()?;
@@ -419,7 +444,9 @@ impl MentoringApi {
 
     /// Apply as mentee
     ///
-    /// For a `partners` programme, only members who joined their household as partner.
+    /// For a `partners` programme, only members whose household role is `partner`: the
+    /// accompanying partner. A member who signed up first but came along with the other adult
+    /// says so first with `PUT /api/v1/me/household/relation` (403 otherwise).
     #[oai(path = "/programmes/:id/mentees", method = "post")]
     async fn apply_mentee(
         &self,
@@ -483,7 +510,8 @@ impl MentoringApi {
     /// Suggested mentors for each unmatched mentee (staff)
     ///
     /// Ranked by shared sector, languages, goals found in the mentor's expertise, and free places;
-    /// each with the reasons for its score.
+    /// each with the reasons for its score, and the mentee's and each mentor's name. A mentor
+    /// whose match with the mentee was withdrawn is not suggested to them again.
     #[oai(path = "/programmes/:id/suggestions", method = "get")]
     async fn suggestions(
         &self,
@@ -495,12 +523,15 @@ impl MentoringApi {
         let list = super::suggestions(&self.app, &id.0.to_string()).await?;
         Ok(Json(
             list.into_iter()
-                .map(|(mentee, ranked)| MenteeSuggestions {
-                    mentee: mentee.into(),
-                    mentors: ranked
+                .map(|m| MenteeSuggestions {
+                    mentee: m.mentee.into(),
+                    mentee_name: m.name,
+                    mentors: m
+                        .mentors
                         .into_iter()
-                        .map(|s| Ranked {
+                        .map(|(s, name)| Ranked {
                             mentor: s.mentor.into(),
+                            mentor_name: name,
                             score: s.score,
                             reasons: s.reasons,
                         })
@@ -535,7 +566,8 @@ impl MentoringApi {
 
     /// Matches (staff)
     ///
-    /// Every match of the programme with its state (`matched`, `active`, `completed`, `withdrawn`).
+    /// Every match of the programme with its state (`matched`, `active`, `completed`,
+    /// `withdrawn`), both people's feedback, and who withdrew it and why.
     #[oai(path = "/programmes/:id/matches", method = "get")]
     async fn matches(
         &self,
@@ -583,10 +615,14 @@ impl MentoringApi {
         self.advance(auth, id, match_id, "completed").await
     }
 
-    /// Withdraw a match (staff); the mentor's place frees up
+    /// Withdraw from a match (its mentor or mentee, or staff); the mentor's place frees up
     ///
-    /// Ends a `matched` or `active` match; the mentor can take another mentee and the mentee can be
-    /// matched again.
+    /// Ends a `matched` or `active` match (409 from any other state). The mentor or the mentee
+    /// withdraws from their own match; staff from any. The body is `{}` or `{"reason": "…"}`.
+    /// Whoever did not withdraw is told by mail, in their language, with the reason if one was
+    /// given; when staff withdraw, both are told. The mentor can take another mentee, and the
+    /// mentee can be matched again, with another mentor. For anyone else the match does not
+    /// exist (404). Answers the match as the caller sees it.
     #[oai(path = "/programmes/:id/matches/:match_id/withdraw", method = "post")]
     async fn withdraw(
         &self,
@@ -595,14 +631,29 @@ impl MentoringApi {
         id: Path<uuid::Uuid>,
         /// The match's id.
         match_id: Path<uuid::Uuid>,
+        body: Json<WithdrawInput>,
     ) -> ApiResult<Json<Match>> {
-        self.advance(auth, id, match_id, "withdrawn").await
+        let mut f = Fields::default();
+        let reason = optional(&mut f, "reason", &body.reason);
+        f.finish()?;
+        Ok(Json(
+            super::withdraw(
+                &self.app,
+                &auth.0.account_id,
+                auth.0.role.is_staff(),
+                &id.0.to_string(),
+                &match_id.0.to_string(),
+                reason,
+            )
+            .await?
+            .into(),
+        ))
     }
 
     /// Leave feedback on a completed match (its mentor or mentee)
     ///
-    /// A rating from 1 to 5 and an optional comment, once per person and match. Each party sees
-    /// only their own feedback; staff see both.
+    /// A rating from 1 to 5 and an optional comment, for the centre. Each party sees only their
+    /// own feedback, here and in `GET /api/v1/me/mentoring`; staff see both.
     #[oai(path = "/programmes/:id/matches/:match_id/feedback", method = "post")]
     async fn feedback(
         &self,
@@ -630,7 +681,8 @@ impl MentoringApi {
 
     /// My mentoring
     ///
-    /// My applications and matches, with the other person's contact once matched.
+    /// My applications and matches, with the other person's contact once matched (until the match
+    /// is withdrawn). Each match shows my own feedback only, never the other person's.
     #[oai(path = "/me/mentoring", method = "get")]
     async fn mine(&self, auth: Auth) -> ApiResult<Json<Vec<MyMentoring>>> {
         let list = super::mine(&self.app, &auth.0.account_id).await?;

@@ -1,14 +1,17 @@
 //! Mentor programmes for partners: staff open a programme, members apply as mentor or mentee,
-//! staff confirm matches (helped by ranked suggestions), both are introduced by mail, and at the
-//! end both may leave feedback.
+//! staff confirm matches (helped by ranked suggestions), both are introduced by mail, either
+//! may withdraw (the other is told), and at the end both may leave feedback.
 //!
 //! Invariants: a mentor never has more live mentees than their capacity (one conditional update
 //! of `mentees < capacity`, backed by a CHECK constraint); a mentee has at most one live match
-//! (partial unique index). Match states: matched → active → completed | withdrawn.
+//! (partial unique index); a match leaves a state once (each transition is an update conditional
+//! on the state it leaves, so a place is never freed twice). Match states: matched → active →
+//! completed | withdrawn. Each person of a match sees only their own feedback; staff see both
+//! (`MatchRow::seen_by`).
 
 pub mod api;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::json;
 
@@ -18,6 +21,7 @@ use crate::db::{Tx, new_id, now_ms};
 use crate::error::{Error, Result, conflict_if_taken};
 use crate::mail::{self, Mail};
 use crate::members::{self, MemberRow};
+use crate::values::Relation;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProgrammeRow {
@@ -91,10 +95,59 @@ pub struct MatchRow {
     pub mentor_comment: Option<String>,
     pub mentee_rating: Option<i64>,
     pub mentee_comment: Option<String>,
+    /// `mentor`, `mentee` or `staff`, once withdrawn.
+    pub withdrawn_by: Option<String>,
+    pub withdrawal_reason: Option<String>,
 }
 
 const MATCH_COLUMNS: &str = "id, programme_id, mentor_id, mentee_id, status, created_at, started_at, ended_at, \
-    mentor_rating, mentor_comment, mentee_rating, mentee_comment";
+    mentor_rating, mentor_comment, mentee_rating, mentee_comment, withdrawn_by, withdrawal_reason";
+
+/// Who looks at or acts on a match: the centre's staff, or one of its two people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party {
+    Staff,
+    Mentor,
+    Mentee,
+}
+
+impl Party {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Party::Staff => "staff",
+            Party::Mentor => "mentor",
+            Party::Mentee => "mentee",
+        }
+    }
+
+    /// The side of an application's role.
+    pub fn of_role(role: &str) -> Party {
+        if role == "mentor" {
+            Party::Mentor
+        } else {
+            Party::Mentee
+        }
+    }
+}
+
+impl MatchRow {
+    /// The match as `party` may see it: each person sees only their own rating and comment, so
+    /// that both can be frank with the centre; staff see both.
+    pub fn seen_by(mut self, party: Party) -> MatchRow {
+        match party {
+            Party::Staff => {}
+            Party::Mentor => {
+                self.mentee_rating = None;
+                self.mentee_comment = None;
+            }
+            Party::Mentee => {
+                self.mentor_rating = None;
+                self.mentor_comment = None;
+            }
+        }
+        self
+    }
+}
 
 pub struct NewProgramme {
     pub name: BTreeMap<String, String>,
@@ -212,10 +265,13 @@ pub async fn apply(
             "this programme does not take applications now".into(),
         ));
     }
-    if p.audience == "partners" && a.role == "mentee" && member.relation != "partner" {
-        return Err(Error::Forbidden(
-            "this programme is for partners: members who joined their household as partner".into(),
-        ));
+    if a.role == "mentee" {
+        // The household role as it is now, not as the caller's token was read.
+        let (relation,): (String,) = sqlx::query_as("SELECT relation FROM people WHERE id = $1")
+            .bind(&member.id)
+            .fetch_one(tx.conn())
+            .await?;
+        admits_as_mentee(&p, &relation)?;
     }
     let id = new_id();
     let now = now_ms();
@@ -261,6 +317,22 @@ pub async fn apply(
         .ok_or(Error::NotFound("application"))?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// Who may be a mentee: anyone in an `everyone` programme; in a `partners` programme only a
+/// member whose household role is `partner`, the accompanying partner. The household says who
+/// that is (`households::set_relation`), not the order in which its members signed up. The one
+/// place this rule is kept; it is checked when applying, so an application stays valid when
+/// the household's roles change later.
+pub fn admits_as_mentee(p: &ProgrammeRow, relation: &str) -> Result<()> {
+    if p.audience == "partners" && relation != Relation::Partner.as_str() {
+        return Err(Error::Forbidden(
+            "this programme is for partners: members whose household role is partner (set it \
+             with PUT /api/v1/me/household/relation)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 pub async fn find_application(
@@ -348,15 +420,49 @@ pub fn score(mentee: &ApplicationRow, mentor: &ApplicationRow) -> Option<Suggest
     })
 }
 
-/// For each unmatched mentee, the mentors ranked by score.
-pub async fn suggestions(
-    app: &App,
-    programme_id: &str,
-) -> Result<Vec<(ApplicationRow, Vec<Suggestion>)>> {
+/// An unmatched mentee with their name and the mentors suggested for them, best first.
+pub struct ForMentee {
+    pub mentee: ApplicationRow,
+    pub name: String,
+    /// Each suggestion with the mentor's name.
+    pub mentors: Vec<(Suggestion, String)>,
+}
+
+/// For each unmatched mentee, the mentors ranked by score, with everybody's names (staff match
+/// people, not ids). A mentor whose match with the mentee was withdrawn is not suggested to
+/// them again.
+pub async fn suggestions(app: &App, programme_id: &str) -> Result<Vec<ForMentee>> {
     find_programme(&app.db.read, programme_id)
         .await?
         .ok_or(Error::NotFound("programme"))?;
     let all = applications(app, programme_id).await?;
+    let names: HashMap<String, String> =
+        sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+            "SELECT a.id, p.first_name, p.last_name FROM programme_applications a \
+         JOIN people p ON p.id = a.account_id WHERE a.programme_id = $1",
+        )
+        .bind(programme_id)
+        .fetch_all(&app.db.read)
+        .await?
+        .into_iter()
+        .map(|(id, first, last)| {
+            let name = [first, last]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            (id, name)
+        })
+        .collect();
+    let name = |id: &str| names.get(id).cloned().unwrap_or_default();
+    let parted: HashSet<(String, String)> = sqlx::query_as(
+        "SELECT mentor_id, mentee_id FROM matches WHERE programme_id = $1 AND status = 'withdrawn'",
+    )
+    .bind(programme_id)
+    .fetch_all(&app.db.read)
+    .await?
+    .into_iter()
+    .collect();
     let mentors: Vec<&ApplicationRow> = all
         .iter()
         .filter(|a| a.role == "mentor" && a.status != "withdrawn")
@@ -365,14 +471,27 @@ pub async fn suggestions(
         .iter()
         .filter(|a| a.role == "mentee" && a.status == "applied")
         .map(|mentee| {
-            let mut ranked: Vec<Suggestion> =
-                mentors.iter().filter_map(|m| score(mentee, m)).collect();
+            let mut ranked: Vec<Suggestion> = mentors
+                .iter()
+                .filter(|m| !parted.contains(&(m.id.clone(), mentee.id.clone())))
+                .filter_map(|m| score(mentee, m))
+                .collect();
             ranked.sort_by(|a, b| {
                 b.score
                     .cmp(&a.score)
                     .then(a.mentor.created_at.cmp(&b.mentor.created_at))
             });
-            (mentee.clone(), ranked)
+            ForMentee {
+                mentee: mentee.clone(),
+                name: name(&mentee.id),
+                mentors: ranked
+                    .into_iter()
+                    .map(|s| {
+                        let n = name(&s.mentor.id);
+                        (s, n)
+                    })
+                    .collect(),
+            }
         })
         .collect())
 }
@@ -465,12 +584,6 @@ async fn introduce(
     mentee: &ApplicationRow,
     match_id: &str,
 ) -> Result<()> {
-    let (Some(a), Some(b)) = (
-        members::find(tx.conn(), &mentor.account_id).await?,
-        members::find(tx.conn(), &mentee.account_id).await?,
-    ) else {
-        return Ok(());
-    };
     let about_mentor = [
         list_of(&mentor.expertise).join(", "),
         mentor.bio.clone().unwrap_or_default(),
@@ -480,31 +593,75 @@ async fn introduce(
     .collect::<Vec<_>>()
     .join(" — ");
     let about_mentee = list_of(&mentee.goals).join(", ");
-    for (to, other, role, about) in [
-        (&a, &b, "mentor", about_mentee),
-        (&b, &a, "mentee", about_mentor),
-    ] {
+    let letter = Letter {
+        kind: "mentor_introduction",
+        programme: p,
+        match_id,
+        skip: None,
+    };
+    mail_pair(app, tx, letter, (mentor, mentee), |side, other| {
+        json!({
+            "other_email": other.email.clone().unwrap_or_default(),
+            "other_about": if side == Party::Mentor { &about_mentee } else { &about_mentor },
+        })
+    })
+    .await
+}
+
+/// A mail about a match to its two people.
+struct Letter<'a> {
+    kind: &'static str,
+    programme: &'a ProgrammeRow,
+    match_id: &'a str,
+    /// The one of the pair not to mail (who caused it).
+    skip: Option<Party>,
+}
+
+/// Mails each of the pair who has an address (but `letter.skip`), in their own language: their
+/// name, their side (`role`), the other's name and the programme's, and what `more` adds for
+/// their side and the other person.
+async fn mail_pair(
+    app: &App,
+    tx: &mut Tx,
+    letter: Letter<'_>,
+    (mentor, mentee): (&ApplicationRow, &ApplicationRow),
+    more: impl Fn(Party, &MemberRow) -> serde_json::Value,
+) -> Result<()> {
+    let (Some(a), Some(b)) = (
+        members::find(tx.conn(), &mentor.account_id).await?,
+        members::find(tx.conn(), &mentee.account_id).await?,
+    ) else {
+        return Ok(());
+    };
+    for (to, other, side) in [(&a, &b, Party::Mentor), (&b, &a, Party::Mentee)] {
+        if letter.skip == Some(side) {
+            continue;
+        }
         let Some(email) = to.email_address() else {
             continue;
         };
+        let mut context = json!({
+            "first_name": to.first_name.clone().unwrap_or_default(),
+            "role": side.as_str(),
+            "other_name": other.full_name(),
+            "programme": letter.programme.name_in(to.language().as_str()),
+        });
+        if let (Some(c), serde_json::Value::Object(extra)) =
+            (context.as_object_mut(), more(side, other))
+        {
+            c.extend(extra);
+        }
         mail::enqueue(
             tx,
             &app.templates,
             &app.config,
             Mail {
-                kind: "mentor_introduction",
+                kind: letter.kind,
                 to: &email,
                 language: to.language(),
                 account_id: Some(&to.id),
-                context: json!({
-                    "first_name": to.first_name.clone().unwrap_or_default(),
-                    "role": role,
-                    "other_name": other.full_name(),
-                    "other_email": other.email.clone().unwrap_or_default(),
-                    "programme": p.name_in(to.language().as_str()),
-                    "other_about": about,
-                }),
-                idempotency_key: format!("mentor_introduction:{match_id}:{role}"),
+                context,
+                idempotency_key: format!("{}:{}:{}", letter.kind, letter.match_id, side.as_str()),
             },
         )
         .await?;
@@ -533,36 +690,40 @@ pub async fn matches(app: &App, programme_id: &str) -> Result<Vec<MatchRow>> {
     .await?)
 }
 
-/// Moves a match on: `active` (they met), `completed` or `withdrawn` (the mentor's place frees).
+/// Moves a match on (staff): `active` (they met) or `completed` (the mentor's place frees).
+/// Withdrawing is [`withdraw`].
 pub async fn advance(app: &App, actor: &str, match_id: &str, to: &'static str) -> Result<MatchRow> {
+    let from = match to {
+        "active" => "matched",
+        "completed" => "active",
+        _ => return Err(Error::Conflict(format!("a match cannot become {to}"))),
+    };
     let mut tx = app.db.begin().await?;
     let m = find_match(tx.conn(), match_id)
         .await?
         .ok_or(Error::NotFound("match"))?;
-    let allowed = match to {
-        "active" => m.status == "matched",
-        "completed" => m.status == "active",
-        "withdrawn" => m.status == "matched" || m.status == "active",
-        _ => false,
-    };
-    if !allowed {
-        return Err(Error::Conflict(format!(
-            "a {} match cannot become {to}",
-            m.status
-        )));
-    }
     let now = now_ms();
-    let ending = to != "active";
-    sqlx::query(
+    let ending = to == "completed";
+    // Conditional on the state it leaves: of two concurrent changes (a completion and a
+    // withdrawal, say) only one frees the mentor's place.
+    let moved = sqlx::query(
         "UPDATE matches SET status = $2, live = $3, started_at = COALESCE(started_at, CASE WHEN $2 = 'active' THEN $4 ELSE NULL END), \
-         ended_at = CASE WHEN $3 = 0 THEN $4 ELSE ended_at END WHERE id = $1",
+         ended_at = CASE WHEN $3 = 0 THEN $4 ELSE ended_at END WHERE id = $1 AND status = $5",
     )
     .bind(match_id)
     .bind(to)
     .bind(if ending { 0_i64 } else { 1 })
     .bind(now)
+    .bind(from)
     .execute(tx.conn())
-    .await?;
+    .await?
+    .rows_affected();
+    if moved == 0 {
+        return Err(Error::Conflict(format!(
+            "only a {from} match can become {to}; this one is {}",
+            m.status
+        )));
+    }
     sqlx::query("UPDATE programme_applications SET status = $2, updated_at = $3 WHERE id = $1")
         .bind(&m.mentee_id)
         .bind(to)
@@ -570,11 +731,7 @@ pub async fn advance(app: &App, actor: &str, match_id: &str, to: &'static str) -
         .execute(tx.conn())
         .await?;
     if ending {
-        sqlx::query("UPDATE programme_applications SET mentees = mentees - 1, updated_at = $2 WHERE id = $1 AND mentees > 0")
-            .bind(&m.mentor_id)
-            .bind(now)
-            .execute(tx.conn())
-            .await?;
+        free_place(&mut tx, &m.mentor_id, now).await?;
     } else {
         sqlx::query(
             "UPDATE programme_applications SET status = 'active', updated_at = $2 WHERE id = $1",
@@ -592,7 +749,120 @@ pub async fn advance(app: &App, actor: &str, match_id: &str, to: &'static str) -
     Ok(row)
 }
 
-/// The mentor or the mentee of a completed match rates it (1–5) with a comment.
+async fn free_place(tx: &mut Tx, mentor_id: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "UPDATE programme_applications SET mentees = mentees - 1, updated_at = $2 WHERE id = $1 AND mentees > 0",
+    )
+    .bind(mentor_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The mentor's and the mentee's applications of a match.
+async fn pair(tx: &mut Tx, m: &MatchRow) -> Result<(ApplicationRow, ApplicationRow)> {
+    let mentor = find_application(tx.conn(), &m.mentor_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    let mentee = find_application(tx.conn(), &m.mentee_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    Ok((mentor, mentee))
+}
+
+/// Ends a `matched` or `active` match of `programme_id`, by its mentor, its mentee, or staff;
+/// for anybody else the match does not exist. The mentor's place frees; the mentee may be
+/// matched again (though not with this mentor, see [`suggestions`]). Whoever did not withdraw
+/// is told by mail with the reason, if one was given; when staff withdraw, both are. Someone
+/// who is both staff and in the match withdraws as its mentor or mentee. Answers the match as
+/// the one who withdrew sees it.
+pub async fn withdraw(
+    app: &App,
+    actor: &str,
+    actor_is_staff: bool,
+    programme_id: &str,
+    match_id: &str,
+    reason: Option<String>,
+) -> Result<MatchRow> {
+    let mut tx = app.db.begin().await?;
+    let m = find_match(tx.conn(), match_id)
+        .await?
+        .filter(|m| m.programme_id == programme_id)
+        .ok_or(Error::NotFound("match"))?;
+    let (mentor, mentee) = pair(&mut tx, &m).await?;
+    let by = if mentor.account_id == actor {
+        Party::Mentor
+    } else if mentee.account_id == actor {
+        Party::Mentee
+    } else if actor_is_staff {
+        Party::Staff
+    } else {
+        return Err(Error::NotFound("match"));
+    };
+    let now = now_ms();
+    let ended = sqlx::query(
+        "UPDATE matches SET status = 'withdrawn', live = 0, ended_at = $2, withdrawn_by = $3, \
+         withdrawal_reason = $4 WHERE id = $1 AND status IN ('matched', 'active')",
+    )
+    .bind(match_id)
+    .bind(now)
+    .bind(by.as_str())
+    .bind(reason.as_deref())
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if ended == 0 {
+        return Err(Error::Conflict(format!(
+            "only a matched or active match can be withdrawn; this one is {}",
+            m.status
+        )));
+    }
+    free_place(&mut tx, &m.mentor_id, now).await?;
+    // The mentee is not to blame for a match that ended: they may be matched again.
+    sqlx::query(
+        "UPDATE programme_applications SET status = 'applied', updated_at = $2 \
+         WHERE id = $1 AND status IN ('matched', 'active')",
+    )
+    .bind(&m.mentee_id)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    let programme = find_programme(tx.conn(), programme_id)
+        .await?
+        .ok_or(Error::NotFound("programme"))?;
+    // Whoever did not withdraw is told (both, when staff did), with the reason as written.
+    let letter = Letter {
+        kind: "mentor_withdrawal",
+        programme: &programme,
+        match_id,
+        skip: Some(by),
+    };
+    mail_pair(
+        app,
+        &mut tx,
+        letter,
+        (&mentor, &mentee),
+        |_, _| json!({"by": by.as_str(), "reason": reason.as_deref().unwrap_or_default()}),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "match.withdrawn",
+        Some(match_id),
+        Some(json!({"by": by.as_str()})),
+    )
+    .await?;
+    let row = find_match(tx.conn(), match_id)
+        .await?
+        .ok_or(Error::NotFound("match"))?;
+    tx.commit().await?;
+    Ok(row.seen_by(by))
+}
+
+/// The mentor or the mentee of a completed match rates it (1–5) with a comment; answers the
+/// match as they see it (their own feedback only).
 pub async fn feedback(
     app: &App,
     member: &MemberRow,
@@ -604,16 +874,17 @@ pub async fn feedback(
     let m = find_match(tx.conn(), match_id)
         .await?
         .ok_or(Error::NotFound("match"))?;
-    let mentor = find_application(tx.conn(), &m.mentor_id)
-        .await?
-        .ok_or(Error::NotFound("match"))?;
-    let mentee = find_application(tx.conn(), &m.mentee_id)
-        .await?
-        .ok_or(Error::NotFound("match"))?;
-    let sql = if mentor.account_id == member.id {
-        "UPDATE matches SET mentor_rating = $2, mentor_comment = $3 WHERE id = $1"
+    let (mentor, mentee) = pair(&mut tx, &m).await?;
+    let (party, sql) = if mentor.account_id == member.id {
+        (
+            Party::Mentor,
+            "UPDATE matches SET mentor_rating = $2, mentor_comment = $3 WHERE id = $1",
+        )
     } else if mentee.account_id == member.id {
-        "UPDATE matches SET mentee_rating = $2, mentee_comment = $3 WHERE id = $1"
+        (
+            Party::Mentee,
+            "UPDATE matches SET mentee_rating = $2, mentee_comment = $3 WHERE id = $1",
+        )
     } else {
         return Err(Error::NotFound("match"));
     };
@@ -633,7 +904,7 @@ pub async fn feedback(
         .await?
         .ok_or(Error::NotFound("match"))?;
     tx.commit().await?;
-    Ok(row)
+    Ok(row.seen_by(party))
 }
 
 /// A member's applications, each with its matches (newest first).
@@ -660,7 +931,8 @@ async fn applications_with_matches(
     Ok(out)
 }
 
-/// A member's own applications and matches, with the other person's contact once matched.
+/// A member's own applications and matches (each with only their own feedback), with the other
+/// person's contact while the match has not been withdrawn.
 pub async fn mine(
     app: &App,
     account_id: &str,
@@ -683,7 +955,8 @@ pub async fn mine(
                 }
                 _ => None,
             };
-            out.push((a.clone(), Some(m), other));
+            let seen = m.seen_by(Party::of_role(&a.role));
+            out.push((a.clone(), Some(seen), other));
         }
     }
     Ok(out)
@@ -753,7 +1026,8 @@ pub async fn forget(tx: &mut Tx, account_id: &str) -> Result<()> {
 }
 
 /// A member's mentoring, for their export: their applications as written, and each match with
-/// the feedback given and received.
+/// the feedback they gave (the other person's feedback is theirs to share with the centre, as
+/// in every other view) and, if it was withdrawn, by whom and why.
 pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
     let mut out = Vec::new();
     for (a, matches) in applications_with_matches(app, account_id).await? {
@@ -774,10 +1048,10 @@ pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
             "capacity": (as_mentor).then_some(a.capacity),
             "applied_at": ts(a.created_at),
             "matches": matches.iter().map(|m| {
-                let (given, received) = if as_mentor {
-                    ((m.mentor_rating, &m.mentor_comment), (m.mentee_rating, &m.mentee_comment))
+                let given = if as_mentor {
+                    (m.mentor_rating, &m.mentor_comment)
                 } else {
-                    ((m.mentee_rating, &m.mentee_comment), (m.mentor_rating, &m.mentor_comment))
+                    (m.mentee_rating, &m.mentee_comment)
                 };
                 json!({
                     "match": m.id,
@@ -786,7 +1060,8 @@ pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
                     "started_at": m.started_at.map(ts),
                     "ended_at": m.ended_at.map(ts),
                     "feedback_given": {"rating": given.0, "comment": given.1},
-                    "feedback_received": {"rating": received.0, "comment": received.1},
+                    "withdrawn_by": m.withdrawn_by,
+                    "withdrawal_reason": m.withdrawal_reason,
                 })
             }).collect::<Vec<_>>(),
         }));

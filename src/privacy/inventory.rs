@@ -341,6 +341,9 @@ pub const TABLES: &[(&str, &[(&str, Class)])] = &[
             ("mentor_comment", NULL),
             ("mentee_rating", No),
             ("mentee_comment", NULL),
+            ("withdrawn_by", No),
+            // Written by whoever withdrew, to the other person (and staff).
+            ("withdrawal_reason", NULL),
         ],
     ),
     ("change_counters", &[("name", No), ("value", No)]),

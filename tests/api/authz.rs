@@ -108,6 +108,14 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             true,
             json!({}),
         ),
+        // Member then Partner each say they are the partner: the roles end as they began.
+        (
+            "PUT",
+            "/api/v1/me/household/relation",
+            Signed,
+            false,
+            json!({"relation": "partner"}),
+        ),
         (
             "POST",
             "/api/v1/me/household/dependents",
@@ -395,10 +403,11 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             false,
             json!({}),
         ),
+        // Staff, or the match's mentor or mentee; anybody else: 404 (checked below).
         (
             "POST",
             "/api/v1/programmes/{programme}/matches/{match}/withdraw",
-            Staff,
+            Signed,
             true,
             json!({}),
         ),
@@ -757,6 +766,10 @@ async fn every_route_admits_exactly_its_callers() {
             "POST",
             format!("/api/v1/programmes/{programme}/matches/{the_match}/feedback"),
         ),
+        (
+            "POST",
+            format!("/api/v1/programmes/{programme}/matches/{the_match}/withdraw"),
+        ),
     ] {
         let body = br#"{"first_name": "Hacked", "rating": 1}"#.to_vec();
         let body = if method == "PATCH" && url.contains("/registrations/") {
@@ -765,6 +778,8 @@ async fn every_route_admits_exactly_its_callers() {
             br#"{"first_name": "Hacked"}"#.to_vec()
         } else if url.ends_with("feedback") {
             br#"{"rating": 1}"#.to_vec()
+        } else if url.ends_with("withdraw") {
+            br#"{"reason": "Hacked"}"#.to_vec()
         } else {
             body
         };
@@ -787,6 +802,18 @@ async fn every_route_admits_exactly_its_callers() {
     assert!(
         household.to_string().contains(&child),
         "the child is still there, unchanged"
+    );
+    let matches = t
+        .get(
+            &format!("/api/v1/programmes/{programme}/matches"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    // (Staff started and completed it above; nobody withdrew it.)
+    assert!(
+        matches[0]["status"] != "withdrawn" && matches[0].get("withdrawn_by").is_none(),
+        "the match goes on: {matches}"
     );
     assert!(!household.to_string().contains("Hacked"));
     for path in [

@@ -1,3 +1,4 @@
+use limburgers_worldwide::values::Role;
 use serde_json::json;
 
 use crate::helpers::{BASE_URL, TestApp};
@@ -240,4 +241,120 @@ async fn inviting_yourself_is_refused() {
         .await
         .assert_problem(422);
     assert_eq!(p["errors"][0]["field"], "email");
+}
+
+#[tokio::test]
+async fn the_household_says_who_is_the_accompanying_partner_not_who_signed_up_first() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let p = t
+        .post(
+            "/api/v1/programmes",
+            json!({"name": {"en": "Partners at work"}, "description": {"en": "Towards a job in Limburg."},
+                   "audience": "partners", "starts_on": "2030-01-15", "ends_on": "2030-06-30",
+                   "max_mentees_per_mentor": 2}),
+            Some(&staff),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let relations = |token: &str| {
+        let t = &t;
+        let token = token.to_owned();
+        async move {
+            let h = t.household(&token).await;
+            h["people"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| {
+                    (
+                        p["first_name"].as_str().unwrap().to_owned(),
+                        p["relation"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        }
+    };
+    let is = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let mentee = json!({"goals": ["a job"], "languages": ["en"]});
+    let apply_mentee = |token: &str| {
+        let t = &t;
+        let path = format!("/api/v1/programmes/{p}/mentees");
+        let (token, body) = (token.to_owned(), mentee.clone());
+        async move { t.post(&path, body, Some(&token)).await }
+    };
+
+    // Ana signed up first, but it is Raj's job that brought them to Genk.
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    apply_mentee(&ana).await.assert_problem(403);
+    let r = t
+        .put_json(
+            "/api/v1/me/household/relation",
+            json!({"relation": "partner"}),
+            Some(&ana),
+        )
+        .await;
+    r.assert(200);
+    assert_eq!(
+        relations(&ana).await,
+        is(&[("Ana", "partner"), ("Raj", "primary")])
+    );
+    assert_eq!(t.me(&ana).await["relation"], "partner");
+    apply_mentee(&raj).await.assert_problem(403);
+    apply_mentee(&ana).await.assert(201);
+
+    // Either adult may say it for both; an application made stays.
+    t.put_json(
+        "/api/v1/me/household/relation",
+        json!({"relation": "partner"}),
+        Some(&raj),
+    )
+    .await
+    .assert(200);
+    assert_eq!(
+        relations(&ana).await,
+        is(&[("Ana", "primary"), ("Raj", "partner")])
+    );
+    let apps = t
+        .get(
+            &format!("/api/v1/programmes/{p}/applications"),
+            Some(&staff),
+        )
+        .await
+        .json();
+    assert_eq!(apps.as_array().unwrap().len(), 1);
+    let bad = t
+        .put_json(
+            "/api/v1/me/household/relation",
+            json!({"relation": "child"}),
+            Some(&raj),
+        )
+        .await
+        .assert_problem(422);
+    assert_eq!(bad["errors"][0]["field"], "relation", "{bad}");
+
+    // A member alone may be the partner; whoever joins them later is the primary.
+    let gus = t.member("gus@example.org", "Gus", "Maes").await;
+    t.put_json(
+        "/api/v1/me/household/relation",
+        json!({"relation": "partner"}),
+        Some(&gus),
+    )
+    .await
+    .assert(200);
+    apply_mentee(&gus).await.assert(201);
+    t.partner(&gus, "hal@example.org", "Hal").await;
+    assert_eq!(
+        relations(&gus).await,
+        is(&[("Gus", "partner"), ("Hal", "primary")])
+    );
 }

@@ -9,7 +9,6 @@ use limburgers_worldwide::db::Backend;
 use limburgers_worldwide::privacy::inventory::{self, Blank, Class};
 use limburgers_worldwide::values::Role;
 use serde_json::{Value, json};
-use sqlx::Row as _;
 
 use crate::helpers::TestApp;
 
@@ -65,9 +64,9 @@ async fn every_column_of_the_live_schema_is_classified() {
     );
 }
 
-/// Which rows of a table are the member's, for the export ($1 account, $2 household, $3 the
-/// address's key). Every table with personal columns must be here.
-fn export_scope(table: &str) -> &'static str {
+/// Which rows of a table are the member's ($1 account, $2 household, $3 the address's key).
+/// Every table with personal columns must be here.
+fn rows_of(table: &str) -> &'static str {
     match table {
         "accounts" => "person_id = $1",
         // Their household's people: themselves, the partner, the dependents they manage.
@@ -88,11 +87,26 @@ fn export_scope(table: &str) -> &'static str {
     }
 }
 
-/// The rows erasure must have blanked: the member's own (their household's people stay theirs).
-fn erase_scope(table: &str) -> &'static str {
+/// The rows whose `column` the export holds: the member's, except feedback on a match, which
+/// each person sees (and exports) only as they gave it.
+fn export_scope(table: &str, column: &str) -> &'static str {
+    match (table, column) {
+        ("matches", "mentor_comment") => {
+            "mentor_id IN (SELECT id FROM programme_applications WHERE account_id = $1)"
+        }
+        ("matches", "mentee_comment") => {
+            "mentee_id IN (SELECT id FROM programme_applications WHERE account_id = $1)"
+        }
+        _ => rows_of(table),
+    }
+}
+
+/// The rows erasure must have blanked: the member's own (their household's people stay theirs),
+/// the feedback they received included.
+fn erase_scope(table: &str, _column: &str) -> &'static str {
     match table {
         "people" => "id = $1",
-        other => export_scope(other),
+        other => rows_of(other),
     }
 }
 
@@ -113,40 +127,27 @@ fn not_in_export(table: &str, column: &str) -> bool {
 /// Each personal column's values in the scoped rows, as text (NULL as None).
 async fn personal_values(
     t: &TestApp,
-    scope: fn(&str) -> &'static str,
+    scope: fn(&str, &str) -> &'static str,
     who: &Who,
 ) -> Vec<(&'static str, &'static str, Option<String>)> {
     let mut out = Vec::new();
     for (table, columns) in inventory::TABLES {
-        let personal: Vec<&str> = columns
-            .iter()
-            .filter(|(_, c)| matches!(c, Class::Personal(_)))
-            .map(|(c, _)| *c)
-            .collect();
-        if personal.is_empty() {
-            continue;
-        }
-        let select = personal
-            .iter()
-            .map(|c| format!("CAST({c} AS TEXT)"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {select} FROM {table} WHERE ({}) AND $1 <> '' AND $2 <> '' AND $3 <> ''",
-            scope(table)
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&who.account)
-            .bind(&who.household)
-            .bind(&who.email_key)
-            .fetch_all(&t.app.db.read)
-            .await
-            .unwrap();
-        for row in rows {
-            for (i, column) in personal.iter().enumerate() {
-                let v: Option<String> = row.try_get(i).unwrap();
-                out.push((*table, *column, v));
+        for (column, class) in columns.iter() {
+            if !matches!(class, Class::Personal(_)) {
+                continue;
             }
+            let sql = format!(
+                "SELECT CAST({column} AS TEXT) FROM {table} WHERE ({}) AND $1 <> '' AND $2 <> '' AND $3 <> ''",
+                scope(table, column)
+            );
+            let values: Vec<(Option<String>,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(&who.account)
+                .bind(&who.household)
+                .bind(&who.email_key)
+                .fetch_all(&t.app.db.read)
+                .await
+                .unwrap();
+            out.extend(values.into_iter().map(|(v,)| (*table, *column, v)));
         }
     }
     out
@@ -349,6 +350,40 @@ async fn everything_a_member_leaves_is_exported_then_erased_everywhere() {
         .await
         .assert(200);
     }
+    // A third match she withdrew from, saying why.
+    let p3 = programme("Cooking").await;
+    let cy_cook = apply(
+        &p3,
+        "mentors",
+        json!({"expertise": ["stoofvlees"], "sectors": [], "languages": [], "capacity": 1}),
+        &cy,
+    )
+    .await;
+    let ana_cook = apply(
+        &p3,
+        "mentees",
+        json!({"goals": ["stew"], "languages": []}),
+        &ana,
+    )
+    .await;
+    let m3 = t
+        .post(
+            &format!("/api/v1/programmes/{p3}/matches"),
+            json!({"mentor_id": cy_cook, "mentee_id": ana_cook}),
+            Some(&staff),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.post(
+        &format!("/api/v1/programmes/{p3}/matches/{m3}/withdraw"),
+        json!({"reason": "Kiwifruit season starts early this year"}),
+        Some(&ana),
+    )
+    .await
+    .assert(200);
 
     // The alumni newsletter too (double opt-in), a sign-in by link, a calendar address.
     t.put_json(
@@ -616,6 +651,7 @@ async fn everything_a_member_leaves_is_exported_then_erased_everywhere() {
         "Flemish bureaucracy navigation",
         "Bo was a delight to mentor",
         "Anastasia learned Limburgish fast",
+        "Kiwifruit season starts early this year",
         leaving_on.as_str(),
     ] {
         assert!(hers.contains(must), "{must} missing from {hers:?}");
