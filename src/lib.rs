@@ -21,6 +21,7 @@ pub mod members;
 pub mod mentoring;
 pub mod newsletter;
 pub mod pages;
+pub mod payload;
 pub mod privacy;
 pub mod stats;
 pub mod values;

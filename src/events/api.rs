@@ -2,16 +2,13 @@
 
 use bytes::Bytes;
 use chrono::{DateTime, NaiveDate, Utc};
-use poem::{Request, RequestBody};
-use poem_openapi::error::ContentTypeError;
+use poem::Request;
 use poem_openapi::param::{Header, Path, Query};
-use poem_openapi::payload::{Binary, Json, Payload, PlainText};
-use poem_openapi::registry::{MetaMediaType, MetaRequest, Registry};
-use poem_openapi::types::{MaybeUndefined, ParseFromJSON, ToJSON as _};
-use poem_openapi::{
-    ApiExtractor, ApiExtractorType, ApiResponse, Enum, ExtractParamOptions, Object, OpenApi,
-    ResponseContent,
-};
+use poem_openapi::payload::{Binary, Json, PlainText};
+use poem_openapi::types::{MaybeUndefined, ToJSON as _};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
+
+use crate::payload::OptionalJson;
 
 use super::registrations::{self, CheckIn, Registered};
 use super::{
@@ -426,48 +423,6 @@ pub struct EventCancellation {
     /// at most 1,000 characters; blank means no reason). Not stored.
     #[oai(validator(max_length = 1000))]
     pub reason: Option<String>,
-}
-
-/// A JSON body the client may leave out altogether (no body and no `Content-Type`): an
-/// operation that took no body before keeps working for callers that send none.
-pub struct OptionalJson<T>(pub Option<T>);
-
-impl<'a, T: ParseFromJSON> ApiExtractor<'a> for OptionalJson<T> {
-    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::RequestObject];
-    type ParamType = ();
-    type ParamRawType = ();
-
-    fn register(registry: &mut Registry) {
-        T::register(registry);
-    }
-
-    fn request_meta() -> Option<MetaRequest> {
-        Some(MetaRequest {
-            description: None,
-            content: vec![MetaMediaType {
-                content_type: <Json<T> as Payload>::CONTENT_TYPE,
-                schema: T::schema_ref(),
-            }],
-            required: false,
-        })
-    }
-
-    async fn from_request(
-        request: &'a Request,
-        body: &mut RequestBody,
-        param_opts: ExtractParamOptions<()>,
-    ) -> poem::Result<Self> {
-        if request.content_type().is_none() {
-            let bytes = body.take()?.into_bytes().await?;
-            if bytes.is_empty() {
-                return Ok(OptionalJson(None));
-            }
-            return Err(ContentTypeError::ExpectContentType.into());
-        }
-        let Json(value) =
-            <Json<Option<T>> as ApiExtractor>::from_request(request, body, param_opts).await?;
-        Ok(OptionalJson(value))
-    }
 }
 
 #[derive(ApiResponse)]

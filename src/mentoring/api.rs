@@ -13,6 +13,7 @@ use crate::auth::Auth;
 use crate::db::to_datetime;
 use crate::error::{ApiResult, Error, Fields};
 use crate::members::api::me;
+use crate::payload::OptionalJson;
 use crate::values::{Language, ShortText};
 
 pub struct MentoringApi {
@@ -618,7 +619,8 @@ impl MentoringApi {
     /// Withdraw from a match (its mentor or mentee, or staff); the mentor's place frees up
     ///
     /// Ends a `matched` or `active` match (409 from any other state). The mentor or the mentee
-    /// withdraws from their own match; staff from any. The body is `{}` or `{"reason": "…"}`.
+    /// withdraws from their own match; staff from any. The body may be left out, or be
+    /// `{"reason": "…"}`.
     /// Whoever did not withdraw is told by mail, in their language, with the reason if one was
     /// given; when staff withdraw, both are told. The mentor can take another mentee, and the
     /// mentee can be matched again, with another mentor. For anyone else the match does not
@@ -631,10 +633,11 @@ impl MentoringApi {
         id: Path<uuid::Uuid>,
         /// The match's id.
         match_id: Path<uuid::Uuid>,
-        body: Json<WithdrawInput>,
+        body: OptionalJson<WithdrawInput>,
     ) -> ApiResult<Json<Match>> {
         let mut f = Fields::default();
-        let reason = optional(&mut f, "reason", &body.reason);
+        let given = body.0.and_then(|b| b.reason);
+        let reason = optional(&mut f, "reason", &given);
         f.finish()?;
         Ok(Json(
             super::withdraw(

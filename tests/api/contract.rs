@@ -177,7 +177,10 @@ async fn every_invalid_value_is_a_422_naming_its_field_and_only_broken_json_a_40
     );
 
     // The public feed: a bad filter is named; what calendar apps add is ignored.
-    assert_fields(&t.get("/calendar.ics?audience=martians", None).await, &["audience"]);
+    assert_fields(
+        &t.get("/calendar.ics?audience=martians", None).await,
+        &["audience"],
+    );
     t.get("/calendar.ics?tag=family&x=1700000000", None)
         .await
         .assert(200);
