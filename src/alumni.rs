@@ -1,7 +1,12 @@
 //! The alumni life cycle: a member records their departure (phase `leaving`), a daily job makes
 //! them alumni on the leaving date (status `alumni`, from the community list to the alumni list
-//! when they chose to keep in touch, a farewell mail), alumni choose what the directory shows,
-//! and an alumnus who moves back becomes a resident again, keeping their history.
+//! when they chose to keep in touch, a farewell mail, their places at events for residents given
+//! up), alumni choose what the directory shows, and an alumnus who moves back becomes a resident
+//! again, keeping their history, and chooses their newsletters again.
+//!
+//! Invariant: becoming an alumnus and giving up one's places at events that have not started and
+//! do not admit alumni happen in one transaction.
+//!
 //! Retention jobs live here too: unconfirmed sign-ups are removed after 7 days, and (when
 //! `ALUMNI_RETENTION_YEARS` is set) long-inactive alumni are reminded, then erased.
 
@@ -18,7 +23,7 @@ use crate::db::{Tx, now_ms};
 use crate::error::{ApiResult, Error, Fields, Result};
 use crate::mail::{self, Mail};
 use crate::members::{self, MemberRow};
-use crate::values::{CountryCode, ShortText};
+use crate::values::{CountryCode, Relation, ShortText};
 
 /// Days an inactive alumnus has, after the reminder, to sign in before erasure.
 pub const RETENTION_GRACE_DAYS: i64 = 30;
@@ -41,6 +46,8 @@ fn today(app: &App) -> NaiveDate {
 }
 
 /// Records a departure for the member (and by default the household). Answers who leaves.
+/// Recording it again before the date changes it (the places at events go only when the date
+/// has come); one dated today or earlier makes them alumni at once ([`switch`]).
 pub async fn record_departure(
     app: &App,
     actor: &str,
@@ -98,6 +105,11 @@ pub async fn record_departure(
             ask_to_keep_in_touch(app, &mut tx, actor, id, &destination, d.leaving_on).await?;
         }
         audit::record(&mut tx, actor, "member.departure_recorded", Some(id), None).await?;
+    }
+    if d.leaving_on <= today {
+        // The date has come: alumni now, not at the next daily run, so that places at events
+        // before that run go to the waitlist instead of being held by people who have left.
+        switch(app, &mut tx, &member.household_id).await?;
     }
     tx.commit().await?;
     Ok(who)
@@ -254,17 +266,44 @@ pub async fn departing(
     Ok(who)
 }
 
-/// The daily switch: members whose leaving date has come become alumni. Idempotent.
+/// The daily switch: members whose leaving date has come become alumni, a household at a time
+/// ([`switch`]), each household in a transaction of its own. Idempotent. Answers how many
+/// became alumni.
 pub async fn make_alumni(app: &App) -> Result<usize> {
     let due: Vec<(String,)> = sqlx::query_as(
-        "SELECT person_id FROM accounts WHERE status = 'active' AND leaving_on IS NOT NULL AND leaving_on <= $1 ORDER BY person_id",
+        "SELECT DISTINCT p.household_id FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.status = 'active' AND a.leaving_on IS NOT NULL AND a.leaving_on <= $1 ORDER BY p.household_id",
     )
     .bind(today(app).to_string())
     .fetch_all(&app.db.read)
     .await?;
     let mut done = 0;
-    for (id,) in due {
+    for (household,) in due {
         let mut tx = app.db.begin().await?;
+        done += switch(app, &mut tx, &household).await?;
+        tx.commit().await?;
+    }
+    Ok(done)
+}
+
+/// Makes the members of a household whose leaving date has come alumni, in the caller's
+/// transaction: off the community list, onto the alumni list when they chose to keep in touch,
+/// a farewell mail. Then the places they hold at events that have not started and do not admit
+/// alumni go, with those of the dependents who leave with the household's last resident
+/// ([`household_departures`]); the household's residents keep theirs
+/// (`events::registrations::release_departed`). Answers how many became alumni.
+async fn switch(app: &App, tx: &mut Tx, household_id: &str) -> Result<usize> {
+    let due: Vec<(String,)> = sqlx::query_as(
+        "SELECT a.person_id FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE p.household_id = $1 AND a.status = 'active' AND a.leaving_on IS NOT NULL \
+         AND a.leaving_on <= $2 ORDER BY a.person_id",
+    )
+    .bind(household_id)
+    .bind(today(app).to_string())
+    .fetch_all(tx.conn())
+    .await?;
+    let mut leavers = Vec::new();
+    for (id,) in due {
         let now = now_ms();
         let changed = sqlx::query(
             "UPDATE accounts SET status = 'alumni', alumni_since = $2, updated_at = $2 WHERE person_id = $1 AND status = 'active'",
@@ -280,13 +319,106 @@ pub async fn make_alumni(app: &App) -> Result<usize> {
         let member = members::find(tx.conn(), &id)
             .await?
             .ok_or(Error::NotFound("member"))?;
-        let keep = move_lists(&mut tx, &member).await?;
-        farewell(app, &mut tx, &member, keep).await?;
-        audit::record(&mut tx, "system", "member.became_alumnus", Some(&id), None).await?;
-        tx.commit().await?;
-        done += 1;
+        let keep = move_lists(tx, &member).await?;
+        farewell(app, tx, &member, keep).await?;
+        audit::record(tx, "system", "member.became_alumnus", Some(&id), None).await?;
+        leavers.push(id);
     }
-    Ok(done)
+    let became = leavers.len();
+    if became == 0 {
+        return Ok(0);
+    }
+    leavers.extend(
+        household_departures(tx.conn(), household_id)
+            .await?
+            .into_iter()
+            .filter(|p| !p.has_account && p.left)
+            .map(|p| p.id),
+    );
+    crate::events::registrations::release_departed(app, tx, &leavers).await?;
+    Ok(became)
+}
+
+/// A person of a household who leaves the region (or has left), and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonLeaving {
+    pub id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub relation: String,
+    pub has_account: bool,
+    pub leaving_on: NaiveDate,
+    /// Gone: an alumnus; a dependent once every member of the household is.
+    pub left: bool,
+}
+
+/// A person of a household with their account's standing, as [`household_departures`] reads it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct HouseholdPersonRow {
+    id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    relation: String,
+    /// `None` for a dependent (no account).
+    status: Option<String>,
+    leaving_on: Option<String>,
+}
+
+/// Who of a household leaves the region, and when ([`who_leaves`]), in the household's order.
+pub async fn household_departures(
+    exec: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    household_id: &str,
+) -> Result<Vec<PersonLeaving>> {
+    let rows: Vec<HouseholdPersonRow> = sqlx::query_as(
+        "SELECT p.id, p.first_name, p.last_name, p.relation, a.status, a.leaving_on FROM people p \
+         LEFT JOIN accounts a ON a.person_id = p.id WHERE p.household_id = $1 AND p.erased_at IS NULL \
+         ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id",
+    )
+    .bind(household_id)
+    .fetch_all(exec)
+    .await?;
+    Ok(who_leaves(rows))
+}
+
+/// The rule of who leaves: each member with a departure (a resident with a leaving date, or an
+/// alumnus) on their own date; the dependents (people without an account: children, others)
+/// with the last of the household's members to leave, on that member's date. While a member
+/// stays without a departure, the dependents stay with them: a household may leave partly, and
+/// a child lives with whoever stays. People who stay are not listed.
+fn who_leaves(rows: Vec<HouseholdPersonRow>) -> Vec<PersonLeaving> {
+    let date = |r: &HouseholdPersonRow| r.leaving_on.as_deref().and_then(|d| d.parse().ok());
+    let members: Vec<&HouseholdPersonRow> = rows
+        .iter()
+        .filter(|r| matches!(r.status.as_deref(), Some("active" | "alumni")))
+        .collect();
+    let someone_stays = members
+        .iter()
+        .any(|m| m.status.as_deref() == Some("active") && date(m).is_none());
+    let dependents_leave_on = match someone_stays {
+        true => None,
+        false => members.iter().filter_map(|m| date(m)).max(),
+    };
+    // Dependents have left once every member has.
+    let all_left = members
+        .iter()
+        .all(|m| m.status.as_deref() == Some("alumni"));
+    let leaving = |r: &HouseholdPersonRow, leaving_on: NaiveDate, left: bool| PersonLeaving {
+        id: r.id.clone(),
+        first_name: r.first_name.clone(),
+        last_name: r.last_name.clone(),
+        relation: r.relation.clone(),
+        has_account: r.status.is_some(),
+        leaving_on,
+        left,
+    };
+    rows.iter()
+        .filter_map(|r| match r.status.as_deref() {
+            None => dependents_leave_on.map(|d| leaving(r, d, all_left)),
+            Some(s @ ("active" | "alumni")) => date(r).map(|d| leaving(r, d, s == "alumni")),
+            // Pending sign-ups and erased accounts are nobody's household any more.
+            Some(_) => None,
+        })
+        .collect()
 }
 
 /// Off the community list; onto the alumni list when they chose to keep in touch.
@@ -345,21 +477,44 @@ async fn farewell(app: &App, tx: &mut Tx, member: &MemberRow, keep: bool) -> Res
     .await
 }
 
-/// An alumnus moves back: a resident again (phase `coming_in`), history kept.
-pub async fn come_back(app: &App, member: &MemberRow) -> Result<()> {
+/// What a member who moves back chooses about the newsletters; `None` leaves a subscription as
+/// it is.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Return {
+    /// `true`: the community newsletter again, by double opt-in (a confirmation mail; the
+    /// subscription starts when its link is followed, recorded as consent then); `false`: off it.
+    pub community_newsletter: Option<bool>,
+    /// `false`: off the alumni newsletter, recorded as consent; `true`: stay as they are.
+    pub stay_on_alumni_list: Option<bool>,
+}
+
+/// An alumnus moves back: a resident again (phase `coming_in`), history kept, with their
+/// newsletter choices, in one transaction.
+pub async fn come_back(app: &App, member: &MemberRow, choice: Return) -> Result<()> {
     if member.status != "alumni" {
         return Err(Error::Conflict("only alumni can come back".into()));
     }
     let mut tx = app.db.begin().await?;
     let now = now_ms();
-    sqlx::query(
+    let changed = sqlx::query(
         "UPDATE accounts SET status = 'active', phase = 'coming_in', leaving_on = NULL, returned_at = $2, updated_at = $2 \
          WHERE person_id = $1 AND status = 'alumni'",
     )
     .bind(&member.id)
     .bind(now)
     .execute(tx.conn())
-    .await?;
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        // Back already (a second request that ran beside the first).
+        return Err(Error::Conflict("only alumni can come back".into()));
+    }
+    if let Some(wanted) = choice.community_newsletter {
+        crate::newsletter::set_in(app, &mut tx, &member.id, "community", wanted, "return").await?;
+    }
+    if choice.stay_on_alumni_list == Some(false) {
+        crate::newsletter::unsubscribe_in(&mut tx, &member.id, "alumni", "return").await?;
+    }
     audit::record(
         &mut tx,
         &member.id,
@@ -370,6 +525,49 @@ pub async fn come_back(app: &App, member: &MemberRow) -> Result<()> {
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A member's departure as recorded, with who of the household leaves too.
+pub struct DepartureRecord {
+    pub leaving_on: NaiveDate,
+    pub destination_country: String,
+    pub destination_city: Option<String>,
+    pub keep_in_touch: bool,
+    /// An alumnus already.
+    pub left: bool,
+    /// The others of the household who leave ([`household_departures`]).
+    pub household: Vec<PersonLeaving>,
+}
+
+/// The member's current departure: recorded and not undone by a return. `None` without one.
+pub async fn departure_of(app: &App, member: &MemberRow) -> Result<Option<DepartureRecord>> {
+    type Row = (String, Option<String>, Option<String>, i64, String);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT leaving_on, destination_country, destination_city, keep_in_touch, status FROM accounts \
+         WHERE person_id = $1 AND status IN ('active', 'alumni') AND leaving_on IS NOT NULL",
+    )
+    .bind(&member.id)
+    .fetch_optional(&app.db.read)
+    .await?;
+    let Some((leaving_on, country, city, keep, status)) = row else {
+        return Ok(None);
+    };
+    let leaving_on = leaving_on
+        .parse()
+        .map_err(|e| anyhow::anyhow!("stored leaving date {leaving_on:?}: {e}"))?;
+    let household = household_departures(&app.db.read, &member.household_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.id != member.id)
+        .collect();
+    Ok(Some(DepartureRecord {
+        leaving_on,
+        destination_country: country.unwrap_or_default(),
+        destination_city: city,
+        keep_in_touch: keep == 1,
+        left: status == "alumni",
+        household,
+    }))
 }
 
 /// Removes sign-ups never confirmed within 7 days, with everything they left behind.
@@ -499,6 +697,80 @@ pub struct DepartureRecorded {
     pub leaving_on: NaiveDate,
 }
 
+/// A departure as recorded: the member's own, and who of the household leaves too.
+#[derive(Object)]
+#[oai(rename = "Departure", skip_serializing_if_is_none)]
+pub struct DepartureView {
+    /// The leaving date (a local date): the member becomes an alumnus on it.
+    pub leaving_on: NaiveDate,
+    /// Whether the date has come and the member is an alumnus.
+    pub left: bool,
+    /// Where they move to (ISO 3166-1 alpha-2).
+    pub destination_country: String,
+    pub destination_city: Option<String>,
+    /// Whether they stay in the alumni network: the member's own answer, `false` until they give
+    /// it when somebody else recorded the departure (`PUT /me/keep-in-touch`).
+    pub keep_in_touch: bool,
+    /// The others of the household who leave too: members with a departure of their own, each on
+    /// their date, and the dependents, who leave with the household's last member to go (they
+    /// stay while a member stays). Empty when the member leaves alone.
+    pub household: Vec<HouseholdLeaver>,
+}
+
+/// Somebody of the household who leaves too.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct HouseholdLeaver {
+    pub id: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub relation: Relation,
+    /// A member with an account of their own (a dependent otherwise).
+    pub has_account: bool,
+    pub leaving_on: NaiveDate,
+    /// Gone already: an alumnus; a dependent once every member of the household is.
+    pub left: bool,
+}
+
+impl From<DepartureRecord> for DepartureView {
+    fn from(d: DepartureRecord) -> Self {
+        DepartureView {
+            leaving_on: d.leaving_on,
+            left: d.left,
+            destination_country: d.destination_country,
+            destination_city: d.destination_city,
+            keep_in_touch: d.keep_in_touch,
+            household: d
+                .household
+                .into_iter()
+                .map(|p| HouseholdLeaver {
+                    relation: p.relation.parse().unwrap_or(Relation::Other),
+                    id: p.id,
+                    first_name: p.first_name,
+                    last_name: p.last_name,
+                    has_account: p.has_account,
+                    leaving_on: p.leaving_on,
+                    left: p.left,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// What a member who moves back wants from the newsletters. Every field is optional; an absent
+/// field (or body) leaves that subscription as it is.
+#[derive(Object, Default)]
+#[oai(deny_unknown_fields)]
+pub struct ReturnInput {
+    /// `true`: receive the community newsletter again. A confirmation link is mailed and the
+    /// subscription starts when it is followed (double opt-in). `false`: not on it. Absent: as it
+    /// is (every member leaves the community list on becoming an alumnus).
+    pub community_newsletter: Option<bool>,
+    /// `false`: off the alumni newsletter, at once. `true` or absent: the alumni subscription
+    /// stays as it is.
+    pub stay_on_alumni_list: Option<bool>,
+}
+
 #[derive(Enum, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[oai(rename_all = "snake_case")]
 #[serde(rename_all = "snake_case")]
@@ -569,7 +841,11 @@ impl AlumniApi {
     /// Record my departure
     ///
     /// Sets the phase `leaving`; on the leaving date a daily job makes the member an alumnus.
-    /// The household leaves together unless `household` is false.
+    /// The household leaves together unless `household` is false. Recording it again before the
+    /// date changes it; a date today or earlier makes them alumni at once. On becoming alumni
+    /// their places at events for residents (audience `members`) that have not started go to
+    /// the waitlist, with those of the dependents when the household's last resident leaves;
+    /// everyone in such a registration is told by mail. Read it back with `GET /me/departure`.
     #[oai(path = "/me/departure", method = "post")]
     async fn departure(
         &self,
@@ -638,11 +914,55 @@ impl AlumniApi {
     /// I moved back
     ///
     /// An alumnus becomes a resident member again (phase `coming_in`), keeping their history.
+    /// The body is optional: `community_newsletter: true` mails a confirmation link for the
+    /// community newsletter (it starts when the link is followed), `stay_on_alumni_list: false`
+    /// takes them off the alumni newsletter; anything left out stays as it is. Each change is
+    /// recorded as the member's consent. 409 for a member who is not an alumnus.
     #[oai(path = "/me/return", method = "post")]
-    async fn come_back(&self, auth: Auth) -> ApiResult<Json<crate::members::api::Member>> {
+    async fn come_back(
+        &self,
+        auth: Auth,
+        body: crate::events::api::OptionalJson<ReturnInput>,
+    ) -> ApiResult<Json<crate::members::api::Member>> {
         let member = crate::members::api::me(&auth).await?;
-        come_back(&self.app, &member).await?;
+        let body = body.0.unwrap_or_default();
+        let choice = Return {
+            community_newsletter: body.community_newsletter,
+            stay_on_alumni_list: body.stay_on_alumni_list,
+        };
+        come_back(&self.app, &member, choice).await?;
         Ok(Json(members::get(&self.app, &member.id).await?.into()))
+    }
+
+    /// My departure
+    ///
+    /// The departure recorded for the signed-in member (by themselves, a member of their
+    /// household or the centre): the leaving date, the destination, their keep-in-touch answer,
+    /// whether they have left, and who of the household leaves too. 404 when there is none: never
+    /// recorded, or undone by moving back (`POST /me/return`).
+    #[oai(path = "/me/departure", method = "get")]
+    async fn my_departure(&self, auth: Auth) -> ApiResult<Json<DepartureView>> {
+        let member = crate::members::api::me(&auth).await?;
+        let found = departure_of(&self.app, &member).await?;
+        Ok(Json(found.ok_or(Error::NotFound("departure"))?.into()))
+    }
+
+    /// A member's departure (staff)
+    ///
+    /// The departure recorded for a member, as they see it themselves (`GET /me/departure`):
+    /// leaving date, destination, keep-in-touch answer, whether they have left, and who of the
+    /// household leaves too. 404 when the member has none, or there is no such member.
+    #[oai(path = "/members/:id/departure", method = "get")]
+    async fn departure_of_member(
+        &self,
+        auth: Auth,
+        /// The member's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<DepartureView>> {
+        auth.0.require_staff()?;
+        let member = members::get(&self.app, &id.0.to_string()).await?;
+        let found = departure_of(&self.app, &member).await?;
+        Ok(Json(found.ok_or(Error::NotFound("departure"))?.into()))
     }
 
     /// My place in the alumni directory
@@ -719,5 +1039,74 @@ impl AlumniApi {
                 })
                 .collect(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(id: &str, status: Option<&str>, leaving_on: Option<&str>) -> HouseholdPersonRow {
+        HouseholdPersonRow {
+            id: id.into(),
+            first_name: Some(id.into()),
+            last_name: None,
+            relation: if status.is_some() { "primary" } else { "child" }.into(),
+            status: status.map(Into::into),
+            leaving_on: leaving_on.map(Into::into),
+        }
+    }
+
+    fn leaving(rows: Vec<HouseholdPersonRow>) -> Vec<(String, String, bool)> {
+        who_leaves(rows)
+            .into_iter()
+            .map(|p| (p.id, p.leaving_on.to_string(), p.left))
+            .collect()
+    }
+
+    fn row(id: &str, on: &str, left: bool) -> (String, String, bool) {
+        (id.into(), on.into(), left)
+    }
+
+    #[test]
+    fn dependents_leave_with_the_last_member_and_stay_while_one_stays() {
+        let mia = || person("mia", None, None);
+        // Both leave, on different dates: the child with the later one.
+        assert_eq!(
+            leaving(vec![
+                person("ana", Some("active"), Some("2030-06-01")),
+                person("raj", Some("active"), Some("2030-07-01")),
+                mia(),
+            ]),
+            [
+                row("ana", "2030-06-01", false),
+                row("raj", "2030-07-01", false),
+                row("mia", "2030-07-01", false)
+            ]
+        );
+        // Raj stays: so does the child.
+        assert_eq!(
+            leaving(vec![
+                person("ana", Some("alumni"), Some("2030-06-01")),
+                person("raj", Some("active"), None),
+                mia(),
+            ]),
+            [row("ana", "2030-06-01", true)]
+        );
+        // Everyone has left; an erased or pending account is nobody's household.
+        assert_eq!(
+            leaving(vec![
+                person("ana", Some("alumni"), Some("2030-06-01")),
+                person("gone", Some("erased"), None),
+                person("new", Some("pending"), None),
+                mia(),
+            ]),
+            [
+                row("ana", "2030-06-01", true),
+                row("mia", "2030-06-01", true)
+            ]
+        );
+        // A household without members keeps its dependents where they are.
+        assert!(leaving(vec![mia()]).is_empty());
     }
 }

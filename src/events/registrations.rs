@@ -11,6 +11,8 @@
 //!
 //! A registration's people may change ([`change`]): those who stay keep their seats, removed
 //! people's seats go to the waitlist, added people take free seats the way a new group would.
+//! People who become alumni give up their places at events that do not admit alumni the same way
+//! ([`release_departed`]), as erased people give up theirs ([`release_erased`]).
 //! Every write to an event's seats or waitlist outside group commit locks the event row first
 //! ([`lock_event`]), the lock the reservations take, so changes, cancellations and registrations
 //! of one event queue one after the other on PostgreSQL too, whatever the instance.
@@ -163,12 +165,19 @@ pub async fn place(
 
 /// Whether the people may come to an event of this audience.
 fn check_audience(event: &EventRow, member: &MemberRow, relations: &[&str]) -> Result<()> {
-    let alumnus = member.status == AccountStatus::Alumni.as_str();
+    check_standing(event, member.status == AccountStatus::Alumni.as_str())?;
+    check_group(event, relations)
+}
+
+/// Whether an event's audience admits alumni (`alumni`) or members living in the region: the
+/// one rule for a household registering and for people who become alumni
+/// ([`release_departed`]).
+fn check_standing(event: &EventRow, alumni: bool) -> Result<()> {
     let refused = |why: &str| Err(Error::Forbidden(why.to_owned()));
     match event.audience() {
-        Audience::Members if alumnus => refused("this event is for members living in the region"),
-        Audience::Alumni if !alumnus => refused("this event is for alumni"),
-        _ => check_group(event, relations),
+        Audience::Members if alumni => refused("this event is for members living in the region"),
+        Audience::Alumni if !alumni => refused("this event is for alumni"),
+        _ => Ok(()),
     }
 }
 
@@ -1148,47 +1157,135 @@ pub async fn release_erased(app: &App, tx: &mut Tx, actor: &str, household_id: &
         .bind(&reg.id)
         .fetch_all(tx.conn())
         .await?;
-        let n = gone.len() as i64;
-        if n == 0 {
-            continue;
+        let gone: Vec<String> = gone.into_iter().map(|(id,)| id).collect();
+        if !gone.is_empty() {
+            take_out(app, tx, actor, &reg, &gone).await?;
         }
-        if n >= reg.seats {
-            cancel_in(app, tx, actor, &reg).await?;
-            continue;
-        }
-        // The erased person's place goes; nothing that names them stays with the registration.
-        for (person,) in &gone {
-            sqlx::query(
-                "DELETE FROM registration_people WHERE registration_id = $1 AND person_id = $2",
-            )
-            .bind(&reg.id)
-            .bind(person)
-            .execute(tx.conn())
-            .await?;
-        }
-        sqlx::query("UPDATE registrations SET seats = seats - $2, updated_at = $3 WHERE id = $1")
-            .bind(&reg.id)
-            .bind(n)
-            .bind(now_ms())
-            .execute(tx.conn())
-            .await?;
-        crate::cache::household_changed(tx, household_id);
-        if reg.status() == RegistrationStatus::Confirmed {
-            free_seats(app, tx, &reg.event_id, n).await?;
-        } else {
-            // A smaller waiting group may fit the seats that are free now.
-            promote(app, tx, &reg.event_id).await?;
-        }
-        audit::record(
-            tx,
-            actor,
-            "registration.reduced",
-            Some(&reg.id),
-            Some(json!({"event": reg.event_id, "seats": reg.seats - n})),
-        )
-        .await?;
     }
     Ok(())
+}
+
+/// Takes people out of a live registration, under its event's lock (the caller takes it): a
+/// registration left with nobody is cancelled, otherwise it shrinks and keeps its status and
+/// place; nothing that names them stays with it. Freed seats go to the waitlist in the caller's
+/// transaction. Answers whether the registration was cancelled.
+async fn take_out(
+    app: &App,
+    tx: &mut Tx,
+    actor: &str,
+    reg: &RegistrationRow,
+    people: &[String],
+) -> Result<bool> {
+    let n = people.len() as i64;
+    if n >= reg.seats {
+        cancel_in(app, tx, actor, reg).await?;
+        return Ok(true);
+    }
+    for person in people {
+        sqlx::query(
+            "DELETE FROM registration_people WHERE registration_id = $1 AND person_id = $2",
+        )
+        .bind(&reg.id)
+        .bind(person)
+        .execute(tx.conn())
+        .await?;
+    }
+    sqlx::query("UPDATE registrations SET seats = seats - $2, updated_at = $3 WHERE id = $1")
+        .bind(&reg.id)
+        .bind(n)
+        .bind(now_ms())
+        .execute(tx.conn())
+        .await?;
+    crate::cache::household_changed(tx, &reg.household_id);
+    if reg.status() == RegistrationStatus::Confirmed {
+        free_seats(app, tx, &reg.event_id, n).await?;
+    } else {
+        // A smaller waiting group may fit the seats that are free now.
+        promote(app, tx, &reg.event_id).await?;
+    }
+    audit::record(
+        tx,
+        actor,
+        "registration.reduced",
+        Some(&reg.id),
+        Some(json!({"event": reg.event_id, "seats": reg.seats - n})),
+    )
+    .await?;
+    Ok(false)
+}
+
+/// Takes people who have just become alumni (`leavers`: members, and the dependents who leave
+/// with the household's last resident) out of their registrations for events that have not
+/// started and whose audience does not admit alumni ([`check_standing`], the rule registration
+/// applies). The others in such a registration keep their places; one left with nobody is
+/// cancelled; freed seats go to the waitlist. Everyone in it with an account (the leavers too,
+/// as alumni) is told why, by mail (`registration_cancelled_departure`). All in the caller's
+/// transaction, the switch to alumni. Who has checked in stays (attendance stays countable).
+/// Answers how many registrations changed.
+pub async fn release_departed(app: &App, tx: &mut Tx, leavers: &[String]) -> Result<usize> {
+    let now = now_ms();
+    let mut regs: Vec<RegistrationRow> = Vec::new();
+    for person in leavers {
+        regs.extend(
+            sqlx::query_as::<_, RegistrationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {REGISTRATION_COLUMNS} FROM registrations r WHERE id IN \
+                 (SELECT registration_id FROM registration_people WHERE person_id = $1 AND live = 1) \
+                 AND status <> 'cancelled' AND EXISTS (SELECT 1 FROM events e WHERE e.id = r.event_id AND e.starts_at > $2)"
+            )))
+            .bind(person)
+            .bind(now)
+            .fetch_all(tx.conn())
+            .await?,
+        );
+    }
+    // Events are locked in id order, the order group commit takes them in.
+    regs.sort_by(|a, b| (&a.event_id, &a.id).cmp(&(&b.event_id, &b.id)));
+    regs.dedup_by(|a, b| a.id == b.id);
+    let mut changed = 0;
+    for reg in regs {
+        let Some(event) = lock_event(app, tx, &reg.event_id).await? else {
+            continue;
+        };
+        if check_standing(&event, true).is_ok()
+            || event.status() == EventStatus::Cancelled
+            || event.starts_at <= now
+        {
+            continue;
+        }
+        let Some(reg) = find_registration(tx.conn(), &reg.event_id, &reg.id)
+            .await?
+            .filter(|r| r.status() != RegistrationStatus::Cancelled)
+        else {
+            continue;
+        };
+        let (going, staying): (Vec<RegisteredPerson>, Vec<RegisteredPerson>) =
+            people_of(tx.conn(), &reg.id)
+                .await?
+                .into_iter()
+                .partition(|p| leavers.contains(&p.person_id) && p.checked_in_at.is_none());
+        if going.is_empty() {
+            continue;
+        }
+        // Told: whoever is in it before the change, those who leave included.
+        let told = recipients_of(tx, &reg).await?;
+        let ids: Vec<String> = going.iter().map(|p| p.person_id.clone()).collect();
+        let cancelled = take_out(app, tx, "system", &reg, &ids).await?;
+        let staying = if cancelled {
+            String::new()
+        } else {
+            registered_first_names(&staying)
+        };
+        let mut letter = Letter::new(&event, "registration_cancelled_departure", &staying, None);
+        letter.more = json!({"removed": registered_first_names(&going)});
+        let key = format!(
+            "registration_cancelled_departure:{}:{}",
+            reg.id,
+            ids.join(",")
+        );
+        mail_each(app, tx, &letter, &key, &told).await?;
+        changed += 1;
+    }
+    Ok(changed)
 }
 
 /// Who is told about a registration: the member who made it, then every member with an account
@@ -1634,4 +1731,38 @@ pub async fn send_reminders(app: &App) -> Result<usize> {
         tx.commit().await?;
     }
     Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::mail::templates::Templates;
+    use crate::values::Language;
+
+    /// The departure mail says what happened, a registration cancelled or one that stays for
+    /// others, in every language (the template test renders only the second).
+    #[test]
+    fn the_departure_mail_reads_either_way_in_every_language() {
+        let t = Templates::load(None).unwrap();
+        for lang in Language::ALL {
+            for people in ["", "Raj, Mia"] {
+                let r = t
+                    .render(
+                        "registration_cancelled_departure",
+                        *lang,
+                        &json!({"base_url": "https://x.test", "first_name": "Ana",
+                                "event_title": "Drinks", "event_start": "2030-01-01T18:00",
+                                "people": people, "removed": "Ana"}),
+                    )
+                    .unwrap();
+                assert!(
+                    r.text.contains("Ana") && r.text.contains("Drinks"),
+                    "{lang}"
+                );
+                assert_eq!(r.text.contains("Raj, Mia"), !people.is_empty(), "{lang}");
+                assert_eq!(r.html.contains("Raj, Mia"), !people.is_empty(), "{lang}");
+            }
+        }
+    }
 }

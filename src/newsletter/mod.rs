@@ -101,6 +101,21 @@ pub async fn set(
     source: &str,
 ) -> Result<()> {
     let mut tx = app.db.begin().await?;
+    set_in(app, &mut tx, account_id, list, wanted, source).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// As [`set`], inside the caller's transaction (the change that asks for it, e.g. a return to
+/// the region, and its confirmation mail commit together).
+pub async fn set_in(
+    app: &App,
+    tx: &mut Tx,
+    account_id: &str,
+    list: &'static str,
+    wanted: bool,
+    source: &str,
+) -> Result<()> {
     let now = now_ms();
     let current: Option<(String,)> =
         sqlx::query_as("SELECT status FROM subscriptions WHERE account_id = $1 AND list = $2")
@@ -132,7 +147,7 @@ pub async fn set(
             .await?;
             send_confirmation(
                 app,
-                &mut tx,
+                tx,
                 &member.id,
                 &email,
                 member.language(),
@@ -143,10 +158,9 @@ pub async fn set(
             .await?;
         }
         (false, _) => {
-            unsubscribe_in(&mut tx, account_id, list, source).await?;
+            unsubscribe_in(tx, account_id, list, source).await?;
         }
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -434,6 +434,14 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             departure,
         ),
         ("POST", "/api/v1/me/return", Signed, false, json!({})),
+        ("GET", "/api/v1/me/departure", Signed, false, json!(null)),
+        (
+            "GET",
+            "/api/v1/members/{member}/departure",
+            Staff,
+            false,
+            json!(null),
+        ),
         (
             "POST",
             "/api/v1/me/email",
