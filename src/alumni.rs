@@ -922,7 +922,7 @@ impl AlumniApi {
     async fn come_back(
         &self,
         auth: Auth,
-        body: crate::events::api::OptionalJson<ReturnInput>,
+        body: crate::payload::OptionalJson<ReturnInput>,
     ) -> ApiResult<Json<crate::members::api::Member>> {
         let member = crate::members::api::me(&auth).await?;
         let body = body.0.unwrap_or_default();
