@@ -147,7 +147,7 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
     )));
     let table = Arc::new(crate::edge::PathTable::new(
         &contract.json,
-        &["/calendar/{file}"],
+        &["/calendar/{file}", "/events/{id}", "/language/{code}"],
     ));
     let input_table = table.clone();
     let input_contract = contract.clone();
@@ -172,7 +172,8 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         ],
     );
     Route::new()
-        .nest("/", api)
+        // The API keeps its full paths (`prefix_path = "/api/v1"`), so `/` stays the home page.
+        .nest_no_strip("/api/v1", api)
         .at("/openapi.json", spec)
         .nest(
             "/docs",
@@ -181,6 +182,11 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
                 get(poem::endpoint::make_sync(move |_| docs.response())),
             ),
         )
+        .at("/", get(crate::web::home))
+        .at("/events", get(crate::web::events_list))
+        .at("/events/:id", get(crate::web::event_page))
+        .at("/language/:code", get(crate::web::choose_language))
+        .at("/static/site.css", get(crate::web::stylesheet))
         .at("/health", get(health))
         .at("/ready", get(ready))
         .at("/verify", get(crate::pages::verify))
@@ -254,6 +260,8 @@ async fn request_span<E: Endpoint>(
         .map(str::to_owned)
         .unwrap_or_else(crate::db::new_id);
     let path = req.uri().path().to_owned();
+    // A browser reading pages gets failures as a page in its language, never problem+json.
+    let page_lang = crate::web::wants_html(&req).then(|| crate::web::language(&req));
     // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token.
     let shown = crate::edge::loggable(req.uri());
     let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %shown);
@@ -264,6 +272,11 @@ async fn request_span<E: Endpoint>(
             Ok(r) => r.into_response(),
             Err(e) => problem_from_poem(e),
         };
+        if let Some(lang) = page_lang
+            && resp.content_type() == Some(crate::error::PROBLEM_JSON)
+        {
+            resp = crate::web::error_page(resp.status(), lang, &path);
+        }
         if let Ok(v) = id.parse() {
             resp.headers_mut().insert("x-request-id", v);
         }

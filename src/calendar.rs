@@ -94,22 +94,24 @@ fn ical_event(
         .sequence(u32::try_from(e.revision.saturating_sub(1)).unwrap_or(0))
         .starts(event_time(e.tz(), e.local_start(), e.starts_at))
         .ends(event_time(e.tz(), e.local_end(), e.ends_at));
-    let description = [e.summary.as_deref(), e.description.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("\n\n");
+    let online = e.online_url.as_deref().map(|u| format!("Online: {u}"));
+    let description = [
+        e.summary.as_deref(),
+        e.description.as_deref(),
+        online.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("\n\n");
     if !description.is_empty() {
         ev.description(&text(&description));
     }
     if let Some(location) = e.location() {
         ev.location(&text(&location));
     }
-    let url = e
-        .online_url
-        .clone()
-        .unwrap_or_else(|| app.config.link(&format!("/api/v1/events/{}", e.id)));
-    ev.url(&uri(&url));
+    // The event's page on the website (the online link, if any, is in the description).
+    ev.url(&uri(&app.config.link(&format!("/events/{}", e.id))));
     let status = match (e.status(), registration) {
         (EventStatus::Cancelled, _) => icalendar::EventStatus::Cancelled,
         (_, Some(RegistrationStatus::Waitlisted)) => icalendar::EventStatus::Tentative,
@@ -616,11 +618,16 @@ pub async fn new_token(app: &App, account_id: &str) -> Result<(String, String)> 
     .await?;
     tx.commit().await?;
     let url = app.config.link(&format!("/calendar/{secret}.ics"));
-    let webcal = format!(
-        "webcal://{}",
-        url.split_once("://").map(|(_, rest)| rest).unwrap_or(&url)
-    );
+    let webcal = webcal(&url);
     Ok((url, webcal))
+}
+
+/// The `webcal://` form of a feed's address, which calendar apps open as a subscription.
+pub fn webcal(url: &str) -> String {
+    format!(
+        "webcal://{}",
+        url.split_once("://").map(|(_, rest)| rest).unwrap_or(url)
+    )
 }
 
 pub fn etag(body: &str) -> String {

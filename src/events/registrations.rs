@@ -1575,13 +1575,19 @@ pub struct WaitlistView {
     pub household: Vec<Registered>,
 }
 
-pub async fn waitlist_view(app: &App, event_id: &str, household_id: &str) -> Result<WaitlistView> {
-    let (waitlist_length,): (i64,) = sqlx::query_as(
+/// How many registrations wait for seats at an event.
+pub async fn waitlist_length(app: &App, event_id: &str) -> Result<i64> {
+    let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM registrations WHERE event_id = $1 AND status = 'waitlisted'",
     )
     .bind(event_id)
     .fetch_one(&app.db.read)
     .await?;
+    Ok(n)
+}
+
+pub async fn waitlist_view(app: &App, event_id: &str, household_id: &str) -> Result<WaitlistView> {
+    let waitlist_length = waitlist_length(app, event_id).await?;
     let regs: Vec<RegistrationRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE household_id = $1 AND event_id = $2 \
          AND status <> 'cancelled' ORDER BY queued_at, id"

@@ -22,6 +22,7 @@ mod newsletter;
 mod operations;
 mod privacy;
 mod registrations;
+mod site;
 mod smtp;
 mod stats;
 mod tokens;

@@ -1,0 +1,186 @@
+//! Translations: one Fluent catalog per language (`locales/{lang}/*.ftl`, built into the
+//! binary), for the website's pages (and, next, the mail). English is complete and the fallback;
+//! a test fails when another language lacks a message English has, or has one English does not.
+//!
+//! Templates call `t("key", name=value, …)`; the language is the page's (`lang`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use include_dir::{Dir, include_dir};
+
+use crate::values::Language;
+
+static LOCALES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/locales");
+
+/// The catalogs, parsed once.
+pub static CATALOGS: LazyLock<Catalogs> = LazyLock::new(Catalogs::built_in);
+
+pub struct Catalogs {
+    bundles: BTreeMap<&'static str, FluentBundle<FluentResource>>,
+    /// Parse errors, kept for the test that fails on them (a catalog with an error still
+    /// serves the messages it could read).
+    pub problems: Vec<String>,
+}
+
+impl Catalogs {
+    fn built_in() -> Self {
+        let mut bundles = BTreeMap::new();
+        let mut problems = Vec::new();
+        for lang in Language::ALL {
+            let code = lang.as_str();
+            let id: unic_langid::LanguageIdentifier = match code.parse() {
+                Ok(id) => id,
+                Err(e) => {
+                    problems.push(format!("{code}: {e}"));
+                    continue;
+                }
+            };
+            let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            // No invisible isolation marks around values: they end up in titles and attributes.
+            bundle.set_use_isolating(false);
+            let files = LOCALES
+                .get_dir(code)
+                .map(|d| d.files().collect::<Vec<_>>())
+                .unwrap_or_default();
+            for file in files {
+                let text = file.contents_utf8().unwrap_or_default().to_owned();
+                let resource = match FluentResource::try_new(text) {
+                    Ok(r) => r,
+                    Err((r, errors)) => {
+                        problems.push(format!("{}: {errors:?}", file.path().display()));
+                        r
+                    }
+                };
+                if let Err(errors) = bundle.add_resource(resource) {
+                    problems.push(format!("{}: {errors:?}", file.path().display()));
+                }
+            }
+            bundles.insert(code, bundle);
+        }
+        Catalogs { bundles, problems }
+    }
+
+    /// The message `key` in `lang` (English when that language lacks it; the key itself when
+    /// English does too, so a missing message shows rather than breaking the page).
+    pub fn t(&self, lang: Language, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, value.clone());
+        }
+        for code in [lang.as_str(), "en"] {
+            let Some(bundle) = self.bundles.get(code) else {
+                continue;
+            };
+            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+                continue;
+            };
+            let mut errors = Vec::new();
+            let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
+            if !errors.is_empty() {
+                tracing::warn!(
+                    key,
+                    lang = code,
+                    ?errors,
+                    "translation could not be formatted"
+                );
+            }
+            return text.into_owned();
+        }
+        key.to_owned()
+    }
+
+    /// The message ids of one language's catalog.
+    pub fn keys(&self, lang: Language) -> BTreeSet<String> {
+        let Some(dir) = LOCALES.get_dir(lang.as_str()) else {
+            return BTreeSet::new();
+        };
+        dir.files()
+            .filter_map(|f| f.contents_utf8())
+            .filter_map(|text| FluentResource::try_new(text.to_owned()).ok())
+            .flat_map(|r| {
+                r.entries()
+                    .filter_map(|e| match e {
+                        fluent_syntax::ast::Entry::Message(m) => Some(m.id.name.to_owned()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+}
+
+/// The language a visitor reads best among ours, from `Accept-Language`
+/// (`nl-BE,nl;q=0.9,en;q=0.8`); English when none of ours is asked for.
+pub fn from_accept_language(header: Option<&str>) -> Language {
+    let mut best: Option<(f32, Language)> = None;
+    for part in header.unwrap_or("").split(',') {
+        let mut pieces = part.trim().split(';');
+        let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = pieces
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let primary = tag.split('-').next().unwrap_or("");
+        if let Ok(lang) = primary.parse::<Language>()
+            && q > 0.0
+            && best.is_none_or(|(b, _)| q > b)
+        {
+            best = Some((q, lang));
+        }
+    }
+    best.map_or(Language::En, |(_, l)| l)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_language_has_exactly_the_messages_english_has() {
+        let c = &*CATALOGS;
+        assert!(c.problems.is_empty(), "{:?}", c.problems);
+        let en = c.keys(Language::En);
+        assert!(!en.is_empty());
+        for lang in Language::ALL {
+            let keys = c.keys(*lang);
+            let missing: Vec<_> = en.difference(&keys).collect();
+            let extra: Vec<_> = keys.difference(&en).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{lang}: missing {missing:?}, not in English {extra:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn messages_are_formatted_with_their_values() {
+        let c = &*CATALOGS;
+        assert_eq!(
+            c.t(Language::Nl, "seats-left", &[("count", 3.into())]),
+            "Nog 3 plaatsen vrij"
+        );
+        assert_eq!(
+            c.t(Language::En, "seats-left", &[("count", 1.into())]),
+            "1 seat left"
+        );
+        assert_eq!(c.t(Language::Fr, "no-such-message", &[]), "no-such-message");
+    }
+
+    #[test]
+    fn the_visitor_language_comes_from_accept_language() {
+        assert_eq!(
+            from_accept_language(Some("nl-BE,nl;q=0.9,en;q=0.8")),
+            Language::Nl
+        );
+        assert_eq!(
+            from_accept_language(Some("pt-BR,fr;q=0.5,de;q=0.7")),
+            Language::De
+        );
+        assert_eq!(from_accept_language(Some("es")), Language::En);
+        assert_eq!(from_accept_language(Some("fr;q=0, en")), Language::En);
+        assert_eq!(from_accept_language(None), Language::En);
+    }
+}

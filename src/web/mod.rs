@@ -1,0 +1,500 @@
+//! The community's website: server-rendered pages over the same domain functions as the API.
+//!
+//! Pages are minijinja templates in `templates/` (built into the binary) with their words in the
+//! Fluent catalogs (`crate::i18n`); one stylesheet at `/static/site.css`; no script, nothing
+//! from another origin. The language is the visitor's choice (the `lang` cookie, set by the
+//! switcher on every page), else `Accept-Language`.
+//!
+//! Browser requests that fail get an HTML page in the visitor's language ([`error_page`]), never
+//! JSON; the API keeps answering problem+json.
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+use anyhow::Context as _;
+use include_dir::{Dir, include_dir};
+use minijinja::value::Kwargs;
+use minijinja::{AutoEscape, Environment, State};
+use poem::http::{StatusCode, header};
+use poem::web::{Data, Path, Query};
+use poem::{Request, Response, handler};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::app::App;
+use crate::events::{self, EventQuery, EventRow};
+use crate::i18n::{self, CATALOGS};
+use crate::values::{Audience, EventStatus, Language};
+
+static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
+const STYLESHEET: &str = include_str!("../../static/site.css");
+
+/// What a page may load: its own stylesheet, nothing else; forms post only here.
+pub const SITE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
+    form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The languages offered by the switcher, each named in itself.
+const LANGUAGES: &[(&str, &str)] = &[
+    ("en", "English"),
+    ("nl", "Nederlands"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+];
+
+static SITE: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut env = Environment::new();
+    env.set_auto_escape_callback(|_| AutoEscape::Html);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env.add_function("t", translate);
+    // Escapes what HTML needs (& < > " '), not `/` as minijinja does by default: addresses in
+    // links stay readable and short.
+    env.set_formatter(|out, state, value| {
+        if let (AutoEscape::Html, Some(text), false) =
+            (state.auto_escape(), value.as_str(), value.is_safe())
+        {
+            for c in text.chars() {
+                match c {
+                    '&' => out.write_str("&amp;"),
+                    '<' => out.write_str("&lt;"),
+                    '>' => out.write_str("&gt;"),
+                    '"' => out.write_str("&quot;"),
+                    '\'' => out.write_str("&#39;"),
+                    c => out.write_char(c),
+                }
+                .map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                })?;
+            }
+            return Ok(());
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    for file in TEMPLATES.files() {
+        let (Some(name), Some(text)) = (file.path().to_str(), file.contents_utf8()) else {
+            continue;
+        };
+        if let Err(e) = env.add_template_owned(name.to_owned(), text.to_owned()) {
+            tracing::error!(template = name, error = %e, "page template does not parse");
+        }
+    }
+    env
+});
+
+/// A short fingerprint of the stylesheet, so it can be cached for good under `?v=`.
+static CSS_VERSION: LazyLock<String> = LazyLock::new(|| {
+    use sha2::{Digest as _, Sha256};
+    Sha256::digest(STYLESHEET.as_bytes())
+        .iter()
+        .take(6)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+});
+
+/// `t("key", count=3)` in a template: the message in the page's language.
+fn translate(state: &State, key: String, args: Kwargs) -> Result<String, minijinja::Error> {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(|s| s.parse::<Language>().ok()))
+        .unwrap_or(Language::En);
+    let mut values = Vec::new();
+    for name in args.args() {
+        let v: minijinja::Value = args.get(name)?;
+        let fluent = match v.as_i64() {
+            Some(n) => fluent_bundle::FluentValue::from(n),
+            None => fluent_bundle::FluentValue::from(v.to_string()),
+        };
+        values.push((name, fluent));
+    }
+    Ok(CATALOGS.t(lang, &key, &values))
+}
+
+/// The visitor's language: their choice (cookie), else what their browser asks for.
+pub fn language(req: &Request) -> Language {
+    let chosen = req
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| c.trim().strip_prefix("lang="))
+        .and_then(|l| l.parse::<Language>().ok());
+    chosen.unwrap_or_else(|| {
+        i18n::from_accept_language(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        )
+    })
+}
+
+/// Renders `template` with the page's common variables, as a response with the site's policy.
+fn page(
+    status: StatusCode,
+    lang: Language,
+    path: &str,
+    template: &str,
+    mut context: serde_json::Value,
+) -> Response {
+    if let Some(map) = context.as_object_mut() {
+        map.insert("lang".into(), lang.as_str().into());
+        map.insert("path".into(), path.into());
+        map.insert("languages".into(), json!(LANGUAGES));
+        map.insert("css_version".into(), CSS_VERSION.as_str().into());
+        map.entry("section").or_insert("".into());
+    }
+    let rendered = SITE
+        .get_template(template)
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&context))))
+        .with_context(|| format!("rendering page {template}"));
+    match rendered {
+        Ok(html) => Response::builder()
+            .status(status)
+            .content_type("text/html; charset=utf-8")
+            .header(header::CONTENT_SECURITY_POLICY, SITE_POLICY)
+            .header(header::CACHE_CONTROL, "no-cache")
+            .header(header::VARY, "Accept-Language, Cookie")
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "page could not be rendered");
+            Response::builder()
+                .status(StatusCode::INTERNAL_SERVER_ERROR)
+                .content_type("text/plain; charset=utf-8")
+                .body("Something went wrong on our side; it has been logged.")
+        }
+    }
+}
+
+/// The error page for a browser, in the visitor's language.
+pub fn error_page(status: StatusCode, lang: Language, path: &str) -> Response {
+    let (title, text) = if status == StatusCode::NOT_FOUND {
+        ("error-not-found-title", "error-not-found-text")
+    } else {
+        ("error-other-title", "error-other-text")
+    };
+    page(
+        status,
+        lang,
+        path,
+        "error.html",
+        json!({
+            "title": CATALOGS.t(lang, title, &[]),
+            "text": CATALOGS.t(lang, text, &[]),
+        }),
+    )
+}
+
+/// Whether a failed request came from a browser reading pages (not the API, not a feed).
+pub fn wants_html(req: &Request) -> bool {
+    let path = req.uri().path();
+    let api = path.starts_with("/api/") || path == "/openapi.json" || path.ends_with(".ics");
+    !api && req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// An event as the pages show it.
+#[derive(Serialize)]
+struct EventView {
+    id: String,
+    title: String,
+    summary: Option<String>,
+    description: Option<String>,
+    when: String,
+    place: Option<String>,
+    online_url: Option<String>,
+    audience: &'static str,
+    organiser: String,
+    /// Organised by a Euregional partner, not the centre.
+    partner: bool,
+    seats_left: Option<i64>,
+    cancelled: bool,
+}
+
+impl EventView {
+    fn new(e: &EventRow, lang: Language) -> Self {
+        let zone = if e.tz() == chrono_tz::Europe::Brussels {
+            String::new()
+        } else {
+            format!(" ({})", e.timezone)
+        };
+        EventView {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            summary: e.summary.clone(),
+            description: e.description.clone(),
+            when: crate::mail::templates::local_when(lang, e.local_start(), Some(e.local_end()))
+                + &zone,
+            place: e.location(),
+            online_url: e.online_url.clone(),
+            audience: e.audience().as_str(),
+            partner: e.organiser != events::DEFAULT_ORGANISER,
+            organiser: e.organiser.clone(),
+            seats_left: e.seats_left().map(|n| n.max(0)),
+            cancelled: e.status() == EventStatus::Cancelled,
+        }
+    }
+}
+
+/// `/`: what the community is, and the next few events.
+#[handler]
+pub async fn home(req: &Request, app: Data<&App>) -> Response {
+    let lang = language(req);
+    let query = EventQuery {
+        from: None,
+        to: None,
+        tag: None,
+        audience: None,
+        organiser: None,
+        status: None,
+        cursor: None,
+        limit: 4,
+    };
+    match events::list(&app, &query).await {
+        Ok(p) => {
+            let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
+            page(
+                StatusCode::OK,
+                lang,
+                "/",
+                "home.html",
+                json!({"events": list}),
+            )
+        }
+        Err(e) => failed(e, lang, "/"),
+    }
+}
+
+/// The filters of the events page, as typed.
+#[derive(serde::Deserialize, Serialize, Default)]
+pub struct EventFilter {
+    #[serde(default)]
+    tag: String,
+    #[serde(default)]
+    organiser: String,
+    #[serde(default)]
+    audience: String,
+    /// `2027-06`
+    #[serde(default)]
+    month: String,
+    #[serde(default)]
+    cursor: String,
+}
+
+/// `/events`: the events to come, filtered by topic, organiser, audience and month.
+#[handler]
+pub async fn events_list(
+    req: &Request,
+    app: Data<&App>,
+    Query(filter): Query<EventFilter>,
+) -> Response {
+    let lang = language(req);
+    let path = "/events";
+    let audience = match filter.audience.as_str() {
+        "" => None,
+        a => match a.parse::<Audience>() {
+            Ok(a) => Some(a),
+            Err(_) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, path),
+        },
+    };
+    let month = match filter.month.as_str() {
+        "" => None,
+        m => match chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
+            Ok(first) => Some(first),
+            Err(_) => return error_page(StatusCode::UNPROCESSABLE_ENTITY, lang, path),
+        },
+    };
+    let zone = app.config.timezone;
+    let (from, to) = match month {
+        Some(first) => {
+            let next = first
+                .checked_add_months(chrono::Months::new(1))
+                .unwrap_or(first);
+            let start = crate::values::LocalTime::day_start_ms(first, zone);
+            (
+                Some(start.max(crate::db::now_ms())),
+                Some(crate::values::LocalTime::day_start_ms(next, zone)),
+            )
+        }
+        None => (None, None),
+    };
+    let query = EventQuery {
+        from,
+        to,
+        tag: Some(filter.tag.trim().to_lowercase()).filter(|t| !t.is_empty()),
+        audience,
+        organiser: Some(filter.organiser.trim().to_owned()).filter(|o| !o.is_empty()),
+        status: None,
+        cursor: events::parse_cursor(&filter.cursor),
+        limit: 24,
+    };
+    let p = match events::list(&app, &query).await {
+        Ok(p) => p,
+        Err(e) => return failed(e, lang, path),
+    };
+    let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
+    let next = p.next.map(|cursor| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("tag", &filter.tag),
+            ("organiser", &filter.organiser),
+            ("audience", &filter.audience),
+            ("month", &filter.month),
+        ] {
+            if !v.is_empty() {
+                q.append_pair(k, v);
+            }
+        }
+        q.append_pair("cursor", &cursor);
+        format!("/events?{}", q.finish())
+    });
+    let feed = app.config.link("/calendar.ics");
+    page(
+        StatusCode::OK,
+        lang,
+        path,
+        "events.html",
+        json!({
+            "section": "events",
+            "events": list,
+            "next": next,
+            "filter": filter,
+            "organisers": [events::DEFAULT_ORGANISER, "Aachen", "Maastricht"],
+            "audiences": Audience::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            "webcal": crate::calendar::webcal(&feed),
+        }),
+    )
+}
+
+/// `/events/{id}`: one event, its time in the visitor's language, seats and waitlist.
+#[handler]
+pub async fn event_page(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Response {
+    let lang = language(req);
+    let path = format!("/events/{id}");
+    if uuid::Uuid::parse_str(&id).is_err() {
+        return error_page(StatusCode::NOT_FOUND, lang, &path);
+    }
+    let event = match events::get_visible(&app, &id, false).await {
+        Ok(e) => e,
+        Err(e) => return failed(e, lang, &path),
+    };
+    let waitlist = match events::registrations::waitlist_length(&app, &event.id).await {
+        Ok(n) => n,
+        Err(e) => return failed(e, lang, &path),
+    };
+    let ics = format!("/api/v1/events/{}/calendar.ics", event.id);
+    let feed = app.config.link("/calendar.ics");
+    page(
+        StatusCode::OK,
+        lang,
+        &path,
+        "event.html",
+        json!({
+            "section": "events",
+            "e": EventView::new(&event, lang),
+            "waitlist": waitlist,
+            "ics": ics,
+            "webcal": crate::calendar::webcal(&feed),
+        }),
+    )
+}
+
+/// A domain error as a page: not found is a 404 page; anything else is logged.
+fn failed(e: crate::error::Error, lang: Language, path: &str) -> Response {
+    match e {
+        crate::error::Error::NotFound(_) => error_page(StatusCode::NOT_FOUND, lang, path),
+        other => {
+            tracing::error!(error = %other, path, "page failed");
+            error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, path)
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// `/language/{code}?next=/path`: remembers the visitor's choice for a year and goes back.
+#[handler]
+pub fn choose_language(
+    req: &Request,
+    app: Data<&App>,
+    Path(code): Path<String>,
+    Query(next): Query<Next>,
+) -> Response {
+    let Ok(lang) = code.parse::<Language>() else {
+        return error_page(StatusCode::NOT_FOUND, language(req), "/");
+    };
+    // Only a path on this site: never an open redirect.
+    let target = next
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .unwrap_or_else(|| "/".to_owned());
+    let secure = if app.config.base_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    Response::builder()
+        .status(StatusCode::SEE_OTHER)
+        .header(header::LOCATION, target)
+        .header(
+            header::SET_COOKIE,
+            format!(
+                "lang={}; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly{secure}",
+                lang.as_str()
+            ),
+        )
+        .finish()
+}
+
+/// `/static/site.css`: the one stylesheet, cached for a year (its address carries its version).
+#[handler]
+pub fn stylesheet() -> Response {
+    Response::builder()
+        .content_type("text/css; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=31536000, immutable")
+        .body(STYLESHEET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_page_template_parses() {
+        for name in [
+            "layout.html",
+            "macros.html",
+            "home.html",
+            "events.html",
+            "event.html",
+            "error.html",
+        ] {
+            assert!(SITE.get_template(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn values_are_escaped_for_html_but_addresses_stay_readable() {
+        let env = &*SITE;
+        let out = env
+            .render_str(
+                "<a href=\"{{ u }}\">{{ x }}</a>",
+                minijinja::context! { u => "/events/1?a=b&c=d", x => "<script>\"'" },
+            )
+            .unwrap();
+        assert_eq!(
+            out,
+            "<a href=\"/events/1?a=b&amp;c=d\">&lt;script&gt;&quot;&#39;</a>"
+        );
+    }
+
+    #[test]
+    fn the_error_page_speaks_the_visitor_language() {
+        let r = error_page(StatusCode::NOT_FOUND, Language::Nl, "/nergens");
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    }
+}
