@@ -186,6 +186,11 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/events", get(crate::web::events_list))
         .at("/events/:id", get(crate::web::event_page))
         .at("/language/:code", get(crate::web::choose_language))
+        .at(
+            "/sign-up",
+            get(crate::web::sign_up::sign_up_form).post(crate::web::sign_up::sign_up),
+        )
+        .at("/sign-up/sent", get(crate::web::sign_up::sent))
         .at("/static/site.css", get(crate::web::stylesheet))
         .at("/health", get(health))
         .at("/ready", get(ready))

@@ -6,10 +6,9 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::{MemberQuery, MemberRow, ProfileChange, SignUp};
+use super::{MemberQuery, MemberRow, ProfileChange};
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
-use crate::checked;
 use crate::db::to_datetime;
 use crate::error::{ApiResult, Error, Fields};
 use crate::values::{
@@ -285,34 +284,18 @@ impl MembersApi {
         body: Json<SignUpRequest>,
     ) -> ApiResult<AcceptedResponse> {
         let b = body.0;
-        let mut f = Fields::default();
-        let email = f.check("email", EmailAddress::parse(&b.email));
-        let first_name = f.check("first_name", PersonName::parse(&b.first_name));
-        let last_name = f.check("last_name", PersonName::parse(&b.last_name));
-        let country = f.check_opt(
-            "country_of_origin",
-            b.country_of_origin.as_deref(),
-            CountryCode::parse,
-        );
-        let municipality = f.check_opt("municipality", b.municipality.as_deref(), ShortText::parse);
-        let employer = f.check_opt("employer", b.employer.as_deref(), ShortText::parse);
-        if !b.consent.privacy_policy {
-            f.add(
-                "consent.privacy_policy",
-                "must be true: the privacy policy must be accepted to join",
-            );
-        }
-        f.finish()?;
-        let sign_up = SignUp {
-            email: checked!(email),
-            first_name: checked!(first_name),
-            last_name: checked!(last_name),
+        let sign_up = super::SignUpInput {
+            email: &b.email,
+            first_name: &b.first_name,
+            last_name: &b.last_name,
             language: b.language,
-            country_of_origin: country,
-            municipality,
-            employer,
+            country_of_origin: b.country_of_origin.as_deref(),
+            municipality: b.municipality.as_deref(),
+            employer: b.employer.as_deref(),
             phase: b.phase,
-        };
+            privacy_policy: b.consent.privacy_policy,
+        }
+        .parse()?;
         super::requests::submit(
             &self.app,
             &crate::app::client_key(remote),

@@ -37,6 +37,59 @@ pub struct SignUp {
     pub phase: Option<Phase>,
 }
 
+/// An optional field left empty is absent.
+fn filled(v: Option<&str>) -> Option<&str> {
+    v.filter(|v| !v.trim().is_empty())
+}
+
+/// A sign-up as typed, in the API's body or the website's form, before it is checked.
+pub struct SignUpInput<'a> {
+    pub email: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub language: Language,
+    pub country_of_origin: Option<&'a str>,
+    pub municipality: Option<&'a str>,
+    pub employer: Option<&'a str>,
+    pub phase: Option<Phase>,
+    /// The privacy notice was acknowledged.
+    pub privacy_policy: bool,
+}
+
+impl SignUpInput<'_> {
+    /// The sign-up, or every field that is wrong (`consent.privacy_policy` when not ticked).
+    pub fn parse(&self) -> Result<SignUp> {
+        let mut f = crate::error::Fields::default();
+        let email = f.check("email", EmailAddress::parse(self.email));
+        let first_name = f.check("first_name", PersonName::parse(self.first_name));
+        let last_name = f.check("last_name", PersonName::parse(self.last_name));
+        let country = f.check_opt(
+            "country_of_origin",
+            filled(self.country_of_origin),
+            CountryCode::parse,
+        );
+        let municipality = f.check_opt("municipality", filled(self.municipality), ShortText::parse);
+        let employer = f.check_opt("employer", filled(self.employer), ShortText::parse);
+        if !self.privacy_policy {
+            f.add(
+                "consent.privacy_policy",
+                "must be true: the privacy policy must be accepted to join",
+            );
+        }
+        f.finish()?;
+        Ok(SignUp {
+            email: crate::checked!(email),
+            first_name: crate::checked!(first_name),
+            last_name: crate::checked!(last_name),
+            language: self.language,
+            country_of_origin: country,
+            municipality,
+            employer,
+            phase: self.phase,
+        })
+    }
+}
+
 /// A member's account and person, as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {

@@ -8,6 +8,9 @@
 //! Browser requests that fail get an HTML page in the visitor's language ([`error_page`]), never
 //! JSON; the API keeps answering problem+json.
 
+pub mod csrf;
+pub mod sign_up;
+
 use std::fmt::Write as _;
 use std::sync::LazyLock;
 

@@ -86,6 +86,16 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// The answer to a request built with the test client directly (cookies, forms).
+    pub async fn from_test(r: poem::test::TestResponse) -> Resp {
+        let resp = r.0;
+        Resp {
+            status: resp.status().as_u16(),
+            headers: resp.headers().clone(),
+            body: resp.into_body().into_string().await.unwrap_or_default(),
+        }
+    }
+
     pub fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }

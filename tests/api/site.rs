@@ -184,3 +184,127 @@ async fn browsers_get_errors_as_pages_and_the_api_keeps_problem_json() {
     assert_eq!(css.header("content-type"), Some("text/css; charset=utf-8"));
     assert!(css.header("cache-control").unwrap().contains("immutable"));
 }
+
+/// The form's CSRF token and cookie, as a browser would hold them.
+async fn form_token(t: &TestApp, path: &str, lang: &str) -> (String, String) {
+    let r = t.get_with(path, None, ("accept-language", lang)).await;
+    r.assert(200);
+    let cookie = r
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let start = r.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = r.body[start..].split('"').next().unwrap().to_owned();
+    (cookie, token)
+}
+
+async fn post_form(
+    t: &TestApp,
+    path: &str,
+    cookie: &str,
+    lang: &str,
+    fields: &[(&str, &str)],
+) -> crate::helpers::Resp {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish();
+    let r = t
+        .client
+        .post(path)
+        .header("cookie", format!("{cookie}; lang={lang}"))
+        .header("accept", "text/html")
+        .content_type("application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await;
+    crate::helpers::Resp::from_test(r).await
+}
+
+#[tokio::test]
+async fn joining_through_the_site_keeps_what_was_typed_and_words_errors_in_the_visitor_language() {
+    let t = TestApp::spawn().await;
+    let (cookie, token) = form_token(&t, "/sign-up", "nl").await;
+    assert!(cookie.starts_with("csrf="));
+
+    // Mistakes: the form comes back with what was typed and each error beside its field.
+    let r = post_form(
+        &t,
+        "/sign-up",
+        &cookie,
+        "nl",
+        &[
+            ("csrf", &token),
+            ("email", "ana@"),
+            ("first_name", "Ana"),
+            ("last_name", ""),
+            ("municipality", "Hasselt"),
+        ],
+    )
+    .await;
+    assert_page(&r, 422, "nl");
+    assert!(r.body.contains("Verbeter deze velden"), "{}", r.body);
+    assert!(r.body.contains("Vul een e-mailadres in"), "{}", r.body);
+    assert!(r.body.contains("Vul je achternaam in"));
+    assert!(r.body.contains("Vink dit aan om lid te worden"));
+    assert!(
+        r.body.contains("value=\"ana@\"") && r.body.contains("value=\"Hasselt\""),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("aria-describedby=\"email-error\""));
+    t.requests_done().await;
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM accounts").await,
+        0,
+        "nothing written"
+    );
+
+    // Without the form's token (another site posting): refused, nothing written.
+    let r = post_form(
+        &t,
+        "/sign-up",
+        "csrf=forged-forged-forged-forged-forged-forged0",
+        "nl",
+        &[
+            ("csrf", &token),
+            ("email", "ana@example.org"),
+            ("first_name", "Ana"),
+            ("last_name", "Silva"),
+            ("privacy", "yes"),
+        ],
+    )
+    .await;
+    r.assert(403);
+
+    // Right: on to "check your mailbox", and the link arrives in the chosen language.
+    let r = post_form(
+        &t,
+        "/sign-up",
+        &cookie,
+        "nl",
+        &[
+            ("csrf", &token),
+            ("email", "ana@example.org"),
+            ("first_name", "Ana"),
+            ("last_name", "Silva"),
+            ("language", "fr"),
+            ("country_of_origin", "PT"),
+            ("phase", "coming_in"),
+            ("privacy", "yes"),
+        ],
+    )
+    .await;
+    r.assert(303);
+    assert_eq!(r.header("location"), Some("/sign-up/sent"));
+    let mail = t.next_mail_to("ana@example.org").await;
+    assert!(mail.text.contains("/verify?token="), "{}", mail.text);
+    assert!(mail.text.contains("Bonjour Ana"), "{}", mail.text);
+    let sent = t
+        .get_with("/sign-up/sent", None, ("accept-language", "nl"))
+        .await;
+    assert_page(&sent, 200, "nl");
+    assert!(sent.body.contains("Kijk in je mailbox"));
+}
