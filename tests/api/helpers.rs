@@ -238,6 +238,33 @@ impl TestApp {
         }
     }
 
+    /// Serves the app on a real socket as `serve` does (127.0.0.1, a free port, the same
+    /// connection limits), for clients that cannot use the in-process client: a browser.
+    /// Answers the origin to open, `http://127.0.0.1:PORT`; mail links still name `BASE_URL`.
+    /// The server stops with the test's runtime.
+    pub async fn serve(&self) -> String {
+        use limburgers_worldwide::edge::conn::{Guarded, Limits};
+        use poem::listener::{Acceptor, Listener, TcpListener};
+        let acceptor = TcpListener::bind("127.0.0.1:0")
+            .into_acceptor()
+            .await
+            .unwrap();
+        let address = acceptor.local_addr()[0]
+            .as_socket_addr()
+            .copied()
+            .expect("a TCP listener has a socket address");
+        let guarded = Guarded::new(
+            acceptor,
+            self.app.connections.clone(),
+            Limits {
+                header_timeout: self.app.config.http_header_timeout,
+                max_per_client: self.app.config.max_connections_per_client,
+            },
+        );
+        tokio::spawn(poem::Server::new_with_acceptor(guarded).run(app::routes(&self.app)));
+        format!("http://{address}")
+    }
+
     /// Stops the mail worker and the newsletter sender (each finishes what it has in hand).
     pub async fn stop_worker(&mut self) {
         let _ = self.stop.send(true);

@@ -7,6 +7,7 @@ mod authz;
 mod bad_input;
 mod batch;
 mod binary;
+mod browser;
 mod calendar;
 mod contract;
 mod edges;
