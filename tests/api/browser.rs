@@ -105,3 +105,67 @@ async fn without_javascript_the_pages_still_show_their_heading() {
     })
     .await;
 }
+
+/// The website's pages in every language: axe finds nothing on a phone or a desktop, nothing
+/// scrolls sideways; and with scripts off (the pages have none) a newcomer joins on a phone.
+#[tokio::test]
+async fn the_site_pages_are_accessible_in_every_language_and_joining_needs_no_javascript() {
+    let t = TestApp::spawn().await;
+    let staff = t
+        .staff(
+            "staff@expatcentre.test",
+            limburgers_worldwide::values::Role::Staff,
+        )
+        .await;
+    let e = t
+        .event(
+            &staff,
+            serde_json::json!({"title": "Family day in Bokrijk", "starts_at": "2030-05-12T10:00",
+                "ends_at": "2030-05-12T16:00", "venue": "Bokrijk", "capacity": 60,
+                "audience": "families", "organiser": "Aachen", "summary": "Games, a picnic and a walk."}),
+        )
+        .await;
+    let event_page = format!("/events/{}", e["id"].as_str().unwrap());
+    let site = t.serve().await;
+    // axe-core is a script: the checks run with scripts on.
+    browse(&site, Scripts::On, async |page| {
+        for (lang, heading) in [
+            ("en", "Welcome to Limburgers Worldwide"),
+            ("nl", "Welkom bij Limburgers Worldwide"),
+            ("de", "Willkommen bei Limburgers Worldwide"),
+            ("fr", "Bienvenue chez Limburgers Worldwide"),
+        ] {
+            // The switcher at the foot of every page remembers the choice.
+            page.open(&format!("/language/{lang}?next=/")).await;
+            assert_eq!(page.text("h1").await, heading);
+            check_on_phone_and_desktop(page).await;
+            for path in ["/events", event_page.as_str(), "/sign-up", "/no-such-page"] {
+                page.open(path).await;
+                check_on_phone_and_desktop(page).await;
+            }
+            // The form sent empty comes back with its errors, still accessible.
+            page.open("/sign-up").await;
+            page.click("button[type=submit]").await;
+            assert!(
+                page.is_shown(".error-summary").await,
+                "{lang}: no error summary"
+            );
+            check_on_phone_and_desktop(page).await;
+        }
+    })
+    .await;
+    browse(&site, Scripts::Off, async |page| {
+        // A newcomer joins on a phone, in Dutch, with scripts off.
+        page.open("/language/nl?next=/sign-up").await;
+        page.set_viewport(PHONE).await;
+        page.fill("#email", "lea@example.org").await;
+        page.fill("#first_name", "Léa").await;
+        page.fill("#last_name", "Dubois").await;
+        page.click("#privacy").await;
+        page.click("button[type=submit]").await;
+        assert_eq!(page.text("h1").await, "Kijk in je mailbox");
+    })
+    .await;
+    let mail = t.next_mail_to("lea@example.org").await;
+    assert!(mail.text.contains("/verify?token="), "{}", mail.text);
+}
