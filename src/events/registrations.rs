@@ -509,14 +509,23 @@ impl Reservation {
             // not), so waitlisted groups queue one after the other and their positions are exact.
             false => {
                 let lock = match app.db.backend {
-                    Backend::Postgres => "SELECT revision FROM events WHERE id = $1 FOR UPDATE",
-                    Backend::Sqlite => "SELECT revision FROM events WHERE id = $1",
+                    Backend::Postgres => {
+                        "SELECT revision, capacity, seats_taken FROM events WHERE id = $1 FOR UPDATE"
+                    }
+                    Backend::Sqlite => {
+                        "SELECT revision, capacity, seats_taken FROM events WHERE id = $1"
+                    }
                 };
-                let (revision,): (i64,) = sqlx::query_as(lock)
+                let (revision, capacity, taken): (i64, Option<i64>, i64) = sqlx::query_as(lock)
                     .bind(event_id)
                     .fetch_one(tx.conn())
                     .await?;
-                if revision != event.revision {
+                // Seats freed while this waited for the lock (a cancellation, people taken out
+                // of a registration) went to the waitlist in that transaction; what is left
+                // belongs to whoever comes first, so this one tries again rather than queue
+                // behind nobody while a later arrival takes the seat.
+                let fits = capacity.is_none_or(|c| taken + seats <= c);
+                if revision != event.revision || fits {
                     return Ok(Reserved::Changed);
                 }
                 false
