@@ -42,9 +42,7 @@ pub async fn request(
     let mut tx = app.db.begin().await?;
     let member = members::find(tx.conn(), account_id)
         .await?
-        .filter(|m| {
-            m.status == AccountStatus::Active.as_str() || m.status == AccountStatus::Alumni.as_str()
-        })
+        .filter(live)
         .ok_or(Error::NotFound("member"))?;
     if member.email.as_deref().map(str::to_lowercase) == Some(new.as_str().to_lowercase()) {
         return Err(Error::field("email", "is already this member's address"));
@@ -114,6 +112,11 @@ pub async fn request(
     Ok(())
 }
 
+/// An account whose address can change: a member or an alumnus (not pending, not erased).
+fn live(m: &MemberRow) -> bool {
+    m.status == AccountStatus::Active.as_str() || m.status == AccountStatus::Alumni.as_str()
+}
+
 /// Earlier links stop working when a new address is asked for.
 async fn replace_open_requests(tx: &mut Tx, account_id: &str) -> Result<()> {
     sqlx::query("DELETE FROM email_changes WHERE account_id = $1")
@@ -144,9 +147,7 @@ pub async fn confirm(app: &App, secret: &str) -> Result<MemberRow> {
     let new = EmailAddress::parse(&new_email).map_err(|e| Error::field("email", e.0))?;
     let member = members::find(tx.conn(), &account_id)
         .await?
-        .filter(|m| {
-            m.status == AccountStatus::Active.as_str() || m.status == AccountStatus::Alumni.as_str()
-        })
+        .filter(live)
         .ok_or(Error::NotFound("member"))?;
     if let Some(other) = members::find_by_email(tx.conn(), &new).await?
         && other.id != account_id

@@ -4,7 +4,6 @@
 //! `SameSite=Lax` and `HttpOnly` too.
 
 use poem::Request;
-use poem::http::header;
 
 const COOKIE: &str = "csrf";
 
@@ -22,14 +21,7 @@ pub fn token(req: &Request, secure: bool) -> (String, Option<String>) {
 }
 
 fn from_cookie(req: &Request) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix("csrf="))
-        .filter(|t| t.len() == 43)
-        .map(str::to_owned)
+    super::cookie(req, COOKIE).filter(|t| t.len() == 43)
 }
 
 /// Whether a posted form carries the visitor's token (compared in constant time).

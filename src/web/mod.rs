@@ -111,16 +111,22 @@ fn translate(state: &State, key: String, args: Kwargs) -> Result<String, minijin
     Ok(CATALOGS.t(lang, &key, &values))
 }
 
-/// The visitor's language: their choice (cookie), else what their browser asks for.
-pub fn language(req: &Request) -> Language {
-    let chosen = req
-        .headers()
+/// The value of the cookie `name` the browser sent.
+pub fn cookie(req: &Request, name: &str) -> Option<String> {
+    req.headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|c| c.trim().strip_prefix("lang="))
-        .and_then(|l| l.parse::<Language>().ok());
+        .find_map(|c| {
+            let (key, value) = c.trim().split_once('=')?;
+            (key == name).then(|| value.to_owned())
+        })
+}
+
+/// The visitor's language: their choice (cookie), else what their browser asks for.
+pub fn language(req: &Request) -> Language {
+    let chosen = cookie(req, "lang").and_then(|l| l.parse::<Language>().ok());
     chosen.unwrap_or_else(|| {
         i18n::from_accept_language(
             req.headers()
