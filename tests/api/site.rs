@@ -308,3 +308,30 @@ async fn joining_through_the_site_keeps_what_was_typed_and_words_errors_in_the_v
     assert_page(&sent, 200, "nl");
     assert!(sent.body.contains("Kijk in je mailbox"));
 }
+
+#[tokio::test]
+async fn no_page_weighs_more_than_60_kb_with_its_stylesheet() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    for i in 0..30 {
+        t.event(
+            &staff,
+            json!({"title": format!("Event number {i} with a fairly long title for the list"),
+                   "starts_at": format!("2030-03-{:02}T19:30", i % 28 + 1), "ends_at": format!("2030-03-{:02}T22:00", i % 28 + 1),
+                   "venue": "Corda Campus", "address": "Kempische Steenweg 293, 3500 Hasselt", "capacity": 40,
+                   "summary": "A summary of a sentence or two, as staff write them for the list of events."}),
+        )
+        .await;
+    }
+    let first = t.get("/api/v1/events?limit=1", None).await.json();
+    let event = format!("/events/{}", first["items"][0]["id"].as_str().unwrap());
+    let css = t.get("/static/site.css", None).await.body.len();
+    for path in ["/", "/events", event.as_str(), "/sign-up", "/nowhere"] {
+        let r = t.get_with(path, None, ("accept", "text/html")).await;
+        let total = r.body.len() + css;
+        assert!(
+            total <= 60 * 1024,
+            "{path}: {total} bytes with the stylesheet"
+        );
+    }
+}
