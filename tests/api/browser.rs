@@ -146,6 +146,7 @@ async fn the_site_pages_are_accessible_in_every_language_and_joining_needs_no_ja
             // The form sent empty comes back with its errors, still accessible.
             page.open("/sign-up").await;
             page.click("button[type=submit]").await;
+            page.wait_for(".error-summary").await;
             assert!(
                 page.is_shown(".error-summary").await,
                 "{lang}: no error summary"
@@ -163,6 +164,7 @@ async fn the_site_pages_are_accessible_in_every_language_and_joining_needs_no_ja
         page.fill("#last_name", "Dubois").await;
         page.click("#privacy").await;
         page.click("button[type=submit]").await;
+        page.wait_for("p[role=status]").await;
         assert_eq!(page.text("h1").await, "Kijk in je mailbox");
     })
     .await;

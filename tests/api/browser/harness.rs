@@ -140,6 +140,16 @@ impl Page {
 
     /// Waits until the element `css` shows some text (after a click, the server's answer
     /// arrives later) and answers it; fails after [`PATIENCE`].
+    /// Waits until an element `css` is on the page (after a click that loads another page).
+    pub async fn wait_for(&self, css: &str) {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no `{css}` on the page after {PATIENCE:?}: {e}"));
+    }
+
     pub async fn wait_for_text(&self, css: &str) -> String {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
