@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use tracing::Instrument as _;
 
 use crate::alumni::AlumniApi;
-use crate::auth::api::{AdminTokensApi, AuthApi};
+use crate::auth::api::{AdminTokensApi, AuthApi, SessionsApi};
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::{problem_from_poem, problem_response};
@@ -95,6 +95,7 @@ pub type Apis = (
     MembersApi,
     HouseholdsApi,
     AuthApi,
+    SessionsApi,
     EventsApi,
     NewsletterApi,
     MentoringApi,
@@ -109,6 +110,7 @@ pub fn api_service(app: &App) -> OpenApiService<Apis, ()> {
             MembersApi { app: app.clone() },
             HouseholdsApi { app: app.clone() },
             AuthApi { app: app.clone() },
+            SessionsApi { app: app.clone() },
             EventsApi { app: app.clone() },
             NewsletterApi { app: app.clone() },
             MentoringApi { app: app.clone() },
@@ -171,7 +173,7 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
             &format!("connect-src 'self' {origin}"),
         ],
     );
-    Route::new()
+    crate::web::routes(Route::new())
         // The API keeps its full paths (`prefix_path = "/api/v1"`), so `/` stays the home page.
         .nest_no_strip("/api/v1", api)
         .at("/openapi.json", spec)
@@ -182,29 +184,14 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
                 get(poem::endpoint::make_sync(move |_| docs.response())),
             ),
         )
-        .at("/", get(crate::web::home))
-        .at("/events", get(crate::web::events_list))
-        .at("/events/:id", get(crate::web::event_page))
-        .at("/language/:code", get(crate::web::choose_language))
-        .at(
-            "/sign-up",
-            get(crate::web::sign_up::sign_up_form).post(crate::web::sign_up::sign_up),
-        )
-        .at("/sign-up/sent", get(crate::web::sign_up::sent))
-        .at("/static/site.css", get(crate::web::stylesheet))
         .at("/health", get(health))
         .at("/ready", get(ready))
-        .at("/verify", get(crate::pages::verify))
-        .at("/sign-in", get(crate::pages::sign_in))
-        .at("/invitation", get(crate::pages::invitation))
-        .at("/change-email", get(crate::pages::change_email))
         .at("/calendar.ics", get(crate::calendar::public_calendar))
         .at("/calendar/:file", get(crate::calendar::personal_calendar))
         .at(
             "/unsubscribe/:key",
             get(crate::newsletter::api::unsubscribe_form).post(crate::newsletter::api::unsubscribe),
         )
-        .at("/newsletter/confirm", get(crate::pages::newsletter_confirm))
         .data(app.clone())
         .around(move |next, req| {
             let (table, contract) = (input_table.clone(), input_contract.clone());

@@ -21,7 +21,6 @@ pub mod mail;
 pub mod members;
 pub mod mentoring;
 pub mod newsletter;
-pub mod pages;
 pub mod payload;
 pub mod privacy;
 pub mod stats;

@@ -91,6 +91,66 @@ impl AuthApi {
     }
 }
 
+/// A signed-in session, as its owner sees it.
+#[derive(Object)]
+pub struct SessionInfo {
+    /// The session's id, to end it with.
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The session that made this request.
+    pub current: bool,
+}
+
+#[derive(ApiResponse)]
+enum SessionEnded {
+    /// Ended: that session no longer works.
+    #[oai(status = 204)]
+    Done,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::SignIn")]
+impl SessionsApi {
+    /// My sessions
+    ///
+    /// Where the caller is signed in: every live session of their account (the website's and
+    /// the API's), newest first, the one making this request marked `current`. Never a secret.
+    #[oai(path = "/me/sessions", method = "get")]
+    async fn list(&self, auth: Auth) -> ApiResult<Json<Vec<SessionInfo>>> {
+        let rows = super::sessions(&self.app, &auth.0).await?;
+        Ok(Json(
+            rows.into_iter()
+                .map(|r| SessionInfo {
+                    id: r.id,
+                    created_at: to_datetime(r.created_at),
+                    expires_at: r.expires_at.map(to_datetime),
+                    current: r.current,
+                })
+                .collect(),
+        ))
+    }
+
+    /// End a session
+    ///
+    /// One of the caller's own sessions stops working at once (a lost phone, a shared
+    /// computer). Another account's session is not found (404).
+    #[oai(path = "/me/sessions/:id", method = "delete")]
+    async fn end(
+        &self,
+        auth: Auth,
+        /// The session's id (from `GET /me/sessions`).
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<SessionEnded> {
+        super::revoke_session(&self.app, &auth.0, &id.0.to_string()).await?;
+        Ok(SessionEnded::Done)
+    }
+}
+
+/// The caller's own sessions: list and end them.
+pub struct SessionsApi {
+    pub app: App,
+}
+
 // ---------------------------------------------------------------- staff API tokens (admins)
 
 /// The admins' routes for staff API tokens: list, issue, revoke.

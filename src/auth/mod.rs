@@ -379,7 +379,7 @@ pub async fn send_magic_link(app: &App, tx: &mut Tx, email: &EmailAddress) -> Re
                     account_id: Some(&m.id),
                     context: json!({
                         "first_name": first_name,
-                        "link": app.config.link(&format!("/sign-in?token={secret}")),
+                        "link": app.config.link(&format!("/sign-in?token={secret}&lang={}", m.language().as_str())),
                         "valid_minutes": MAGIC_LINK_MINUTES,
                     }),
                     idempotency_key: format!("magic_link:{}", hash_secret(&secret)),
@@ -412,6 +412,54 @@ pub async fn sign_in(app: &App, secret: &str) -> Result<(String, i64)> {
     .await?;
     tx.commit().await?;
     Ok(session)
+}
+
+/// A signed-in session of an account, as its owner sees it (never its secret).
+#[derive(sqlx::FromRow)]
+pub struct SessionRow {
+    pub id: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    #[sqlx(skip)]
+    pub current: bool,
+    hash: String,
+}
+
+/// The account's live sessions (the website's and the API's alike), newest first; the one the
+/// caller is using is marked `current`.
+pub async fn sessions(app: &App, caller: &Caller) -> Result<Vec<SessionRow>> {
+    let mut rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT id, created_at, expires_at, hash FROM tokens WHERE account_id = $1 \
+         AND kind = 'session' AND used_at IS NULL AND (expires_at IS NULL OR expires_at > $2) \
+         ORDER BY created_at DESC, id",
+    )
+    .bind(&caller.account_id)
+    .bind(now_ms())
+    .fetch_all(&app.db.read)
+    .await?;
+    for r in &mut rows {
+        r.current = r.hash == caller.token_hash;
+    }
+    Ok(rows)
+}
+
+/// Ends one of the caller's own sessions (e.g. on a phone they lost); another account's
+/// session is not found.
+pub async fn revoke_session(app: &App, caller: &Caller, id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let gone =
+        sqlx::query("DELETE FROM tokens WHERE id = $1 AND account_id = $2 AND kind = 'session'")
+            .bind(id)
+            .bind(&caller.account_id)
+            .execute(tx.conn())
+            .await?
+            .rows_affected();
+    if gone == 0 {
+        return Err(Error::NotFound("session"));
+    }
+    crate::cache::addresses_changed(&mut tx);
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Revokes the credential the caller presented, whatever it is: a session ends, an API token

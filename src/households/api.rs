@@ -150,19 +150,12 @@ impl HouseholdsApi {
     #[oai(path = "/invitations/accept", method = "post")]
     async fn accept(&self, body: Json<AcceptInvitationRequest>) -> ApiResult<Json<Joined>> {
         let b = body.0;
-        let mut f = Fields::default();
-        if !b.consent.privacy_policy {
-            f.add(
-                "consent.privacy_policy",
-                "must be true: the privacy policy must be accepted to join",
-            );
-        }
-        f.finish()?;
         let (token, expires, household_id) = super::accept_invitation(
             &self.app,
             &b.token,
             Acceptance {
                 language: b.language,
+                privacy_policy: b.consent.privacy_policy,
                 newsletter: b.consent.newsletter,
             },
         )

@@ -226,7 +226,7 @@ pub async fn invite_partner(
             context: json!({
                 "inviter_name": inviter.full_name(),
                 "first_name": invite.first_name.as_str(),
-                "link": app.config.link(&format!("/invitation?token={secret}")),
+                "link": app.config.link(&format!("/invitation?token={secret}&lang={}", language.as_str())),
                 "valid_days": INVITATION_DAYS,
             }),
             idempotency_key: format!("partner_invitation:{id}"),
@@ -263,6 +263,8 @@ struct InvitationRow {
 
 pub struct Acceptance {
     pub language: Option<Language>,
+    /// Must be true: nobody joins without accepting the privacy policy.
+    pub privacy_policy: bool,
     pub newsletter: bool,
 }
 
@@ -274,6 +276,9 @@ pub async fn accept_invitation(
     secret: &str,
     acc: Acceptance,
 ) -> Result<(String, i64, String)> {
+    if !acc.privacy_policy {
+        return Err(members::privacy_policy_required());
+    }
     let mut tx = app.db.begin().await?;
     let now = now_ms();
     let inv: InvitationRow = sqlx::query_as(

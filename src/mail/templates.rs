@@ -191,25 +191,27 @@ fn when(
 }
 
 /// See [`when`].
-pub fn local_when(
-    lang: Language,
-    start: chrono::NaiveDateTime,
-    end: Option<chrono::NaiveDateTime>,
-) -> String {
+/// A day as `lang` writes it, with its weekday: "Sat 12 June 2027", "za 12 juni 2027".
+pub fn local_day(lang: Language, day: chrono::NaiveDate) -> String {
     use chrono::Locale;
-    let (locale, day) = match lang {
+    let (locale, format) = match lang {
         Language::En => (Locale::en_GB, "%a %-d %B %Y"),
         Language::Nl => (Locale::nl_BE, "%a %-d %B %Y"),
         Language::De => (Locale::de_BE, "%a., %-d. %B %Y"),
         Language::Fr => (Locale::fr_BE, "%a. %-d %B %Y"),
     };
-    let date = |t: chrono::NaiveDateTime| {
-        t.and_utc()
-            .format_localized(day, locale)
-            .to_string()
-            // Some locales abbreviate with a dot already ("sam."); never two.
-            .replace("..", ".")
-    };
+    day.format_localized(format, locale)
+        .to_string()
+        // Some locales abbreviate with a dot already ("sam."); never two.
+        .replace("..", ".")
+}
+
+pub fn local_when(
+    lang: Language,
+    start: chrono::NaiveDateTime,
+    end: Option<chrono::NaiveDateTime>,
+) -> String {
+    let date = |t: chrono::NaiveDateTime| local_day(lang, t.date());
     let time = |t: chrono::NaiveDateTime| t.format("%H:%M").to_string();
     match end {
         Some(end) if end.date() == start.date() => {

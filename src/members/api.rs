@@ -315,14 +315,8 @@ impl MembersApi {
     /// newsletter).
     #[oai(path = "/members/verify", method = "post")]
     async fn verify(&self, body: Json<VerifyRequest>) -> ApiResult<Json<Session>> {
-        if !body.consent.privacy_policy {
-            return Err(Error::field(
-                "consent.privacy_policy",
-                "must be true: the privacy policy must be accepted to join",
-            )
-            .into());
-        }
         let consent = super::Verification {
+            privacy_policy: body.consent.privacy_policy,
             newsletter: body.consent.newsletter,
         };
         Ok(Json(Session::new(

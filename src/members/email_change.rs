@@ -91,7 +91,7 @@ pub async fn request(
                 account_id: Some(account_id),
                 context: json!({
                     "first_name": member.first_name.clone().unwrap_or_default(),
-                    "link": app.config.link(&format!("/change-email?token={secret}")),
+                    "link": app.config.link(&format!("/change-email?token={secret}&lang={}", member.language().as_str())),
                     "valid_hours": VALID_HOURS,
                     "by_staff": matches!(by, RequestedBy::Staff(_)),
                 }),

@@ -439,7 +439,7 @@ pub async fn send_verification(
             account_id: Some(account_id),
             context: json!({
                 "first_name": first_name,
-                "link": app.config.link(&format!("/verify?token={secret}")),
+                "link": app.config.link(&format!("/verify?token={secret}&lang={}", language.as_str())),
                 "valid_hours": VERIFY_HOURS,
             }),
             idempotency_key: format!("verification:{}", auth::hash_secret(&secret)),
@@ -448,9 +448,19 @@ pub async fn send_verification(
     .await
 }
 
+/// The one refusal of a join without the privacy policy (verification, invitation).
+pub fn privacy_policy_required() -> Error {
+    Error::field(
+        "consent.privacy_policy",
+        "must be true: the privacy policy must be accepted to join",
+    )
+}
+
 /// What the person who confirms an address consents to, in their own words (the sign-up that
 /// created the pending account may have been made by somebody else).
 pub struct Verification {
+    /// Must be true: nobody joins without accepting the privacy policy.
+    pub privacy_policy: bool,
     /// The community newsletter.
     pub newsletter: bool,
 }
@@ -458,6 +468,9 @@ pub struct Verification {
 /// Follows a verification link: the account becomes active and is signed in. The consents are
 /// recorded now, from the person who proved the address, never from the sign-up.
 pub async fn verify(app: &App, secret: &str, consent: Verification) -> Result<(String, i64)> {
+    if !consent.privacy_policy {
+        return Err(privacy_policy_required());
+    }
     let mut tx = app.db.begin().await?;
     let account_id = auth::redeem(&mut tx, secret, TokenKind::Verify).await?;
     let now = now_ms();

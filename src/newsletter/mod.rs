@@ -187,7 +187,7 @@ async fn send_confirmation(
             context: json!({
                 "first_name": first_name,
                 "list": list,
-                "link": app.config.link(&format!("/newsletter/confirm?token={secret}")),
+                "link": app.config.link(&format!("/newsletter/confirm?token={secret}&lang={}", language.as_str())),
             }),
             idempotency_key: format!("newsletter_confirm:{}", auth::hash_secret(secret)),
         },

@@ -8,8 +8,13 @@
 //! Browser requests that fail get an HTML page in the visitor's language ([`error_page`]), never
 //! JSON; the API keeps answering problem+json.
 
+pub mod account;
 pub mod csrf;
+pub mod landing;
 pub mod sign_up;
+pub mod visitor;
+
+pub use visitor::Visitor;
 
 use std::fmt::Write as _;
 use std::sync::LazyLock;
@@ -136,7 +141,74 @@ pub fn language(req: &Request) -> Language {
     })
 }
 
-/// Renders `template` with the page's common variables, as a response with the site's policy.
+/// The site's pages, added to the server's routes: each area of the site adds its own.
+pub fn routes(r: poem::Route) -> poem::Route {
+    let r = public_routes(r);
+    account::routes(r)
+}
+
+fn public_routes(r: poem::Route) -> poem::Route {
+    use poem::get;
+    r.at("/", get(home))
+        .at("/events", get(events_list))
+        .at("/events/:id", get(event_page))
+        .at("/language/:code", get(choose_language))
+        .at("/static/site.css", get(stylesheet))
+        .at(
+            "/sign-up",
+            get(sign_up::sign_up_form).post(sign_up::sign_up),
+        )
+        .at("/sign-up/sent", get(sign_up::sent))
+        .at(
+            "/sign-in",
+            get(landing::sign_in_page).post(landing::sign_in),
+        )
+        .at("/sign-in/link", poem::post(landing::ask_for_link))
+        .at("/sign-in/sent", get(landing::link_sent))
+        .at("/sign-out", poem::post(landing::sign_out))
+        .at("/verify", get(landing::verify_page).post(landing::verify))
+        .at(
+            "/invitation",
+            get(landing::invitation_page).post(landing::accept_invitation),
+        )
+        .at(
+            "/newsletter/confirm",
+            get(landing::newsletter_page).post(landing::confirm_newsletter),
+        )
+        .at("/newsletter/confirmed", get(landing::newsletter_confirmed))
+        .at(
+            "/change-email",
+            get(landing::change_email_page).post(landing::confirm_email),
+        )
+        .at("/change-email/done", get(landing::email_changed))
+}
+
+/// The day of an instant (milliseconds) in `zone`, as `lang` writes it.
+pub fn local_date(lang: Language, ms: i64, zone: chrono_tz::Tz) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|d| crate::mail::templates::local_day(lang, d.with_timezone(&zone).date_naive()))
+        .unwrap_or_default()
+}
+
+/// Whether `target` is a path on this site (never an open redirect to another).
+pub fn local_path(target: &str) -> bool {
+    target.starts_with('/') && !target.starts_with("//") && !target.contains('\\')
+}
+
+/// `path` without its `lang=` parameter (the switcher's way back keeps the rest, e.g. a token).
+fn without_lang(path: &str) -> String {
+    let Some((p, q)) = path.split_once('?') else {
+        return path.to_owned();
+    };
+    let rest: Vec<&str> = q.split('&').filter(|kv| !kv.starts_with("lang=")).collect();
+    if rest.is_empty() {
+        p.to_owned()
+    } else {
+        format!("{p}?{}", rest.join("&"))
+    }
+}
+
+/// Renders `template` for an anonymous visitor (error pages); [`Visitor::page`] for the rest.
 fn page(
     status: StatusCode,
     lang: Language,
@@ -145,8 +217,23 @@ fn page(
     mut context: serde_json::Value,
 ) -> Response {
     if let Some(map) = context.as_object_mut() {
+        map.entry("me").or_insert(serde_json::Value::Null);
+        map.entry("csrf").or_insert("".into());
+    }
+    page_with(status, lang, path, template, context)
+}
+
+/// Renders `template` with the page's common variables, as a response with the site's policy.
+fn page_with(
+    status: StatusCode,
+    lang: Language,
+    path: &str,
+    template: &str,
+    mut context: serde_json::Value,
+) -> Response {
+    if let Some(map) = context.as_object_mut() {
         map.insert("lang".into(), lang.as_str().into());
-        map.insert("path".into(), path.into());
+        map.insert("path".into(), without_lang(path).into());
         map.insert("languages".into(), json!(LANGUAGES));
         map.insert("css_version".into(), CSS_VERSION.as_str().into());
         map.entry("section").or_insert("".into());
@@ -248,8 +335,8 @@ impl EventView {
 
 /// `/`: what the community is, and the next few events.
 #[handler]
-pub async fn home(req: &Request, app: Data<&App>) -> Response {
-    let lang = language(req);
+pub async fn home(v: Visitor, app: Data<&App>) -> Response {
+    let lang = v.lang;
     let query = EventQuery {
         from: None,
         to: None,
@@ -263,15 +350,9 @@ pub async fn home(req: &Request, app: Data<&App>) -> Response {
     match events::list(&app, &query).await {
         Ok(p) => {
             let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
-            page(
-                StatusCode::OK,
-                lang,
-                "/",
-                "home.html",
-                json!({"events": list}),
-            )
+            v.page(StatusCode::OK, "home.html", json!({"events": list}))
         }
-        Err(e) => failed(e, lang, "/"),
+        Err(e) => v.failed(e),
     }
 }
 
@@ -294,11 +375,11 @@ pub struct EventFilter {
 /// `/events`: the events to come, filtered by topic, organiser, audience and month.
 #[handler]
 pub async fn events_list(
-    req: &Request,
+    v: Visitor,
     app: Data<&App>,
     Query(filter): Query<EventFilter>,
 ) -> Response {
-    let lang = language(req);
+    let lang = v.lang;
     let path = "/events";
     let audience = match filter.audience.as_str() {
         "" => None,
@@ -340,7 +421,7 @@ pub async fn events_list(
     };
     let p = match events::list(&app, &query).await {
         Ok(p) => p,
-        Err(e) => return failed(e, lang, path),
+        Err(e) => return v.failed(e),
     };
     let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
     let next = p.next.map(|cursor| {
@@ -359,10 +440,8 @@ pub async fn events_list(
         format!("/events?{}", q.finish())
     });
     let feed = app.config.link("/calendar.ics");
-    page(
+    v.page(
         StatusCode::OK,
-        lang,
-        path,
         "events.html",
         json!({
             "section": "events",
@@ -439,7 +518,7 @@ pub fn choose_language(
     // Only a path on this site: never an open redirect.
     let target = next
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
+        .filter(|n| local_path(n))
         .unwrap_or_else(|| "/".to_owned());
     let secure = if app.config.base_url.scheme() == "https" {
         "; Secure"

@@ -1,12 +1,12 @@
 //! Joining through the website: the form, its answers in the visitor's language, and the same
 //! domain path as `POST /api/v1/members` (`members::SignUpInput`, then `requests::submit`).
 
-use poem::http::{StatusCode, header};
+use poem::http::StatusCode;
 use poem::web::{Data, Form, RemoteAddr};
 use poem::{Request, Response, handler};
 use serde_json::json;
 
-use super::{csrf, language, page};
+use super::Visitor;
 use crate::app::App;
 use crate::error::Error;
 use crate::i18n::CATALOGS;
@@ -36,10 +36,6 @@ pub struct SignUpForm {
     privacy: Option<String>,
 }
 
-fn secure(app: &App) -> bool {
-    app.config.base_url.scheme() == "https"
-}
-
 fn countries() -> Vec<(&'static str, &'static str)> {
     let mut list: Vec<_> = isocountry::CountryCode::iter()
         .map(|c| (c.alpha2(), c.name()))
@@ -50,48 +46,35 @@ fn countries() -> Vec<(&'static str, &'static str)> {
 
 /// The form page, with `errors` (field → message) when it comes back.
 fn form_page(
-    req: &Request,
-    app: &App,
-    lang: Language,
+    v: &Visitor,
     status: StatusCode,
     form: &SignUpForm,
     errors: serde_json::Map<String, serde_json::Value>,
 ) -> Response {
-    let (token, cookie) = csrf::token(req, secure(app));
+    let lang = v.lang;
     let mut shown = json!(form);
     shown["privacy"] = json!(form.privacy.is_some());
     if form.language.is_empty() {
         shown["language"] = json!(lang.as_str());
     }
-    let mut resp = page(
+    v.page(
         status,
-        lang,
-        "/sign-up",
         "sign_up.html",
         json!({
-            "csrf": token,
+            "section": "sign-up",
             "form": shown,
             "errors": errors,
             "countries": countries(),
             "phases": Phase::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
         }),
-    );
-    if let Some(c) = cookie
-        && let Ok(v) = c.parse()
-    {
-        resp.headers_mut().append(header::SET_COOKIE, v);
-    }
-    resp
+    )
 }
 
 /// `GET /sign-up`
 #[handler]
-pub fn sign_up_form(req: &Request, app: Data<&App>) -> Response {
-    let lang = language(req);
+pub fn sign_up_form(v: Visitor) -> Response {
     form_page(
-        req,
-        &app,
-        lang,
+        &v,
         StatusCode::OK,
         &SignUpForm::default(),
         Default::default(),
@@ -103,15 +86,16 @@ pub fn sign_up_form(req: &Request, app: Data<&App>) -> Response {
 #[handler]
 pub async fn sign_up(
     req: &Request,
+    v: Visitor,
     app: Data<&App>,
     remote: &RemoteAddr,
     Form(form): Form<SignUpForm>,
 ) -> Response {
-    let lang = language(req);
+    let lang = v.lang;
     let mut errors = serde_json::Map::new();
-    if !csrf::check(req, &form.csrf) {
+    if !v.form_ok(req, &form.csrf) {
         errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-        return form_page(req, &app, lang, StatusCode::FORBIDDEN, &form, errors);
+        return form_page(&v, StatusCode::FORBIDDEN, &form, errors);
     }
     let chosen = form.language.parse::<Language>().unwrap_or(lang);
     let input = SignUpInput {
@@ -130,10 +114,7 @@ pub async fn sign_up(
             let key = crate::app::client_key(remote);
             match requests::submit(&app, &key, requests::Request::SignUp(sign_up)).await {
                 Ok(()) => {
-                    return Response::builder()
-                        .status(StatusCode::SEE_OTHER)
-                        .header(header::LOCATION, "/sign-up/sent")
-                        .finish();
+                    return v.redirect("/sign-up/sent");
                 }
                 Err(e) => e,
             }
@@ -153,37 +134,14 @@ pub async fn sign_up(
                     CATALOGS.t(lang, &format!("error-{name}"), &[]).into(),
                 );
             }
-            form_page(
-                req,
-                &app,
-                lang,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &form,
-                errors,
-            )
+            form_page(&v, StatusCode::UNPROCESSABLE_ENTITY, &form, errors)
         }
-        Error::TooManyRequests { .. } => {
-            super::error_page(StatusCode::TOO_MANY_REQUESTS, lang, "/sign-up")
-        }
-        other => {
-            tracing::error!(error = %other, "sign-up page failed");
-            super::error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, "/sign-up")
-        }
+        other => v.failed(other),
     }
 }
 
 /// `GET /sign-up/sent`
 #[handler]
-pub fn sent(req: &Request) -> Response {
-    let lang = language(req);
-    page(
-        StatusCode::OK,
-        lang,
-        "/sign-up/sent",
-        "message.html",
-        json!({
-            "title": CATALOGS.t(lang, "sign-up-sent-title", &[]),
-            "text": CATALOGS.t(lang, "sign-up-sent-text", &[]),
-        }),
-    )
+pub fn sent(v: Visitor) -> Response {
+    v.message(StatusCode::OK, "sign-up-sent-title", "sign-up-sent-text")
 }

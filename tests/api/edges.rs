@@ -460,12 +460,30 @@ async fn every_page_sends_security_headers_and_allows_only_its_own_inline_code()
         .await
         .unwrap();
     let unsubscribe = format!("/unsubscribe/{key}");
+    // The site's pages have no inline code at all, and a policy that allows none.
+    for path in [
+        "/",
+        "/verify?token=abc",
+        "/sign-in",
+        "/sign-in?token=abc",
+        "/invitation?token=abc",
+        "/newsletter/confirm?token=abc",
+        "/change-email?token=abc",
+        "/privacy-policy",
+    ] {
+        let r = t.raw("GET", path, "text/html", vec![], None).await;
+        r.assert(200);
+        assert_common_headers(&r, path);
+        assert!(inline(&r.body).is_empty(), "{path} has inline code");
+        let csp = r.header("content-security-policy").unwrap();
+        assert!(csp.starts_with("default-src 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe"), "{path}: {csp}");
+        assert!(
+            !csp.contains("script-src"),
+            "{path}: no script at all: {csp}"
+        );
+    }
     for (method, path) in [
-        ("GET", "/verify?token=abc"),
-        ("GET", "/sign-in"),
-        ("GET", "/sign-in?token=abc"),
-        ("GET", "/invitation?token=abc"),
-        ("GET", "/newsletter/confirm?token=abc"),
         ("GET", "/docs"),
         ("GET", "/docs/"),
         ("GET", unsubscribe.as_str()),

@@ -453,3 +453,55 @@ async fn api_tokens_from_before_ids_get_one_at_start_up() {
     cli::revoke_token(&t.app, &id).await.unwrap();
     t.get("/api/v1/me", Some(&token)).await.assert_problem(401);
 }
+
+#[tokio::test]
+async fn members_list_their_sessions_and_end_one_but_never_anothers() {
+    let t = TestApp::spawn().await;
+    let first = t.member("ana@example.org", "Ana", "Silva").await;
+    // A second session, as from another device.
+    t.post(
+        "/api/v1/auth/magic-link",
+        json!({"email": "ana@example.org"}),
+        None,
+    )
+    .await
+    .assert(202);
+    let link = t.next_mail_to("ana@example.org").await.token();
+    let r = t
+        .post("/api/v1/auth/sessions", json!({"token": link}), None)
+        .await;
+    r.assert(201);
+    let second = r.json()["session_token"].as_str().unwrap().to_owned();
+
+    let r = t.get("/api/v1/me/sessions", Some(&second)).await;
+    r.assert(200);
+    let list = r.json();
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!(
+        list.iter().filter(|s| s["current"] == true).count(),
+        1,
+        "{list:?}"
+    );
+    assert!(
+        !r.body.contains(&first) && !r.body.contains(&second),
+        "no secret listed"
+    );
+    let other_id = list.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Somebody else cannot end it: not found, and it still works.
+    let stranger = t.member("raj@example.org", "Raj", "Patel").await;
+    t.delete(&format!("/api/v1/me/sessions/{other_id}"), Some(&stranger))
+        .await
+        .assert(404);
+    t.get("/api/v1/me", Some(&first)).await.assert(200);
+
+    t.delete(&format!("/api/v1/me/sessions/{other_id}"), Some(&second))
+        .await
+        .assert(204);
+    t.get("/api/v1/me", Some(&first)).await.assert(401);
+    t.get("/api/v1/me", Some(&second)).await.assert(200);
+}

@@ -129,6 +129,81 @@ impl Page {
             .unwrap_or_else(|e| panic!("could not read `{css}`: {e}"))
     }
 
+    /// Signs this browser in with a session token (from `TestApp::member`), as the sign-in
+    /// link would: the `session` cookie the site sets. For tests about what comes after.
+    pub async fn sign_in_with(&self, session: &str) {
+        self.open("/privacy-policy").await;
+        // Through the page, not WebDriver's cookie command (which Chromium refuses for an IP
+        // host); the token is URL-safe.
+        self.script(
+            "document.cookie = 'session=' + arguments[0] + '; path=/; SameSite=Lax';",
+            vec![Value::String(session.to_owned())],
+        )
+        .await;
+    }
+
+    /// The path (and query) of the page the browser shows.
+    pub async fn path(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .unwrap_or_else(|e| panic!("no current address: {e}"));
+        match url.query() {
+            Some(q) => format!("{}?{q}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Chooses the option with `value` in the list `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.find(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("could not choose `{value}` in `{css}`: {e}"));
+    }
+
+    /// Empties the field `css` (before typing something else into it).
+    pub async fn clear(&self, css: &str) {
+        self.find(css)
+            .await
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("could not empty `{css}`: {e}"));
+    }
+
+    /// Clicks `css` (a submit button) and waits until the next page has loaded and shows
+    /// `then` (a CSS selector on that page).
+    pub async fn submit(&self, css: &str, then: &str) {
+        // A mark on the old page's window: gone once the browser shows the next page.
+        self.script("window.__old_page = true;", vec![]).await;
+        self.click(css).await;
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let old = self
+                .client
+                .execute("return window.__old_page === true;", vec![])
+                .await
+                .map(|v| v == Value::Bool(true))
+                .unwrap_or(false);
+            if !old {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "clicking `{css}` loaded no new page after {PATIENCE:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+        self.wait_for(then).await;
+    }
+
+    /// Whether the page has an element `css`.
+    pub async fn has(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
     /// Whether the element `css` is shown.
     pub async fn is_shown(&self, css: &str) -> bool {
         self.find(css)
@@ -138,8 +213,6 @@ impl Page {
             .unwrap_or_else(|e| panic!("could not tell whether `{css}` is shown: {e}"))
     }
 
-    /// Waits until the element `css` shows some text (after a click, the server's answer
-    /// arrives later) and answers it; fails after [`PATIENCE`].
     /// Waits until an element `css` is on the page (after a click that loads another page).
     pub async fn wait_for(&self, css: &str) {
         self.client
@@ -148,21 +221,6 @@ impl Page {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no `{css}` on the page after {PATIENCE:?}: {e}"));
-    }
-
-    pub async fn wait_for_text(&self, css: &str) -> String {
-        let deadline = tokio::time::Instant::now() + PATIENCE;
-        loop {
-            let shown = self.text(css).await;
-            if !shown.is_empty() {
-                return shown;
-            }
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "`{css}` shows nothing after {PATIENCE:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     /// Runs `script` in the page (a function body; `arguments` are `args`) and answers its
