@@ -599,6 +599,16 @@ pub async fn personal_feed(app: &App, secret: &str) -> Result<Option<Arc<Feed>>>
     Ok(Some(feed))
 }
 
+/// Whether the member has a personal calendar address (its secret is not kept, only its hash).
+pub async fn has_token(app: &App, account_id: &str) -> Result<bool> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM tokens WHERE account_id = $1 AND kind = 'calendar'")
+            .bind(account_id)
+            .fetch_one(&app.db.read)
+            .await?;
+    Ok(n > 0)
+}
+
 /// Replaces the member's calendar token: the old address stops working at once.
 pub async fn new_token(app: &App, account_id: &str) -> Result<(String, String)> {
     let mut tx = app.db.begin().await?;

@@ -351,18 +351,39 @@ pub async fn register(
     ))
 }
 
-/// Whether registration is open now for this event (not cancelled, within its window).
-fn check_open(event: &EventRow, now: i64) -> Result<()> {
+/// Whether a household may register for an event now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openness {
+    Open,
+    Cancelled,
+    /// Registration opens at this instant (milliseconds).
+    NotYet(i64),
+    Closed,
+}
+
+/// The one rule for when registration is open: not cancelled, within its window (until the
+/// event starts unless it closes earlier). The pages show it; [`register`] enforces it.
+pub fn openness(event: &EventRow, now: i64) -> Openness {
     if event.status() == EventStatus::Cancelled {
-        return Err(Error::Conflict("the event is cancelled".into()));
+        return Openness::Cancelled;
     }
-    if event.registration_opens_at.is_some_and(|o| now < o) {
-        return Err(Error::Conflict("registration has not opened yet".into()));
+    if let Some(opens) = event.registration_opens_at.filter(|o| now < *o) {
+        return Openness::NotYet(opens);
     }
     if now >= event.registration_closes_at.unwrap_or(event.starts_at) {
-        return Err(Error::Conflict("registration is closed".into()));
+        return Openness::Closed;
     }
-    Ok(())
+    Openness::Open
+}
+
+/// Whether registration is open now for this event (not cancelled, within its window).
+fn check_open(event: &EventRow, now: i64) -> Result<()> {
+    match openness(event, now) {
+        Openness::Open => Ok(()),
+        Openness::Cancelled => Err(Error::Conflict("the event is cancelled".into())),
+        Openness::NotYet(_) => Err(Error::Conflict("registration has not opened yet".into())),
+        Openness::Closed => Err(Error::Conflict("registration is closed".into())),
+    }
 }
 
 /// One attempt; `None` when the event changed between the checks and the reservation.

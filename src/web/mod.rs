@@ -11,6 +11,7 @@
 pub mod account;
 pub mod csrf;
 pub mod landing;
+pub mod registrations;
 pub mod sign_up;
 pub mod visitor;
 
@@ -144,6 +145,7 @@ pub fn language(req: &Request) -> Language {
 /// The site's pages, added to the server's routes: each area of the site adds its own.
 pub fn routes(r: poem::Route) -> poem::Route {
     let r = public_routes(r);
+    let r = registrations::routes(r);
     account::routes(r)
 }
 
@@ -455,28 +457,51 @@ pub async fn events_list(
     )
 }
 
-/// `/events/{id}`: one event, its time in the visitor's language, seats and waitlist.
+#[derive(serde::Deserialize, Default)]
+pub struct EventPageQuery {
+    #[serde(default)]
+    registered: String,
+    #[serde(default)]
+    problem: String,
+}
+
+/// `/events/{id}`: one event, its time in the visitor's language, seats and waitlist; for a
+/// signed-in member, their household's registration or the form to register.
 #[handler]
-pub async fn event_page(req: &Request, app: Data<&App>, Path(id): Path<String>) -> Response {
-    let lang = language(req);
-    let path = format!("/events/{id}");
+pub async fn event_page(
+    v: Visitor,
+    app: Data<&App>,
+    Path(id): Path<String>,
+    Query(q): Query<EventPageQuery>,
+) -> Response {
+    let lang = v.lang;
     if uuid::Uuid::parse_str(&id).is_err() {
-        return error_page(StatusCode::NOT_FOUND, lang, &path);
+        return v.failed(crate::error::Error::NotFound("event"));
     }
     let event = match events::get_visible(&app, &id, false).await {
         Ok(e) => e,
-        Err(e) => return failed(e, lang, &path),
+        Err(e) => return v.failed(e),
     };
     let waitlist = match events::registrations::waitlist_length(&app, &event.id).await {
         Ok(n) => n,
-        Err(e) => return failed(e, lang, &path),
+        Err(e) => return v.failed(e),
+    };
+    let panel = match &v.me {
+        Some(me) => match registrations::event_panel(&app, &v, me, &event).await {
+            Ok(p) => p,
+            Err(e) => return v.failed(e),
+        },
+        None => serde_json::Value::Null,
+    };
+    let problem = match q.problem.as_str() {
+        p
+        @ ("reg-error-people" | "reg-error-full" | "reg-error-changed" | "reg-error-audience") => p,
+        _ => "",
     };
     let ics = format!("/api/v1/events/{}/calendar.ics", event.id);
     let feed = app.config.link("/calendar.ics");
-    page(
+    v.page(
         StatusCode::OK,
-        lang,
-        &path,
         "event.html",
         json!({
             "section": "events",
@@ -484,19 +509,11 @@ pub async fn event_page(req: &Request, app: Data<&App>, Path(id): Path<String>) 
             "waitlist": waitlist,
             "ics": ics,
             "webcal": crate::calendar::webcal(&feed),
+            "panel": panel,
+            "registered": q.registered == "1",
+            "problem": problem,
         }),
     )
-}
-
-/// A domain error as a page: not found is a 404 page; anything else is logged.
-fn failed(e: crate::error::Error, lang: Language, path: &str) -> Response {
-    match e {
-        crate::error::Error::NotFound(_) => error_page(StatusCode::NOT_FOUND, lang, path),
-        other => {
-            tracing::error!(error = %other, path, "page failed");
-            error_page(StatusCode::INTERNAL_SERVER_ERROR, lang, path)
-        }
-    }
 }
 
 #[derive(serde::Deserialize)]

@@ -199,6 +199,16 @@ impl Page {
         self.wait_for(then).await;
     }
 
+    /// The current value of the field `css`.
+    pub async fn value(&self, css: &str) -> String {
+        self.find(css)
+            .await
+            .prop("value")
+            .await
+            .unwrap_or_else(|e| panic!("could not read the value of `{css}`: {e}"))
+            .unwrap_or_default()
+    }
+
     /// Whether the page has an element `css`.
     pub async fn has(&self, css: &str) -> bool {
         self.client.find(Locator::Css(css)).await.is_ok()
@@ -236,7 +246,11 @@ impl Page {
     /// added), and checks that it is.
     pub async fn set_viewport(&self, size: Viewport) {
         let (mut width, mut height) = (size.width, size.height);
-        for _ in 0..2 {
+        // A loaded machine may apply a resize late: measure again a few times before failing.
+        for attempt in 0..20 {
+            if attempt > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
             self.client
                 .set_window_size(width, height)
                 .await
@@ -248,8 +262,11 @@ impl Page {
             if (w, h) == (size.width, size.height) {
                 return;
             }
-            width = (width + size.width).saturating_sub(w);
-            height = (height + size.height).saturating_sub(h);
+            // The window's frame is what the window has beyond the viewport.
+            if w > 0 && h > 0 {
+                width = (width + size.width).saturating_sub(w);
+                height = (height + size.height).saturating_sub(h);
+            }
         }
         panic!("the browser would not give the page a viewport of {size:?}");
     }
