@@ -176,9 +176,18 @@ impl Page {
     /// Clicks `css` (a submit button) and waits until the next page has loaded and shows
     /// `then` (a CSS selector on that page).
     pub async fn submit(&self, css: &str, then: &str) {
-        // A mark on the old page's window: gone once the browser shows the next page.
-        self.script("window.__old_page = true;", vec![]).await;
+        self.script_mark().await;
         self.click(css).await;
+        self.wait_for_next_page(then).await;
+    }
+
+    /// Marks the page the browser shows now, for [`Page::wait_for_next_page`].
+    pub async fn script_mark(&self) {
+        self.script("window.__old_page = true;", vec![]).await;
+    }
+
+    /// Waits until the browser shows another page than the one marked, with `then` on it.
+    pub async fn wait_for_next_page(&self, then: &str) {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
             let old = self
@@ -192,11 +201,41 @@ impl Page {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "clicking `{css}` loaded no new page after {PATIENCE:?}"
+                "no new page after {PATIENCE:?}"
             );
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
         self.wait_for(then).await;
+    }
+
+    /// Presses Tab until the element `css` has the focus (as a keyboard user moves through a
+    /// page); fails when it never gets it.
+    pub async fn tab_to(&self, css: &str) {
+        for _ in 0..80 {
+            if self
+                .script("return !!document.activeElement && document.activeElement.matches(arguments[0]);",
+                    vec![Value::String(css.to_owned())])
+                .await
+                == Value::Bool(true)
+            {
+                return;
+            }
+            self.press(fantoccini::key::Key::Tab).await;
+        }
+        panic!("`{css}` never got the focus with the Tab key");
+    }
+
+    /// Presses `key` on the element that has the focus.
+    pub async fn press(&self, key: fantoccini::key::Key) {
+        let focused = self
+            .client
+            .active_element()
+            .await
+            .unwrap_or_else(|e| panic!("nothing has the focus: {e}"));
+        focused
+            .send_keys(&key)
+            .await
+            .unwrap_or_else(|e| panic!("could not press a key: {e}"));
     }
 
     /// The current value of the field `css`.

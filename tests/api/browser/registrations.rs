@@ -3,6 +3,7 @@
 //! a cancellation promotes the next household, and both see it on their pages; the personal
 //! calendar address is made, works, and is replaced.
 
+use fantoccini::key::Key;
 use serde_json::json;
 
 use super::check_on_phone_and_desktop;
@@ -57,9 +58,16 @@ async fn a_full_event_waitlists_the_next_household_and_a_cancellation_promotes_i
                 .await
                 .contains("Tick at least one person")
         );
-        page.click("#person-1").await;
-        page.click("#person-2").await;
-        page.submit("#register", "#registration .ok").await;
+        // With the keyboard only: Tab to each box, Space ticks it, Enter on the button.
+        page.open(&event).await;
+        page.tab_to("#person-1").await;
+        page.press(Key::Space).await;
+        page.tab_to("#person-2").await;
+        page.press(Key::Space).await;
+        page.tab_to("#register").await;
+        page.script_mark().await;
+        page.press(Key::Enter).await;
+        page.wait_for_next_page("#registration .ok").await;
         assert_eq!(
             page.text("#registration p.ok:not([role])").await,
             "Confirmed: Ana, Mia can come."
