@@ -37,6 +37,10 @@ use crate::values::{Audience, EventStatus, Language};
 
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 const STYLESHEET: &str = include_str!("../../static/site.css");
+const ICON: &str = include_str!("../../static/icon.svg");
+/// Crawlers may read the public pages; the member's own pages are of no use to them.
+const ROBOTS: &str = "User-agent: *\nDisallow: /me\nDisallow: /registrations\nDisallow: /profile\n\
+    Disallow: /household\nDisallow: /privacy\nDisallow: /api/\n";
 
 /// What a page may load: its own stylesheet, nothing else; forms post only here.
 pub const SITE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self'; \
@@ -156,6 +160,9 @@ fn public_routes(r: poem::Route) -> poem::Route {
         .at("/events/:id", get(event_page))
         .at("/language/:code", get(choose_language))
         .at("/static/site.css", get(stylesheet))
+        .at("/static/icon.svg", get(icon))
+        .at("/favicon.ico", get(icon))
+        .at("/robots.txt", get(robots))
         .at(
             "/sign-up",
             get(sign_up::sign_up_form).post(sign_up::sign_up),
@@ -553,6 +560,24 @@ pub fn choose_language(
             ),
         )
         .finish()
+}
+
+/// `/static/icon.svg` (and `/favicon.ico`, where browsers look by themselves): the site's icon.
+#[handler]
+pub fn icon() -> Response {
+    Response::builder()
+        .content_type("image/svg+xml")
+        .header(header::CACHE_CONTROL, "public, max-age=86400")
+        .body(ICON)
+}
+
+/// `/robots.txt`
+#[handler]
+pub fn robots() -> Response {
+    Response::builder()
+        .content_type("text/plain; charset=utf-8")
+        .header(header::CACHE_CONTROL, "public, max-age=86400")
+        .body(ROBOTS)
 }
 
 /// `/static/site.css`: the one stylesheet, cached for a year (its address carries its version).

@@ -182,7 +182,9 @@ impl Visitor {
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Conflict(_) | Error::Invalid(_) => StatusCode::CONFLICT,
             _ => {
-                tracing::error!(error = %e, path = %self.here, "page failed");
+                // The path only: a query may hold a link's token.
+                let path = self.here.split('?').next().unwrap_or_default();
+                tracing::error!(error = %e, path, "page failed");
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
