@@ -10,7 +10,10 @@
 
 pub mod account;
 pub mod csrf;
+pub mod household;
 pub mod landing;
+pub mod privacy;
+pub mod profile;
 pub mod sign_up;
 pub mod visitor;
 
@@ -144,7 +147,10 @@ pub fn language(req: &Request) -> Language {
 /// The site's pages, added to the server's routes: each area of the site adds its own.
 pub fn routes(r: poem::Route) -> poem::Route {
     let r = public_routes(r);
-    account::routes(r)
+    let r = account::routes(r);
+    let r = profile::routes(r);
+    let r = household::routes(r);
+    privacy::routes(r)
 }
 
 fn public_routes(r: poem::Route) -> poem::Route {
