@@ -4,6 +4,7 @@
 //! `chromium-driver` (Debian), and Node.js with npm for axe-core (`tests/browser/`).
 
 pub mod harness;
+mod people;
 
 use harness::{DESKTOP, PHONE, Page, Scripts, browse};
 
