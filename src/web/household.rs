@@ -370,11 +370,20 @@ pub async fn remove_dependent(
     }
 }
 
-/// `GET /household/leave`: what leaving means, and the button that does it.
+/// `GET /household/leave`: what leaving means, and the button that does it. A member alone has
+/// nothing to leave: back to the household.
 #[handler]
-pub fn leave_page(v: Visitor) -> Response {
-    if let Err(r) = v.member() {
-        return r;
+pub async fn leave_page(v: Visitor, app: Data<&App>) -> Response {
+    let me = match v.member() {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    match households::view(&app, &me.account_id).await {
+        Ok(h) if h.people.iter().filter(|p| p.has_account).count() < 2 => {
+            return v.redirect("/household");
+        }
+        Ok(_) => {}
+        Err(e) => return v.failed(e),
     }
     v.page(
         StatusCode::OK,

@@ -553,6 +553,18 @@ async fn the_people_pages_are_small_have_no_script_and_send_strangers_to_sign_in
         .await
         .json();
     let edit = format!("/household/dependents/{}", child["id"].as_str().unwrap());
+    // Alone, there is no household to leave.
+    let alone = Resp::from_test(
+        t.client
+            .get("/household/leave")
+            .header("cookie", format!("session={ana}"))
+            .send()
+            .await,
+    )
+    .await;
+    alone.assert(303);
+    assert_eq!(alone.header("location"), Some("/household"));
+    t.partner(&ana, "tom@example.org", "Tom").await;
     let css = t.get("/static/site.css", None).await.body.len();
     for path in [
         "/profile?welcome=1",
