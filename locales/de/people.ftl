@@ -85,8 +85,8 @@ privacy-erase-what = Wenn du dein Konto löschst:
 privacy-erase-account = werden dein Name, deine E-Mail-Adresse und alles, was du uns erzählt hast, gelöscht, und du wirst überall abgemeldet;
 privacy-erase-partner = behält { $name } das eigene Konto und bleibt im Haushalt, mit den Kindern und anderen Angehörigen;
 privacy-erase-dependents = { $count ->
-    [one] bleibt niemand mit Konto in deinem Haushalt, also wird die angehörige Person, die du hinzugefügt hast, auch gelöscht;
-   *[other] bleibt niemand mit Konto in deinem Haushalt, also werden die { $count } Angehörigen, die du hinzugefügt hast, auch gelöscht;
+    [one] bleibt niemand mit Konto in deinem Haushalt, also wird die angehörige Person darin auch gelöscht;
+   *[other] bleibt niemand mit Konto in deinem Haushalt, also werden die { $count } Angehörigen darin auch gelöscht;
 }
 privacy-erase-registrations = werden deine Plätze bei kommenden Veranstaltungen freigegeben (eine Anmeldung, in der niemand bleibt, wird storniert), damit andere von der Warteliste kommen können;
 privacy-erase-figures = zählen Veranstaltungen, zu denen du kamst, weiter, ohne deinen Namen.

@@ -85,8 +85,8 @@ privacy-erase-what = When you erase your account:
 privacy-erase-account = your name, e-mail address and everything you told us are erased, and you are signed out everywhere;
 privacy-erase-partner = { $name } keeps their account and stays in the household, with the children and other dependents;
 privacy-erase-dependents = { $count ->
-    [one] nobody with an account is left in your household, so the dependent you added is erased too;
-   *[other] nobody with an account is left in your household, so the { $count } dependents you added are erased too;
+    [one] nobody with an account is left in your household, so the dependent in it is erased too;
+   *[other] nobody with an account is left in your household, so the { $count } dependents in it are erased too;
 }
 privacy-erase-registrations = your places at events still to come are given back (a registration with nobody left is cancelled), so others on the waitlist can come;
 privacy-erase-figures = events you came to still count, without your name.

@@ -85,8 +85,8 @@ privacy-erase-what = Si vous supprimez votre compte :
 privacy-erase-account = votre nom, votre adresse e-mail et tout ce que vous nous avez dit sont effacés, et vous êtes déconnecté partout ;
 privacy-erase-partner = { $name } garde son compte et reste dans le ménage, avec les enfants et les autres personnes à charge ;
 privacy-erase-dependents = { $count ->
-    [one] plus personne n'a de compte dans votre ménage, donc la personne à charge que vous avez ajoutée est effacée aussi ;
-   *[other] plus personne n'a de compte dans votre ménage, donc les { $count } personnes à charge que vous avez ajoutées sont effacées aussi ;
+    [one] plus personne n'a de compte dans votre ménage, donc la personne à charge qui en fait partie est effacée aussi ;
+   *[other] plus personne n'a de compte dans votre ménage, donc les { $count } personnes à charge qui en font partie sont effacées aussi ;
 }
 privacy-erase-registrations = vos places aux activités à venir sont libérées (une inscription où il ne reste personne est annulée), pour que d'autres sur la liste d'attente puissent venir ;
 privacy-erase-figures = les activités auxquelles vous avez participé restent comptées, sans votre nom.

@@ -85,8 +85,8 @@ privacy-erase-what = Als je je account verwijdert:
 privacy-erase-account = worden je naam, je e-mailadres en alles wat je ons vertelde gewist, en word je overal afgemeld;
 privacy-erase-partner = houdt { $name } een eigen account en blijft in het gezin, met de kinderen en andere personen ten laste;
 privacy-erase-dependents = { $count ->
-    [one] blijft er niemand met een account over in je gezin, dus wordt de persoon ten laste die je toevoegde ook gewist;
-   *[other] blijft er niemand met een account over in je gezin, dus worden de { $count } personen ten laste die je toevoegde ook gewist;
+    [one] blijft er niemand met een account over in je gezin, dus wordt de persoon ten laste erin ook gewist;
+   *[other] blijft er niemand met een account over in je gezin, dus worden de { $count } personen ten laste erin ook gewist;
 }
 privacy-erase-registrations = geven we je plaatsen bij komende activiteiten vrij (een inschrijving waarin niemand overblijft, wordt geannuleerd), zodat anderen op de wachtlijst kunnen komen;
 privacy-erase-figures = tellen activiteiten waar je naartoe kwam nog mee, zonder je naam.
