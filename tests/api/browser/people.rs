@@ -596,3 +596,62 @@ async fn the_people_pages_are_small_have_no_script_and_send_strangers_to_sign_in
         assert_eq!(r.header("location"), Some("/sign-in"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_profile_page_starts_a_change_of_address_that_only_the_new_mailbox_completes() {
+    let t = TestApp::spawn().await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let (cookie, token) = signed_in_form(&t, &ana, "/profile").await;
+    let cookie = format!("{cookie}; lang=nl");
+    // Not an address, or the one she has: the form comes back, with the error beside it.
+    for typed in ["ana@", "ana@example.org"] {
+        let r = post_form(
+            &t,
+            "/profile/email",
+            &cookie,
+            &[("csrf", &token), ("email", typed)],
+        )
+        .await;
+        r.assert(422);
+        assert!(r.body.contains("id=\"email-error\""), "{}", r.body);
+        assert!(
+            r.body.contains("Vul een nieuw e-mailadres in"),
+            "{}",
+            r.body
+        );
+        assert!(r.body.contains(&format!("value=\"{typed}\"")), "{}", r.body);
+    }
+    let r = post_form(
+        &t,
+        "/profile/email",
+        &cookie,
+        &[("csrf", &token), ("email", "ana@uhasselt.example")],
+    )
+    .await;
+    r.assert(303);
+    assert_eq!(r.header("location"), Some("/profile?email=sent#address"));
+    let mail = t.next_mail_to("ana@uhasselt.example").await;
+    assert!(mail.text.contains("/change-email?token="), "{}", mail.text);
+    let page = Resp::from_test(
+        t.client
+            .get("/profile?email=sent")
+            .header("cookie", &cookie)
+            .send()
+            .await,
+    )
+    .await;
+    assert!(
+        page.body
+            .contains("We hebben een link naar het nieuwe adres gestuurd")
+    );
+    // Until the link is followed, the address stays.
+    assert_eq!(t.me(&ana).await["email"], "ana@example.org");
+    t.post(
+        "/api/v1/email/confirm",
+        json!({"token": mail.token()}),
+        None,
+    )
+    .await
+    .assert(200);
+    assert_eq!(t.me(&ana).await["email"], "ana@uhasselt.example");
+}
