@@ -5,15 +5,12 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
-use super::{Acceptance, DependentInput, Household, PartnerInvite, PendingInvitation, Person};
+use super::{Acceptance, DependentFields, Household, PartnerInvite, PendingInvitation, Person};
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
-use crate::checked;
-use crate::error::{ApiResult, Fields};
+use crate::error::ApiResult;
 use crate::members::api::{ConsentInput, Session, me};
-use crate::values::{
-    BirthYear, DependentRelation, EmailAddress, Language, MemberRelation, PersonName,
-};
+use crate::values::{DependentRelation, Language, MemberRelation};
 
 pub struct HouseholdsApi {
     pub app: App,
@@ -98,11 +95,6 @@ enum NoContent {
     Done,
 }
 
-fn this_year() -> i64 {
-    use chrono::Datelike as _;
-    i64::from(chrono::Utc::now().year())
-}
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Households")]
 impl HouseholdsApi {
     /// My household
@@ -124,22 +116,9 @@ impl HouseholdsApi {
         auth: Auth,
         body: Json<PartnerInviteRequest>,
     ) -> ApiResult<InvitationSent> {
-        let mut f = Fields::default();
-        let email = f.check("email", EmailAddress::parse(&body.email));
-        let first_name = f.check("first_name", PersonName::parse(&body.first_name));
-        let last_name = f.check("last_name", PersonName::parse(&body.last_name));
-        f.finish()?;
+        let invite = PartnerInvite::parse(&body.email, &body.first_name, &body.last_name)?;
         let inviter = me(&auth).await?;
-        let invitation = super::invite_partner(
-            &self.app,
-            &inviter,
-            PartnerInvite {
-                email: checked!(email),
-                first_name: checked!(first_name),
-                last_name: checked!(last_name),
-            },
-        )
-        .await?;
+        let invitation = super::invite_partner(&self.app, &inviter, invite).await?;
         Ok(InvitationSent::Sent(Json(invitation)))
     }
 
@@ -205,25 +184,15 @@ impl HouseholdsApi {
         body: Json<NewDependent>,
     ) -> ApiResult<DependentCreated> {
         let b = body.0;
-        let mut f = Fields::default();
-        let first_name = f.check("first_name", PersonName::parse(&b.first_name));
-        let last_name = f.check_opt("last_name", b.last_name.as_deref(), PersonName::parse);
-        let birth_year = b
-            .birth_year
-            .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
-        f.finish()?;
+        let input = DependentFields {
+            first_name: Some(&b.first_name),
+            last_name: Some(b.last_name.as_deref()),
+            birth_year: b.birth_year,
+            relation: Some(b.relation),
+        }
+        .parse()?;
         let member = me(&auth).await?;
-        let person = super::add_dependent(
-            &self.app,
-            &member,
-            DependentInput {
-                first_name: Some(checked!(first_name)),
-                last_name: Some(last_name),
-                birth_year,
-                relation: Some(b.relation),
-            },
-        )
-        .await?;
+        let person = super::add_dependent(&self.app, &member, input).await?;
         Ok(DependentCreated::Created(Json(person)))
     }
 
@@ -240,30 +209,20 @@ impl HouseholdsApi {
         body: Json<DependentPatch>,
     ) -> ApiResult<Json<Person>> {
         let b = body.0;
-        let mut f = Fields::default();
-        let first_name = f.check_opt("first_name", b.first_name.as_deref(), PersonName::parse);
         let last_name = match &b.last_name {
             MaybeUndefined::Undefined => None,
             MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => f.check("last_name", PersonName::parse(v)).map(Some),
+            MaybeUndefined::Value(v) => Some(Some(v.as_str())),
         };
-        let birth_year = b
-            .birth_year
-            .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
-        f.finish()?;
+        let input = DependentFields {
+            first_name: b.first_name.as_deref(),
+            last_name,
+            birth_year: b.birth_year,
+            relation: b.relation,
+        }
+        .parse()?;
         let member = me(&auth).await?;
-        let person = super::update_dependent(
-            &self.app,
-            &member,
-            &id.0.to_string(),
-            DependentInput {
-                first_name,
-                last_name,
-                birth_year,
-                relation: b.relation,
-            },
-        )
-        .await?;
+        let person = super::update_dependent(&self.app, &member, &id.0.to_string(), input).await?;
         Ok(Json(person))
     }
 

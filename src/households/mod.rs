@@ -16,8 +16,9 @@ use serde_json::json;
 use crate::app::App;
 use crate::audit;
 use crate::auth;
+use crate::checked;
 use crate::db::{Tx, new_id, now_ms};
-use crate::error::{Error, Result};
+use crate::error::{Error, Fields, Result};
 use crate::mail::{self, Mail};
 use crate::members::{self, MemberRow, NewAccount};
 use crate::values::{
@@ -155,6 +156,22 @@ pub struct PartnerInvite {
     pub email: EmailAddress,
     pub first_name: PersonName,
     pub last_name: PersonName,
+}
+
+impl PartnerInvite {
+    /// The invitation as typed (API body or site form), or every field that is wrong.
+    pub fn parse(email: &str, first_name: &str, last_name: &str) -> Result<PartnerInvite> {
+        let mut f = Fields::default();
+        let email = f.check("email", EmailAddress::parse(email));
+        let first_name = f.check("first_name", PersonName::parse(first_name));
+        let last_name = f.check("last_name", PersonName::parse(last_name));
+        f.finish()?;
+        Ok(PartnerInvite {
+            email: checked!(email),
+            first_name: checked!(first_name),
+            last_name: checked!(last_name),
+        })
+    }
 }
 
 /// Invites a partner into the inviter's household by mail. A previous open invitation of the
@@ -547,6 +564,41 @@ pub struct DependentInput {
     pub last_name: Option<Option<PersonName>>,
     pub birth_year: Option<BirthYear>,
     pub relation: Option<DependentRelation>,
+}
+
+/// A dependent as typed (API body or site form), before it is checked. `None` leaves a field
+/// as it is; `last_name: Some(None)` clears the last name.
+pub struct DependentFields<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<Option<&'a str>>,
+    pub birth_year: Option<i64>,
+    pub relation: Option<DependentRelation>,
+}
+
+impl DependentFields<'_> {
+    /// The dependent, or every field that is wrong (a birth year in the future, say).
+    pub fn parse(&self) -> Result<DependentInput> {
+        let mut f = Fields::default();
+        let first_name = f.check_opt("first_name", self.first_name, PersonName::parse);
+        let last_name = self
+            .last_name
+            .map(|v| v.and_then(|v| f.check("last_name", PersonName::parse(v))));
+        let birth_year = self
+            .birth_year
+            .and_then(|y| f.check("birth_year", BirthYear::parse(y, this_year())));
+        f.finish()?;
+        Ok(DependentInput {
+            first_name,
+            last_name,
+            birth_year,
+            relation: self.relation,
+        })
+    }
+}
+
+fn this_year() -> i64 {
+    use chrono::Datelike as _;
+    i64::from(chrono::Utc::now().year())
 }
 
 pub async fn add_dependent(app: &App, member: &MemberRow, d: DependentInput) -> Result<Person> {

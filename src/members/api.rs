@@ -10,11 +10,8 @@ use super::{MemberQuery, MemberRow, ProfileChange};
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
 use crate::db::to_datetime;
-use crate::error::{ApiResult, Error, Fields};
-use crate::values::{
-    AccountStatus, CountryCode, EmailAddress, Language, PersonName, Phase, Relation, Role,
-    ShortText,
-};
+use crate::error::{ApiResult, Error};
+use crate::values::{AccountStatus, EmailAddress, Language, Phase, Relation, Role};
 
 pub struct MembersApi {
     pub app: App,
@@ -218,17 +215,12 @@ enum NoContent {
     Done,
 }
 
-fn optional_text<T>(
-    fields: &mut Fields,
-    name: &str,
-    value: &MaybeUndefined<String>,
-    parse: impl FnOnce(&str) -> Result<T, crate::values::Invalid>,
-) -> Option<Option<T>> {
-    match value {
+/// `null` or absent as the domain's "clear" or "leave".
+fn text(v: &MaybeUndefined<String>) -> Option<Option<&str>> {
+    match v {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) if v.trim().is_empty() => Some(None),
-        MaybeUndefined::Value(v) => fields.check(name, parse(v)).map(Some),
+        MaybeUndefined::Value(v) => Some(Some(v.as_str())),
     }
 }
 
@@ -240,10 +232,9 @@ fn maybe<T: Copy>(v: &MaybeUndefined<T>) -> Option<Option<T>> {
     }
 }
 
-/// Validates the fields a member and staff both may change.
+/// The fields a member and staff both may change, checked by the domain.
 #[allow(clippy::too_many_arguments)]
 fn profile_change(
-    fields: &mut Fields,
     first_name: &Option<String>,
     last_name: &Option<String>,
     language: Option<Language>,
@@ -252,18 +243,18 @@ fn profile_change(
     municipality: &MaybeUndefined<String>,
     employer: &MaybeUndefined<String>,
     directory_visible: Option<bool>,
-) -> ProfileChange {
-    ProfileChange {
-        first_name: fields.check_opt("first_name", first_name.as_deref(), PersonName::parse),
-        last_name: fields.check_opt("last_name", last_name.as_deref(), PersonName::parse),
+) -> Result<ProfileChange, Error> {
+    super::ProfileInput {
+        first_name: first_name.as_deref(),
+        last_name: last_name.as_deref(),
         language,
         phase: maybe(phase),
-        country_of_origin: optional_text(fields, "country_of_origin", country, CountryCode::parse),
-        municipality: optional_text(fields, "municipality", municipality, ShortText::parse),
-        employer: optional_text(fields, "employer", employer, ShortText::parse),
+        country_of_origin: text(country),
+        municipality: text(municipality),
+        employer: text(employer),
         directory_visible,
-        role: None,
     }
+    .parse()
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Members")]
@@ -342,9 +333,7 @@ impl MembersApi {
     #[oai(path = "/me", method = "patch")]
     async fn patch_me(&self, auth: Auth, body: Json<ProfilePatch>) -> ApiResult<Json<Member>> {
         let b = body.0;
-        let mut f = Fields::default();
         let change = profile_change(
-            &mut f,
             &b.first_name,
             &b.last_name,
             b.language,
@@ -353,8 +342,7 @@ impl MembersApi {
             &b.municipality,
             &b.employer,
             b.directory_visible,
-        );
-        f.finish()?;
+        )?;
         let id = &auth.0.account_id;
         Ok(Json(
             super::update_profile(&self.app, id, id, change)
@@ -501,9 +489,7 @@ impl MembersApi {
         if b.role.is_some() {
             auth.0.require_admin()?;
         }
-        let mut f = Fields::default();
         let mut change = profile_change(
-            &mut f,
             &b.first_name,
             &b.last_name,
             b.language,
@@ -512,9 +498,8 @@ impl MembersApi {
             &b.municipality,
             &b.employer,
             b.directory_visible,
-        );
+        )?;
         change.role = b.role;
-        f.finish()?;
         let target = super::get(&self.app, &id.0.to_string()).await?;
         auth.0.require_may_change(&target.id, &target.role)?;
         Ok(Json(

@@ -512,6 +512,56 @@ pub async fn verify(app: &App, secret: &str, consent: Verification) -> Result<(S
     Ok(session)
 }
 
+/// An optional field's change: absent leaves it, empty clears it, anything else must parse.
+fn optional<T>(
+    f: &mut crate::error::Fields,
+    name: &str,
+    value: Option<Option<&str>>,
+    parse: impl FnOnce(&str) -> std::result::Result<T, crate::values::Invalid>,
+) -> Option<Option<T>> {
+    value.map(|v| filled(v).and_then(|v| f.check(name, parse(v))))
+}
+
+/// A profile change as typed, in the API's body or the site's form, before it is checked. For
+/// each field `None` leaves it as it is; for an optional one `Some(None)` or an empty text
+/// clears it.
+#[derive(Default)]
+pub struct ProfileInput<'a> {
+    pub first_name: Option<&'a str>,
+    pub last_name: Option<&'a str>,
+    pub language: Option<Language>,
+    pub phase: Option<Option<Phase>>,
+    pub country_of_origin: Option<Option<&'a str>>,
+    pub municipality: Option<Option<&'a str>>,
+    pub employer: Option<Option<&'a str>>,
+    pub directory_visible: Option<bool>,
+}
+
+impl ProfileInput<'_> {
+    /// The change, or every field that is wrong.
+    pub fn parse(&self) -> Result<ProfileChange> {
+        let mut f = crate::error::Fields::default();
+        let change = ProfileChange {
+            first_name: f.check_opt("first_name", self.first_name, PersonName::parse),
+            last_name: f.check_opt("last_name", self.last_name, PersonName::parse),
+            language: self.language,
+            phase: self.phase,
+            country_of_origin: optional(
+                &mut f,
+                "country_of_origin",
+                self.country_of_origin,
+                CountryCode::parse,
+            ),
+            municipality: optional(&mut f, "municipality", self.municipality, ShortText::parse),
+            employer: optional(&mut f, "employer", self.employer, ShortText::parse),
+            directory_visible: self.directory_visible,
+            role: None,
+        };
+        f.finish()?;
+        Ok(change)
+    }
+}
+
 /// Profile fields a member (or staff, for them) may change. `None` leaves a field as it is;
 /// `Some(None)` clears an optional one.
 #[derive(Default)]

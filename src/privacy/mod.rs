@@ -128,6 +128,36 @@ pub async fn erase_person(tx: &mut Tx, person_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A consent given or withdrawn, as recorded (`members::record_consent`).
+pub struct Consent {
+    /// `privacy_policy`, `newsletter:community`, `keep_in_touch`, …
+    pub kind: String,
+    pub granted: bool,
+    /// When, in milliseconds.
+    pub at: i64,
+    /// Through what: `verification`, `invitation`, `profile`, …
+    pub source: String,
+}
+
+/// Every consent the member gave or withdrew, oldest first (the export and the privacy page).
+pub async fn consents(app: &App, account_id: &str) -> Result<Vec<Consent>> {
+    let rows: Vec<(String, i64, i64, String)> = sqlx::query_as(
+        "SELECT kind, granted, at, source FROM consents WHERE account_id = $1 ORDER BY at, id",
+    )
+    .bind(account_id)
+    .fetch_all(&app.db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, granted, at, source)| Consent {
+            kind,
+            granted: granted == 1,
+            at,
+            source,
+        })
+        .collect())
+}
+
 fn ts(ms: i64) -> String {
     to_datetime(ms).to_rfc3339()
 }
@@ -258,12 +288,7 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
     .bind(account_id)
     .fetch_optional(db)
     .await?;
-    let consents: Vec<(String, i64, i64, String)> = sqlx::query_as(
-        "SELECT kind, granted, at, source FROM consents WHERE account_id = $1 ORDER BY at, id",
-    )
-    .bind(account_id)
-    .fetch_all(db)
-    .await?;
+    let consents = consents(app, account_id).await?;
     let mails: Vec<MailRow> = sqlx::query_as(
         "SELECT kind, status, created_at, sent_at, last_error FROM outbox WHERE account_id = $1 \
          ORDER BY created_at, id",
@@ -364,8 +389,8 @@ pub async fn export(app: &App, account_id: &str) -> Result<Value> {
             "sent": sent.iter().map(|i| i.to_json()).collect::<Vec<_>>(),
             "received": received.iter().map(|i| i.to_json()).collect::<Vec<_>>(),
         },
-        "consents": consents.into_iter().map(|(kind, granted, at, source)| json!({
-            "kind": kind, "granted": granted == 1, "at": ts(at), "source": source,
+        "consents": consents.into_iter().map(|c| json!({
+            "kind": c.kind, "granted": c.granted, "at": ts(c.at), "source": c.source,
         })).collect::<Vec<_>>(),
         "subscriptions": subscriptions.into_iter().map(|s| json!({
             "list": s.list, "status": s.status, "requested_at": ts(s.requested_at),

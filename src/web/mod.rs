@@ -10,7 +10,10 @@
 
 pub mod account;
 pub mod csrf;
+pub mod household;
 pub mod landing;
+pub mod privacy;
+pub mod profile;
 pub mod registrations;
 pub mod sign_up;
 pub mod visitor;
@@ -150,7 +153,10 @@ pub fn language(req: &Request) -> Language {
 pub fn routes(r: poem::Route) -> poem::Route {
     let r = public_routes(r);
     let r = registrations::routes(r);
-    account::routes(r)
+    let r = account::routes(r);
+    let r = profile::routes(r);
+    let r = household::routes(r);
+    privacy::routes(r)
 }
 
 fn public_routes(r: poem::Route) -> poem::Route {
@@ -305,7 +311,8 @@ struct EventView {
     id: String,
     title: String,
     summary: Option<String>,
-    description: Option<String>,
+    /// The description's paragraphs (blank lines between them in the text).
+    paragraphs: Vec<String>,
     when: String,
     place: Option<String>,
     online_url: Option<String>,
@@ -328,7 +335,15 @@ impl EventView {
             id: e.id.clone(),
             title: e.title.clone(),
             summary: e.summary.clone(),
-            description: e.description.clone(),
+            paragraphs: e
+                .description
+                .as_deref()
+                .unwrap_or_default()
+                .split("\n\n")
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect(),
             when: crate::mail::templates::local_when(lang, e.local_start(), Some(e.local_end()))
                 + &zone,
             place: e.location(),

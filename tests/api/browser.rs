@@ -4,6 +4,7 @@
 //! `chromium-driver` (Debian), and Node.js with npm for axe-core (`tests/browser/`).
 
 pub mod harness;
+mod people;
 mod registrations;
 
 use harness::{DESKTOP, PHONE, Page, Scripts, browse};

@@ -39,7 +39,8 @@ async fn home_and_events_speak_the_visitor_language_and_show_what_is_coming() {
         .event(
             &staff,
             json!({"title": "Zomerbarbecue", "starts_at": "2030-06-15T19:30", "ends_at": "2030-06-15T23:00",
-                   "venue": "Kolonel Dusartplein", "capacity": 2, "organiser": "Maastricht", "audience": "families"}),
+                   "venue": "Kolonel Dusartplein", "capacity": 2, "organiser": "Maastricht", "audience": "families",
+                   "description": "Bring something for the grill.\n\nChildren play in the park <b>meanwhile</b>."}),
         )
         .await;
     let id = e["id"].as_str().unwrap();
@@ -72,6 +73,13 @@ async fn home_and_events_speak_the_visitor_language_and_show_what_is_coming() {
     );
     assert!(page.body.contains("Noch 2 Plätze frei"), "{}", page.body);
     assert!(page.body.contains("Niemand steht auf der Warteliste"));
+    // The description in paragraphs, escaped.
+    assert!(
+        page.body
+            .contains("<p>Bring something for the grill.</p><p>Children play in the park &lt;b&gt;meanwhile&lt;/b&gt;.</p>"),
+        "{}",
+        page.body
+    );
     assert!(
         page.body
             .contains(&format!("/api/v1/events/{id}/calendar.ics"))

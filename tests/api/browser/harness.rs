@@ -294,14 +294,25 @@ impl Page {
                 .set_window_size(width, height)
                 .await
                 .unwrap_or_else(|e| panic!("could not resize the window: {e}"));
-            let inner = self
-                .script("return [window.innerWidth, window.innerHeight];", vec![])
-                .await;
-            let (w, h) = (number(&inner[0]), number(&inner[1]));
-            if (w, h) == (size.width, size.height) {
-                return;
+            // On a busy machine the page may still report its old size for a moment; a stale
+            // reading would make the correction below overshoot.
+            let mut inner = (0, 0);
+            for _ in 0..20 {
+                let read = self
+                    .script("return [window.innerWidth, window.innerHeight];", vec![])
+                    .await;
+                let now = (number(&read[0]), number(&read[1]));
+                if now == (size.width, size.height) {
+                    return;
+                }
+                if now == inner {
+                    break;
+                }
+                inner = now;
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
             // The window's frame is what the window has beyond the viewport.
+            let (w, h) = inner;
             if w > 0 && h > 0 {
                 width = (width + size.width).saturating_sub(w);
                 height = (height + size.height).saturating_sub(h);
