@@ -1,8 +1,9 @@
 //! Translations: one Fluent catalog per language (`locales/{lang}/*.ftl`, built into the
-//! binary), for the website's pages (and, next, the mail). English is complete and the fallback;
-//! a test fails when another language lacks a message English has, or has one English does not.
+//! binary), for the website's pages and the mail (`locales/{lang}/mail.ftl`). English is complete
+//! and the fallback; a test fails when another language lacks a message English has, or has one
+//! English does not.
 //!
-//! Templates call `t("key", name=value, …)`; the language is the page's (`lang`).
+//! Templates call `t("key", name=value, …)`; the language is the page's or the mail's (`lang`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -66,6 +67,40 @@ impl Catalogs {
     /// The message `key` in `lang` (English when that language lacks it; the key itself when
     /// English does too, so a missing message shows rather than breaking the page).
     pub fn t(&self, lang: Language, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        match self.try_t(lang, key, args) {
+            Ok(text) => text,
+            Err(e) => {
+                tracing::warn!(key, lang = lang.as_str(), error = e, "translation problem");
+                self.format(lang, key, args)
+                    .map_or_else(|| key.to_owned(), |(text, _)| text)
+            }
+        }
+    }
+
+    /// Like [`Catalogs::t`], but a message that English lacks too, or that could not be
+    /// formatted (a value it names was not given), is an error: for mail, which must not go
+    /// out with a hole in it.
+    pub fn try_t(
+        &self,
+        lang: Language,
+        key: &str,
+        args: &[(&str, FluentValue<'_>)],
+    ) -> Result<String, String> {
+        match self.format(lang, key, args) {
+            None => Err(format!("no message {key:?}")),
+            Some((text, errors)) if errors.is_empty() => Ok(text),
+            Some((_, errors)) => Err(format!("message {key:?} in {lang}: {errors}")),
+        }
+    }
+
+    /// The message formatted, with what went wrong formatting it; `None` when neither `lang`
+    /// nor English has it.
+    fn format(
+        &self,
+        lang: Language,
+        key: &str,
+        args: &[(&str, FluentValue<'_>)],
+    ) -> Option<(String, String)> {
         let mut fluent_args = FluentArgs::new();
         for (name, value) in args {
             fluent_args.set(*name, value.clone());
@@ -79,17 +114,14 @@ impl Catalogs {
             };
             let mut errors = Vec::new();
             let text = bundle.format_pattern(pattern, Some(&fluent_args), &mut errors);
-            if !errors.is_empty() {
-                tracing::warn!(
-                    key,
-                    lang = code,
-                    ?errors,
-                    "translation could not be formatted"
-                );
-            }
-            return text.into_owned();
+            let errors = errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Some((text.into_owned(), errors));
         }
-        key.to_owned()
+        None
     }
 
     /// The message ids of one language's catalog.

@@ -120,6 +120,8 @@ impl EventRow {
             "address": self.address.clone().unwrap_or_default(),
             "online_url": self.online_url.clone().unwrap_or_default(),
             "calendar_link": app.config.link(&format!("/api/v1/events/{}/calendar.ics", self.id)),
+            // The event's page on the website ("More info").
+            "event_link": app.config.link(&format!("/events/{}", self.id)),
             "people": people,
         })
     }

@@ -236,9 +236,8 @@ pub async fn upcoming(
         .map(|e| ListedEvent {
             starts: e.local_start().format("%Y-%m-%d %H:%M").to_string(),
             venue: e.location().unwrap_or_default(),
-            link: app
-                .config
-                .link(&format!("/api/v1/events/{}/calendar.ics", e.id)),
+            // "More info" opens the event's page on the website.
+            link: app.config.link(&format!("/events/{}", e.id)),
             timezone: e.timezone,
             title: e.title,
         })
@@ -430,17 +429,14 @@ pub async fn build_digests(app: &App) -> Result<Vec<String>> {
             subject.insert(
                 lang.as_str().into(),
                 app.templates
-                    .render_one(
-                        &format!("newsletter_digest/{}.subject", lang.as_str()),
-                        &ctx,
-                    )?
+                    .render_part("newsletter_digest", ("subject.txt", "subject"), *lang, &ctx)?
                     .trim()
                     .to_owned(),
             );
             body.insert(
                 lang.as_str().into(),
                 app.templates
-                    .render_one(&format!("newsletter_digest/{}.md", lang.as_str()), &ctx)?,
+                    .render_part("newsletter_digest", ("intro.md", "md"), *lang, &ctx)?,
             );
         }
         let id = new_id();

@@ -308,3 +308,51 @@ async fn outbox_bodies_are_compressed_with_lz4_on_postgresql() {
             .unwrap();
     assert_eq!(method.as_deref(), Some("lz4"));
 }
+
+/// A mail about an event leads to the website: the event's page ("More info"), the member's
+/// registrations (to cancel or change) and, in every footer, the account and privacy policy;
+/// in the member's language, the words from the same catalogs as the pages.
+#[tokio::test]
+async fn a_confirmation_links_to_the_event_page_and_the_registrations() {
+    use crate::helpers::BASE_URL;
+    use limburgers_worldwide::values::Role;
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    t.patch("/api/v1/me", json!({"language": "nl"}), Some(&ana))
+        .await
+        .assert(200);
+    let event = t.event(&staff, json!({"capacity": 10})).await;
+    let event_id = event["id"].as_str().unwrap();
+    let me = t.household(&ana).await["people"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.register(&ana, event_id, &[&me]).await.assert(201);
+    let mail = t.next_mail_to("ana@example.org").await;
+    for line in [
+        format!("Meer info: {BASE_URL}/events/{event_id}"),
+        format!("Je inschrijvingen: {BASE_URL}/registrations"),
+        format!("Je account: {BASE_URL}/me"),
+        format!("Privacybeleid: {BASE_URL}/privacy-policy"),
+    ] {
+        // A line of its own (the mail's lines end in CRLF).
+        assert!(
+            mail.text.lines().any(|l| l.trim_end() == line),
+            "{line:?} in {}",
+            mail.text
+        );
+    }
+    let escaped = |s: &str| s.replace('/', "&#x2f;");
+    assert!(
+        mail.html
+            .contains(&escaped(&format!("{BASE_URL}/events/{event_id}"))),
+        "{}",
+        mail.html
+    );
+    assert!(
+        mail.html.contains(">Je inschrijvingen</a>"),
+        "{}",
+        mail.html
+    );
+}
