@@ -40,6 +40,8 @@ pub struct App {
     pub feeds: Arc<crate::calendar::FeedCache>,
     /// Event list pages (see `events::ListCache`).
     pub event_pages: Arc<crate::events::ListCache>,
+    /// The website's public pages as anonymous visitors see them (see `web::PageCache`).
+    pub site_pages: Arc<crate::web::PageCache>,
     /// The change counters both caches are keyed on, read once for many requests.
     pub versions: crate::cache::VersionReader,
     /// Set on SIGTERM: `/ready` answers 503 while the server drains (see [`DRAIN`]).
@@ -61,6 +63,7 @@ impl App {
             templates: Arc::new(templates),
             feeds: Arc::default(),
             event_pages: Arc::default(),
+            site_pages: Arc::default(),
             versions: Default::default(),
             draining: Arc::default(),
             connections: Arc::default(),

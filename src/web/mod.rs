@@ -244,8 +244,23 @@ fn page_with(
     lang: Language,
     path: &str,
     template: &str,
-    mut context: serde_json::Value,
+    context: serde_json::Value,
 ) -> Response {
+    match render(lang, path, template, context) {
+        Ok(html) => html_response(status, html.into(), false),
+        Err(r) => r,
+    }
+}
+
+/// The HTML of `template` with the page's common variables, or the answer when it fails.
+// The error is the answer to give at once; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn render(
+    lang: Language,
+    path: &str,
+    template: &str,
+    mut context: serde_json::Value,
+) -> Result<String, Response> {
     if let Some(map) = context.as_object_mut() {
         map.insert("lang".into(), lang.as_str().into());
         map.insert("path".into(), without_lang(path).into());
@@ -253,26 +268,113 @@ fn page_with(
         map.insert("css_version".into(), CSS_VERSION.as_str().into());
         map.entry("section").or_insert("".into());
     }
-    let rendered = SITE
-        .get_template(template)
+    SITE.get_template(template)
         .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&context))))
-        .with_context(|| format!("rendering page {template}"));
-    match rendered {
-        Ok(html) => Response::builder()
-            .status(status)
-            .content_type("text/html; charset=utf-8")
-            .header(header::CONTENT_SECURITY_POLICY, SITE_POLICY)
-            .header(header::CACHE_CONTROL, "no-cache")
-            .header(header::VARY, "Accept-Language, Cookie")
-            .body(html),
-        Err(e) => {
+        .with_context(|| format!("rendering page {template}"))
+        .map_err(|e| {
             tracing::error!(error = format!("{e:#}"), "page could not be rendered");
             Response::builder()
                 .status(StatusCode::INTERNAL_SERVER_ERROR)
                 .content_type("text/plain; charset=utf-8")
                 .body("Something went wrong on our side; it has been logged.")
-        }
+        })
+}
+
+/// A page's answer with the site's policy; `gzip` when the body is compressed.
+fn html_response(status: StatusCode, body: bytes::Bytes, gzip: bool) -> Response {
+    let b = Response::builder()
+        .status(status)
+        .content_type("text/html; charset=utf-8")
+        .header(header::CONTENT_SECURITY_POLICY, SITE_POLICY)
+        .header(header::CACHE_CONTROL, "no-cache")
+        .header(header::VARY, "Accept-Language, Cookie, Accept-Encoding");
+    if gzip {
+        b.header(header::CONTENT_ENCODING, "gzip").body(body)
+    } else {
+        b.body(body)
     }
+}
+
+/// Public pages as an anonymous visitor sees them (no form, nothing of theirs in them), by
+/// language and address, kept while the events, seats and registrations counters stay (also
+/// when another server instance changes them: the counters are in the database) and until the
+/// page's `valid_until` (the first listed event's end). Ready in both encodings. Signed-in
+/// visitors' pages are built each time.
+pub struct PageCache(crate::cache::Keyed<PageStamp, std::sync::Arc<crate::cache::Encoded>>);
+
+pub struct PageStamp {
+    events: i64,
+    seats: i64,
+    households: [i64; 16],
+    valid_until: i64,
+}
+
+impl Default for PageCache {
+    fn default() -> Self {
+        PageCache(crate::cache::Keyed::new(1024))
+    }
+}
+
+impl PageCache {
+    fn get(
+        &self,
+        key: &str,
+        v: &crate::cache::Versions,
+        now: i64,
+    ) -> Option<std::sync::Arc<crate::cache::Encoded>> {
+        self.0.get(key, |s| {
+            (s.events, s.seats, s.households) == (v.events, v.seats, v.households)
+                && now < s.valid_until
+        })
+    }
+
+    fn put(
+        &self,
+        key: String,
+        v: &crate::cache::Versions,
+        valid_until: i64,
+        html: String,
+    ) -> std::sync::Arc<crate::cache::Encoded> {
+        let page = std::sync::Arc::new(crate::cache::Encoded::new(html.into()));
+        let stamp = PageStamp {
+            events: v.events,
+            seats: v.seats,
+            households: v.households,
+            valid_until,
+        };
+        self.0.put(key, stamp, page.clone());
+        page
+    }
+}
+
+/// A public page from the cache for an anonymous visitor, or built by `build` (answering the
+/// HTML and until when it holds) and kept. Signed in, it is built each time.
+async fn public_page<F, Fut>(v: &Visitor, req: &Request, app: &App, build: F) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(String, i64), Response>>,
+{
+    if v.me.is_some() {
+        return match build().await {
+            Ok((html, _)) => v.finish(html_response(StatusCode::OK, html.into(), false)),
+            Err(r) => r,
+        };
+    }
+    let versions = match app.versions.current(&app.db).await {
+        Ok(x) => x,
+        Err(e) => return v.failed(e),
+    };
+    let key = format!("{}|{}", v.lang.as_str(), v.here);
+    let now = crate::db::now_ms();
+    let page = match app.site_pages.get(&key, &versions, now) {
+        Some(p) => p,
+        None => match build().await {
+            Ok((html, valid_until)) => app.site_pages.put(key, &versions, valid_until, html),
+            Err(r) => return r,
+        },
+    };
+    let (body, gzip) = page.for_request(req);
+    v.finish(html_response(StatusCode::OK, body, gzip))
 }
 
 /// The error page for a browser, in the visitor's language.
@@ -359,7 +461,13 @@ impl EventView {
 
 /// `/`: what the community is, and the next few events.
 #[handler]
-pub async fn home(v: Visitor, app: Data<&App>) -> Response {
+pub async fn home(req: &Request, v: Visitor, app: Data<&App>) -> Response {
+    public_page(&v, req, &app, || home_html(&v, &app)).await
+}
+
+// The error is the answer to give at once; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+async fn home_html(v: &Visitor, app: &App) -> Result<(String, i64), Response> {
     let lang = v.lang;
     let query = EventQuery {
         from: None,
@@ -371,13 +479,10 @@ pub async fn home(v: Visitor, app: Data<&App>) -> Response {
         cursor: None,
         limit: 4,
     };
-    match events::list(&app, &query).await {
-        Ok(p) => {
-            let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
-            v.page(StatusCode::OK, "home.html", json!({"events": list}))
-        }
-        Err(e) => v.failed(e),
-    }
+    let p = events::list(app, &query).await.map_err(|e| v.failed(e))?;
+    let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
+    let html = v.render("home.html", json!({"events": list}))?;
+    Ok((html, p.valid_until))
 }
 
 /// The filters of the events page, as typed.
@@ -399,6 +504,7 @@ pub struct EventFilter {
 /// `/events`: the events to come, filtered by topic, organiser, audience and month.
 #[handler]
 pub async fn events_list(
+    req: &Request,
     v: Visitor,
     app: Data<&App>,
     Query(filter): Query<EventFilter>,
@@ -443,10 +549,19 @@ pub async fn events_list(
         cursor: events::parse_cursor(&filter.cursor),
         limit: 24,
     };
-    let p = match events::list(&app, &query).await {
-        Ok(p) => p,
-        Err(e) => return v.failed(e),
-    };
+    public_page(&v, req, &app, || events_html(&v, &app, &filter, query)).await
+}
+
+// The error is the answer to give at once; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+async fn events_html(
+    v: &Visitor,
+    app: &App,
+    filter: &EventFilter,
+    query: EventQuery,
+) -> Result<(String, i64), Response> {
+    let lang = v.lang;
+    let p = events::list(app, &query).await.map_err(|e| v.failed(e))?;
     let list: Vec<EventView> = p.rows.iter().map(|e| EventView::new(e, lang)).collect();
     let next = p.next.map(|cursor| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
@@ -464,8 +579,7 @@ pub async fn events_list(
         format!("/events?{}", q.finish())
     });
     let feed = app.config.link("/calendar.ics");
-    v.page(
-        StatusCode::OK,
+    let html = v.render(
         "events.html",
         json!({
             "section": "events",
@@ -476,7 +590,8 @@ pub async fn events_list(
             "audiences": Audience::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             "webcal": crate::calendar::webcal(&feed),
         }),
-    )
+    )?;
+    Ok((html, p.valid_until))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -491,28 +606,36 @@ pub struct EventPageQuery {
 /// signed-in member, their household's registration or the form to register.
 #[handler]
 pub async fn event_page(
+    req: &Request,
     v: Visitor,
     app: Data<&App>,
     Path(id): Path<String>,
     Query(q): Query<EventPageQuery>,
 ) -> Response {
-    let lang = v.lang;
     if uuid::Uuid::parse_str(&id).is_err() {
         return v.failed(crate::error::Error::NotFound("event"));
     }
-    let event = match events::get_visible(&app, &id, false).await {
-        Ok(e) => e,
-        Err(e) => return v.failed(e),
-    };
-    let waitlist = match events::registrations::waitlist_length(&app, &event.id).await {
-        Ok(n) => n,
-        Err(e) => return v.failed(e),
-    };
+    public_page(&v, req, &app, || event_html(&v, &app, &id, &q)).await
+}
+
+// The error is the answer to give at once; boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+async fn event_html(
+    v: &Visitor,
+    app: &App,
+    id: &str,
+    q: &EventPageQuery,
+) -> Result<(String, i64), Response> {
+    let event = events::get_visible(app, id, false)
+        .await
+        .map_err(|e| v.failed(e))?;
+    let waitlist = events::registrations::waitlist_length(app, &event.id)
+        .await
+        .map_err(|e| v.failed(e))?;
     let panel = match &v.me {
-        Some(me) => match registrations::event_panel(&app, &v, me, &event).await {
-            Ok(p) => p,
-            Err(e) => return v.failed(e),
-        },
+        Some(me) => registrations::event_panel(app, v, me, &event)
+            .await
+            .map_err(|e| v.failed(e))?,
         None => serde_json::Value::Null,
     };
     let problem = match q.problem.as_str() {
@@ -522,12 +645,11 @@ pub async fn event_page(
     };
     let ics = format!("/api/v1/events/{}/calendar.ics", event.id);
     let feed = app.config.link("/calendar.ics");
-    v.page(
-        StatusCode::OK,
+    let html = v.render(
         "event.html",
         json!({
             "section": "events",
-            "e": EventView::new(&event, lang),
+            "e": EventView::new(&event, v.lang),
             "waitlist": waitlist,
             "ics": ics,
             "webcal": crate::calendar::webcal(&feed),
@@ -535,7 +657,9 @@ pub async fn event_page(
             "registered": q.registered == "1",
             "problem": problem,
         }),
-    )
+    )?;
+    // Seats, the waitlist and the event itself are in the counters the page is kept under.
+    Ok((html, i64::MAX))
 }
 
 #[derive(serde::Deserialize)]

@@ -125,20 +125,7 @@ impl Visitor {
         template: &str,
         mut context: serde_json::Value,
     ) -> Response {
-        if let Some(map) = context.as_object_mut() {
-            map.insert("csrf".into(), self.csrf.clone().into());
-            map.insert(
-                "me".into(),
-                match &self.me {
-                    Some(c) => json!({
-                        "first_name": c.member.first_name,
-                        "staff": c.role.is_staff(),
-                        "alumnus": c.status == crate::values::AccountStatus::Alumni,
-                    }),
-                    None => serde_json::Value::Null,
-                },
-            );
-        }
+        self.common(&mut context);
         let mut r = page_with(status, self.lang, &self.here, template, context);
         self.add_cookies(&mut r);
         r
@@ -191,6 +178,42 @@ impl Visitor {
         let mut r = super::error_page(status, self.lang, &self.here);
         self.add_cookies(&mut r);
         r
+    }
+
+    /// `r` with the visitor's new cookies (a page built elsewhere, e.g. from the page cache).
+    pub fn finish(&self, mut r: Response) -> Response {
+        self.add_cookies(&mut r);
+        r
+    }
+
+    /// The HTML of `template` for this visitor, or the answer to give when it fails.
+    // The error is the answer to give at once; boxing it buys nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn render(
+        &self,
+        template: &str,
+        mut context: serde_json::Value,
+    ) -> Result<String, Response> {
+        self.common(&mut context);
+        super::render(self.lang, &self.here, template, context).map_err(|r| self.finish(r))
+    }
+
+    /// What the layout needs to know about the visitor.
+    fn common(&self, context: &mut serde_json::Value) {
+        if let Some(map) = context.as_object_mut() {
+            map.insert("csrf".into(), self.csrf.clone().into());
+            map.insert(
+                "me".into(),
+                match &self.me {
+                    Some(c) => json!({
+                        "first_name": c.member.first_name,
+                        "staff": c.role.is_staff(),
+                        "alumnus": c.status == crate::values::AccountStatus::Alumni,
+                    }),
+                    None => serde_json::Value::Null,
+                },
+            );
+        }
     }
 
     fn add_cookies(&self, r: &mut Response) {
