@@ -9,8 +9,11 @@
 //! JSON; the API keeps answering problem+json.
 
 pub mod account;
+pub mod alumni;
 pub mod csrf;
 pub mod landing;
+pub mod mentoring;
+pub mod newsletter;
 pub mod sign_up;
 pub mod visitor;
 
@@ -144,6 +147,9 @@ pub fn language(req: &Request) -> Language {
 /// The site's pages, added to the server's routes: each area of the site adds its own.
 pub fn routes(r: poem::Route) -> poem::Route {
     let r = public_routes(r);
+    let r = newsletter::routes(r);
+    let r = mentoring::routes(r);
+    let r = alumni::routes(r);
     account::routes(r)
 }
 

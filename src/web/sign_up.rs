@@ -36,7 +36,7 @@ pub struct SignUpForm {
     privacy: Option<String>,
 }
 
-fn countries() -> Vec<(&'static str, &'static str)> {
+pub(super) fn countries() -> Vec<(&'static str, &'static str)> {
     let mut list: Vec<_> = isocountry::CountryCode::iter()
         .map(|c| (c.alpha2(), c.name()))
         .collect();
