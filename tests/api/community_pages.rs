@@ -457,3 +457,140 @@ async fn no_community_page_weighs_more_than_60_kb_with_its_stylesheet() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_mentee_withdraws_from_their_own_match_with_a_reason_the_mentor_reads() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let bo = t.member("bo@example.org", "Bo", "Peeters").await;
+    let raj = t.member("raj@example.org", "Raj", "Kumar").await;
+    let p = programme(&t, &staff, "everyone").await;
+    let mentor: Value = t
+        .post(
+            &format!("/api/v1/programmes/{p}/mentors"),
+            json!({"expertise": ["job search"], "sectors": [], "languages": ["en"], "capacity": 1}),
+            Some(&bo),
+        )
+        .await
+        .json();
+    let mentee: Value = t
+        .post(
+            &format!("/api/v1/programmes/{p}/mentees"),
+            json!({"goals": ["job search"], "languages": ["en"]}),
+            Some(&raj),
+        )
+        .await
+        .json();
+    let m: Value = t
+        .post(
+            &format!("/api/v1/programmes/{p}/matches"),
+            json!({"mentor_id": mentor["id"], "mentee_id": mentee["id"]}),
+            Some(&staff),
+        )
+        .await
+        .json();
+    let mid = m["id"].as_str().unwrap();
+    let b = browser(&t, &raj, "/mentoring").await;
+    let page = t.get_with("/mentoring", None, ("cookie", &b.cookie)).await;
+    assert!(
+        page.body.contains("Bo Peeters") && page.body.contains("mailto:bo@example.org"),
+        "the mentor's contact: {}",
+        page.body
+    );
+    let r = post_form(
+        &t,
+        &format!("/mentoring/programmes/{p}/matches/{mid}/withdraw"),
+        &b.cookie,
+        &[("csrf", &b.csrf), ("reason", "We moved to Ghent.")],
+    )
+    .await;
+    r.assert(303);
+    assert_eq!(r.header("location"), Some("/mentoring?done=withdrawn"));
+    let after = first_match(&t, &staff, &p).await;
+    assert_eq!(after["status"], "withdrawn");
+    assert_eq!(after["withdrawn_by"], "mentee");
+    assert_eq!(after["withdrawal_reason"], "We moved to Ghent.");
+    t.outbox_settled().await;
+    assert!(
+        t.mails_to("bo@example.org")
+            .iter()
+            .any(|m| m.text.contains("We moved to Ghent.")),
+        "the mentor is told why"
+    );
+    let page = t
+        .get_with("/mentoring?done=withdrawn", None, ("cookie", &b.cookie))
+        .await;
+    assert!(
+        !page.body.contains("mailto:bo@example.org"),
+        "no contact after"
+    );
+    assert!(page.body.contains("role=\"status\""));
+}
+
+#[tokio::test]
+async fn an_alumnus_answers_about_keeping_in_touch_and_comes_back() {
+    let t = TestApp::spawn().await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::Brussels)
+        .date_naive()
+        .to_string();
+    let b = browser(&t, &ana, "/alumni").await;
+    // Leaving today without keeping in touch: an alumna at once, not on the alumni list.
+    let r = post_form(
+        &t,
+        "/alumni/departure",
+        &b.cookie,
+        &[
+            ("csrf", &b.csrf),
+            ("leaving_on", &today),
+            ("destination_country", "ca"),
+            ("destination_city", ""),
+        ],
+    )
+    .await;
+    r.assert(303);
+    assert_eq!(t.me(&ana).await["status"], "alumni");
+    let page = t.get_with("/alumni", None, ("cookie", &b.cookie)).await;
+    assert!(page.body.contains("Canada") && page.body.contains("id=\"keep-yes\""));
+    post_form(
+        &t,
+        "/alumni/keep-in-touch",
+        &b.cookie,
+        &[("csrf", &b.csrf), ("keep", "yes")],
+    )
+    .await
+    .assert(303);
+    let subs = t.get("/api/v1/me/subscriptions", Some(&ana)).await.json();
+    assert!(
+        subs.as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["list"] == "alumni" && s["status"] == "active"),
+        "{subs}"
+    );
+    // Back in Limburg, asking for the community newsletter again and leaving the alumni one.
+    let r = post_form(
+        &t,
+        "/alumni/return",
+        &b.cookie,
+        &[("csrf", &b.csrf), ("community_newsletter", "yes")],
+    )
+    .await;
+    r.assert(303);
+    assert_eq!(r.header("location"), Some("/alumni?done=back"));
+    let me = t.me(&ana).await;
+    assert_eq!(
+        (me["status"].as_str(), me["phase"].as_str()),
+        (Some("active"), Some("coming_in"))
+    );
+    let subs = t.get("/api/v1/me/subscriptions", Some(&ana)).await.json();
+    assert_eq!(
+        subs,
+        json!([{"list": "alumni", "status": "unsubscribed"}, {"list": "community", "status": "pending"}])
+    );
+    let page = t
+        .get_with("/alumni?done=back", None, ("cookie", &b.cookie))
+        .await;
+    assert!(page.body.contains("Welcome back to Limburg!") && page.body.contains("id=\"depart\""));
+}

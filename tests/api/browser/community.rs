@@ -79,6 +79,7 @@ async fn newsletter_journey(w: Newsletter) {
         ))
         .await;
         assert_eq!(page.text("h1").await, w.confirm_title);
+        check_on_phone_and_desktop(page).await;
         page.submit("#go", "p[role=status]").await;
         check_on_phone_and_desktop(page).await;
     })
