@@ -39,6 +39,30 @@ pub struct Departure {
     pub household: bool,
 }
 
+impl Departure {
+    /// A departure as typed (the API's body, the website's form), checked: every field wrong is
+    /// named at once. Whether the date is acceptable is [`record_departure`]'s to say.
+    pub fn parse(
+        leaving_on: NaiveDate,
+        country: &str,
+        city: Option<&str>,
+        keep_in_touch: bool,
+        household: bool,
+    ) -> Result<Departure> {
+        let mut f = Fields::default();
+        let country = f.check("destination_country", CountryCode::parse(country));
+        let city = f.check_opt("destination_city", city, ShortText::parse);
+        f.finish()?;
+        Ok(Departure {
+            leaving_on,
+            country: crate::checked!(country),
+            city,
+            keep_in_touch,
+            household,
+        })
+    }
+}
+
 fn today(app: &App) -> NaiveDate {
     chrono::Utc::now()
         .with_timezone(&app.config.timezone)
@@ -817,23 +841,65 @@ struct DirectoryRow {
     directory_fields: String,
 }
 
-fn departure_from(f: &mut Fields, b: &DepartureInput) -> Option<Departure> {
-    let country = f.check(
-        "destination_country",
-        CountryCode::parse(&b.destination_country),
-    );
-    let city = f.check_opt(
-        "destination_city",
+/// The alumni directory: alumni who opted in (in `country` only, when given), each showing only
+/// the fields they chose. For signed-in members and alumni (the caller's to check).
+pub async fn directory(app: &App, country: Option<&CountryCode>) -> Result<Vec<DirectoryEntry>> {
+    let rows: Vec<DirectoryRow> = sqlx::query_as(
+        "SELECT a.person_id AS id, p.first_name, p.last_name, a.destination_country, a.destination_city, a.employer, a.email, \
+         a.directory_fields FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.status = 'alumni' AND a.directory_visible = 1 AND ($1 = '' OR a.destination_country = $1) \
+         ORDER BY a.destination_country, p.last_name, a.person_id LIMIT 1000",
+    )
+    .bind(country.map(CountryCode::as_str).unwrap_or(""))
+    .fetch_all(&app.db.read)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let fields: Vec<DirectoryField> =
+                serde_json::from_str(&r.directory_fields).unwrap_or_default();
+            let show = |f: DirectoryField, v: Option<String>| {
+                if fields.contains(&f) { v } else { None }
+            };
+            DirectoryEntry {
+                first_name: show(DirectoryField::FirstName, r.first_name),
+                last_name: show(DirectoryField::LastName, r.last_name),
+                destination_country: show(
+                    DirectoryField::DestinationCountry,
+                    r.destination_country,
+                ),
+                destination_city: show(DirectoryField::DestinationCity, r.destination_city),
+                employer: show(DirectoryField::Employer, r.employer),
+                email: show(DirectoryField::Email, r.email),
+                id: r.id,
+            }
+        })
+        .collect())
+}
+
+/// A member's own directory card: whether they appear, and the fields it shows.
+pub async fn directory_card(app: &App, account_id: &str) -> Result<(bool, Vec<DirectoryField>)> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT directory_visible, directory_fields FROM accounts WHERE person_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(&app.db.read)
+    .await?;
+    let (visible, fields) = row.ok_or(Error::NotFound("member"))?;
+    Ok((
+        visible == 1,
+        serde_json::from_str(&fields).unwrap_or_default(),
+    ))
+}
+
+fn departure_from(b: &DepartureInput) -> Result<Departure> {
+    Departure::parse(
+        b.leaving_on,
+        &b.destination_country,
         b.destination_city.as_deref(),
-        ShortText::parse,
-    );
-    Some(Departure {
-        leaving_on: b.leaving_on,
-        country: country?,
-        city,
-        keep_in_touch: b.keep_in_touch,
-        household: b.household.unwrap_or(true),
-    })
+        b.keep_in_touch,
+        b.household.unwrap_or(true),
+    )
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Alumni")]
@@ -852,10 +918,7 @@ impl AlumniApi {
         auth: Auth,
         body: Json<DepartureInput>,
     ) -> ApiResult<Json<DepartureRecorded>> {
-        let mut f = Fields::default();
-        let d = departure_from(&mut f, &body.0);
-        f.finish()?;
-        let d = crate::checked!(d);
+        let d = departure_from(&body.0)?;
         let member = crate::members::api::me(&auth).await?;
         let leaving_on = d.leaving_on;
         let who = record_departure(&self.app, &auth.0.account_id, &member, d).await?;
@@ -878,10 +941,7 @@ impl AlumniApi {
         body: Json<DepartureInput>,
     ) -> ApiResult<Json<DepartureRecorded>> {
         auth.0.require_staff()?;
-        let mut f = Fields::default();
-        let d = departure_from(&mut f, &body.0);
-        f.finish()?;
-        let d = crate::checked!(d);
+        let d = departure_from(&body.0)?;
         let member = members::get(&self.app, &id.0.to_string()).await?;
         for (account_id, role) in departing(&self.app.db.read, &member, d.household).await? {
             auth.0.require_may_change(&account_id, &role)?;
@@ -1000,45 +1060,10 @@ impl AlumniApi {
         country: Query<Option<String>>,
     ) -> ApiResult<Json<Vec<DirectoryEntry>>> {
         let country = match country.0.as_deref().filter(|c| !c.is_empty()) {
-            Some(c) => CountryCode::parse(c)
-                .map_err(|e| Error::field("country", e.0))?
-                .as_str()
-                .to_owned(),
-            None => String::new(),
+            Some(c) => Some(CountryCode::parse(c).map_err(|e| Error::field("country", e.0))?),
+            None => None,
         };
-        let rows: Vec<DirectoryRow> = sqlx::query_as(
-            "SELECT a.person_id AS id, p.first_name, p.last_name, a.destination_country, a.destination_city, a.employer, a.email, \
-             a.directory_fields FROM accounts a JOIN people p ON p.id = a.person_id \
-             WHERE a.status = 'alumni' AND a.directory_visible = 1 AND ($1 = '' OR a.destination_country = $1) \
-             ORDER BY a.destination_country, p.last_name, a.person_id LIMIT 1000",
-        )
-        .bind(country)
-        .fetch_all(&self.app.db.read)
-        .await
-        .map_err(Error::from)?;
-        Ok(Json(
-            rows.into_iter()
-                .map(|r| {
-                    let fields: Vec<DirectoryField> =
-                        serde_json::from_str(&r.directory_fields).unwrap_or_default();
-                    let show = |f: DirectoryField, v: Option<String>| {
-                        if fields.contains(&f) { v } else { None }
-                    };
-                    DirectoryEntry {
-                        first_name: show(DirectoryField::FirstName, r.first_name),
-                        last_name: show(DirectoryField::LastName, r.last_name),
-                        destination_country: show(
-                            DirectoryField::DestinationCountry,
-                            r.destination_country,
-                        ),
-                        destination_city: show(DirectoryField::DestinationCity, r.destination_city),
-                        employer: show(DirectoryField::Employer, r.employer),
-                        email: show(DirectoryField::Email, r.email),
-                        id: r.id,
-                    }
-                })
-                .collect(),
-        ))
+        Ok(Json(directory(&self.app, country.as_ref()).await?))
     }
 }
 

@@ -191,10 +191,6 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/ready", get(ready))
         .at("/calendar.ics", get(crate::calendar::public_calendar))
         .at("/calendar/:file", get(crate::calendar::personal_calendar))
-        .at(
-            "/unsubscribe/:key",
-            get(crate::newsletter::api::unsubscribe_form).post(crate::newsletter::api::unsubscribe),
-        )
         .data(app.clone())
         .around(move |next, req| {
             let (table, contract) = (input_table.clone(), input_contract.clone());

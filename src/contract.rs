@@ -150,6 +150,7 @@ fn public_routes() -> Value {
                 "parameters": [key],
                 "responses": {
                     "200": page("Done, in the subscriber's language."),
+                    "303": {"description": "Pressed on the unsubscribe page itself (its form token came with it): back to that page, which now says it is done."},
                     "404": problem("No subscription has this key.")
                 }
             }

@@ -14,7 +14,7 @@ use crate::db::to_datetime;
 use crate::error::{ApiResult, Error, Fields};
 use crate::members::api::me;
 use crate::payload::OptionalJson;
-use crate::values::{Language, ShortText};
+use crate::values::Language;
 
 pub struct MentoringApi {
     pub app: App,
@@ -299,23 +299,6 @@ fn texts(
     out
 }
 
-fn words(f: &mut Fields, field: &str, raw: &[String]) -> Vec<String> {
-    raw.iter()
-        .enumerate()
-        .filter_map(|(i, w)| {
-            f.check(&format!("{field}[{i}]"), ShortText::parse(w))
-                .map(ShortText::into_string)
-        })
-        .collect()
-}
-
-fn optional(f: &mut Fields, field: &str, raw: &Option<String>) -> Option<String> {
-    raw.as_deref()
-        .filter(|s| !s.trim().is_empty())
-        .and_then(|s| f.check(field, crate::values::Prose::<2000>::parse(s)))
-        .map(|p| p.as_str().to_owned())
-}
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Mentoring")]
 impl MentoringApi {
     /// Mentor programmes
@@ -416,30 +399,15 @@ impl MentoringApi {
         body: Json<MentorInput>,
     ) -> ApiResult<Applied> {
         let b = body.0;
-        let mut f = Fields::default();
-        let expertise = words(&mut f, "expertise", &b.expertise);
-        let sectors = words(&mut f, "sectors", &b.sectors);
-        let languages = words(&mut f, "languages", &b.languages);
-        let bio = optional(&mut f, "bio", &b.bio);
-        f.finish()?;
+        let application = Application::mentor(
+            &b.expertise,
+            &b.sectors,
+            &b.languages,
+            b.capacity,
+            b.bio.as_deref(),
+        )?;
         let member = me(&auth).await?;
-        let a = super::apply(
-            &self.app,
-            &member,
-            &id.0.to_string(),
-            Application {
-                role: "mentor",
-                expertise,
-                sectors,
-                languages,
-                goals: vec![],
-                sector: None,
-                availability: None,
-                bio,
-                capacity: b.capacity,
-            },
-        )
-        .await?;
+        let a = super::apply(&self.app, &member, &id.0.to_string(), application).await?;
         Ok(Applied::Created(Json(a.into())))
     }
 
@@ -457,34 +425,14 @@ impl MentoringApi {
         body: Json<MenteeInput>,
     ) -> ApiResult<Applied> {
         let b = body.0;
-        let mut f = Fields::default();
-        let goals = words(&mut f, "goals", &b.goals);
-        let languages = words(&mut f, "languages", &b.languages);
-        let sector = b
-            .sector
-            .as_deref()
-            .and_then(|s| f.check("sector", ShortText::parse(s)))
-            .map(ShortText::into_string);
-        let availability = optional(&mut f, "availability", &b.availability);
-        f.finish()?;
+        let application = Application::mentee(
+            &b.goals,
+            b.sector.as_deref(),
+            &b.languages,
+            b.availability.as_deref(),
+        )?;
         let member = me(&auth).await?;
-        let a = super::apply(
-            &self.app,
-            &member,
-            &id.0.to_string(),
-            Application {
-                role: "mentee",
-                expertise: vec![],
-                sectors: vec![],
-                languages,
-                goals,
-                sector,
-                availability,
-                bio: None,
-                capacity: 0,
-            },
-        )
-        .await?;
+        let a = super::apply(&self.app, &member, &id.0.to_string(), application).await?;
         Ok(Applied::Created(Json(a.into())))
     }
 
@@ -635,10 +583,7 @@ impl MentoringApi {
         match_id: Path<uuid::Uuid>,
         body: OptionalJson<WithdrawInput>,
     ) -> ApiResult<Json<Match>> {
-        let mut f = Fields::default();
         let given = body.0.and_then(|b| b.reason);
-        let reason = optional(&mut f, "reason", &given);
-        f.finish()?;
         Ok(Json(
             super::withdraw(
                 &self.app,
@@ -646,7 +591,7 @@ impl MentoringApi {
                 auth.0.role.is_staff(),
                 &id.0.to_string(),
                 &match_id.0.to_string(),
-                reason,
+                given.as_deref(),
             )
             .await?
             .into(),
@@ -667,18 +612,18 @@ impl MentoringApi {
         match_id: Path<uuid::Uuid>,
         body: Json<FeedbackInput>,
     ) -> ApiResult<Json<Match>> {
-        let mut f = Fields::default();
-        let comment = optional(&mut f, "comment", &body.comment);
-        f.finish()?;
         let member = me(&auth).await?;
-        let m = super::find_match(&self.app.db.read, &match_id.0.to_string())
-            .await?
-            .filter(|m| m.programme_id == id.0.to_string())
-            .ok_or(Error::NotFound("match"))?;
         Ok(Json(
-            super::feedback(&self.app, &member, &m.id, body.rating, comment)
-                .await?
-                .into(),
+            super::feedback(
+                &self.app,
+                &member,
+                &id.0.to_string(),
+                &match_id.0.to_string(),
+                body.rating,
+                body.comment.as_deref(),
+            )
+            .await?
+            .into(),
         ))
     }
 

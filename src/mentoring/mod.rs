@@ -18,10 +18,10 @@ use serde_json::json;
 use crate::app::App;
 use crate::audit;
 use crate::db::{Tx, new_id, now_ms};
-use crate::error::{Error, Result, conflict_if_taken};
+use crate::error::{Error, Fields, Result, conflict_if_taken};
 use crate::mail::{self, Mail};
 use crate::members::{self, MemberRow};
-use crate::values::Relation;
+use crate::values::{Prose, Relation, ShortText};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ProgrammeRow {
@@ -45,11 +45,22 @@ impl ProgrammeRow {
     pub fn descriptions(&self) -> BTreeMap<String, String> {
         serde_json::from_str(&self.description).unwrap_or_default()
     }
-    fn name_in(&self, lang: &str) -> String {
+    /// The programme's name in `lang`, else in English.
+    pub fn name_in(&self, lang: &str) -> String {
         let names = self.names();
         names
             .get(lang)
             .or_else(|| names.get("en"))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The programme's description in `lang`, else in English.
+    pub fn description_in(&self, lang: &str) -> String {
+        let texts = self.descriptions();
+        texts
+            .get(lang)
+            .or_else(|| texts.get("en"))
             .cloned()
             .unwrap_or_default()
     }
@@ -237,6 +248,7 @@ pub async fn set_programme_status(
     Ok(row)
 }
 
+#[derive(Debug)]
 pub struct Application {
     pub role: &'static str,
     pub expertise: Vec<String>,
@@ -247,6 +259,95 @@ pub struct Application {
     pub availability: Option<String>,
     pub bio: Option<String>,
     pub capacity: i64,
+}
+
+/// Each word of a list (an area of expertise, a language) as typed: at most `max` of them,
+/// each short text.
+fn words(f: &mut Fields, field: &str, raw: &[String], max: usize) -> Vec<String> {
+    if raw.len() > max {
+        f.add(field, format!("at most {max} items"));
+    }
+    raw.iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            f.check(&format!("{field}[{i}]"), ShortText::parse(w))
+                .map(ShortText::into_string)
+        })
+        .collect()
+}
+
+/// Optional longer text (a bio, a reason): blank is absent.
+fn prose(f: &mut Fields, field: &str, raw: Option<&str>) -> Option<String> {
+    raw.filter(|s| !s.trim().is_empty())
+        .and_then(|s| f.check(field, Prose::<2000>::parse(s)))
+        .map(|p| p.as_str().to_owned())
+}
+
+impl Application {
+    /// A mentor's application as typed (the API's body, the website's form), checked: every
+    /// field wrong is named at once.
+    pub fn mentor(
+        expertise: &[String],
+        sectors: &[String],
+        languages: &[String],
+        capacity: i64,
+        bio: Option<&str>,
+    ) -> Result<Application> {
+        let mut f = Fields::default();
+        let expertise = words(&mut f, "expertise", expertise, 20);
+        let sectors = words(&mut f, "sectors", sectors, 20);
+        let languages = words(&mut f, "languages", languages, 10);
+        let bio = prose(&mut f, "bio", bio);
+        if !(1..=20).contains(&capacity) {
+            f.add("capacity", "must be between 1 and 20");
+        }
+        f.finish()?;
+        Ok(Application {
+            role: "mentor",
+            expertise,
+            sectors,
+            languages,
+            goals: vec![],
+            sector: None,
+            availability: None,
+            bio,
+            capacity,
+        })
+    }
+
+    /// A mentee's application as typed, checked: at least one goal.
+    pub fn mentee(
+        goals: &[String],
+        sector: Option<&str>,
+        languages: &[String],
+        availability: Option<&str>,
+    ) -> Result<Application> {
+        let mut f = Fields::default();
+        if goals.is_empty() {
+            f.add("goals", "name at least one goal");
+        }
+        let goals = words(&mut f, "goals", goals, 20);
+        let languages = words(&mut f, "languages", languages, 10);
+        let sector = sector
+            .and_then(|s| f.check("sector", ShortText::parse(s)))
+            .map(ShortText::into_string);
+        let availability = availability
+            .filter(|s| !s.trim().is_empty())
+            .and_then(|s| f.check("availability", Prose::<500>::parse(s)))
+            .map(|p| p.as_str().to_owned());
+        f.finish()?;
+        Ok(Application {
+            role: "mentee",
+            expertise: vec![],
+            sectors: vec![],
+            languages,
+            goals,
+            sector,
+            availability,
+            bio: None,
+            capacity: 0,
+        })
+    }
 }
 
 /// A member applies; the programme's audience decides who may.
@@ -783,8 +884,11 @@ pub async fn withdraw(
     actor_is_staff: bool,
     programme_id: &str,
     match_id: &str,
-    reason: Option<String>,
+    reason: Option<&str>,
 ) -> Result<MatchRow> {
+    let mut f = Fields::default();
+    let reason = prose(&mut f, "reason", reason);
+    f.finish()?;
     let mut tx = app.db.begin().await?;
     let m = find_match(tx.conn(), match_id)
         .await?
@@ -861,18 +965,27 @@ pub async fn withdraw(
     Ok(row.seen_by(by))
 }
 
-/// The mentor or the mentee of a completed match rates it (1–5) with a comment; answers the
-/// match as they see it (their own feedback only).
+/// The mentor or the mentee of a completed match of `programme_id` rates it (1–5) with a
+/// comment; answers the match as they see it (their own feedback only). For anybody else the
+/// match does not exist.
 pub async fn feedback(
     app: &App,
     member: &MemberRow,
+    programme_id: &str,
     match_id: &str,
     rating: i64,
-    comment: Option<String>,
+    comment: Option<&str>,
 ) -> Result<MatchRow> {
+    let mut f = Fields::default();
+    if !(1..=5).contains(&rating) {
+        f.add("rating", "must be between 1 and 5");
+    }
+    let comment = prose(&mut f, "comment", comment);
+    f.finish()?;
     let mut tx = app.db.begin().await?;
     let m = find_match(tx.conn(), match_id)
         .await?
+        .filter(|m| m.programme_id == programme_id)
         .ok_or(Error::NotFound("match"))?;
     let (mentor, mentee) = pair(&mut tx, &m).await?;
     let (party, sql) = if mentor.account_id == member.id {

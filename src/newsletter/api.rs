@@ -1,11 +1,9 @@
-//! HTTP routes for subscriptions, the one-click unsubscribe page, and the staff's newsletters.
+//! HTTP routes for subscriptions and the staff's newsletters (the unsubscribe page from mail is
+//! the website's: `crate::web::newsletter`).
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use poem::http::StatusCode;
-use poem::web::{Data, Path as WebPath};
-use poem::{IntoResponse, Response, handler};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
@@ -16,7 +14,7 @@ use super::issues::{self, Draft, Filters, IssueRow, Localized};
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
 use crate::db::to_datetime;
-use crate::error::{ApiResult, Error, Fields, problem_response};
+use crate::error::{ApiResult, Error, Fields};
 use crate::mail::{self, Mail};
 use crate::members::api::{TokenRequest, me};
 use crate::values::{EmailAddress, Language, Phase, ShortText};
@@ -637,44 +635,5 @@ impl NewsletterApi {
         )
         .await?;
         Ok(Json(view(&self.app, row).await?))
-    }
-}
-
-fn unsubscribe_page(app: &App, language: &str, list: &str, key: &str, done: bool) -> Response {
-    let name = format!("unsubscribe_page/{language}.html");
-    let ctx = json!({"list": list, "action": app.config.link(&format!("/unsubscribe/{key}")), "done": done, "base_url": app.config.base_url.as_str()});
-    match app
-        .templates
-        .render_one(&name, &ctx)
-        .or_else(|_| app.templates.render_one("unsubscribe_page/en.html", &ctx))
-    {
-        Ok(html) => {
-            // The template's own style by hash; the form may post only back to this server.
-            let origin = app.config.base_url.origin().ascii_serialization();
-            let form = format!("form-action 'self' {origin}");
-            crate::edge::headers::Page::new(html, &[&form]).response()
-        }
-        Err(e) => crate::error::ApiError::from(Error::Internal(e)).into_response(),
-    }
-}
-
-/// `GET /unsubscribe/{key}`: a page with a button; never unsubscribes by itself (mail scanners
-/// follow links).
-#[handler]
-pub async fn unsubscribe_form(app: Data<&App>, WebPath(key): WebPath<String>) -> Response {
-    match super::by_unsubscribe_key(&app, &key).await {
-        Ok(Some((_, list, language))) => unsubscribe_page(&app, &language, &list, &key, false),
-        Ok(None) => problem_response(StatusCode::NOT_FOUND, "unknown unsubscribe link"),
-        Err(e) => crate::error::ApiError::from(e).into_response(),
-    }
-}
-
-/// `POST /unsubscribe/{key}`: one-click unsubscribe (RFC 8058), no sign-in, idempotent.
-#[handler]
-pub async fn unsubscribe(app: Data<&App>, WebPath(key): WebPath<String>) -> Response {
-    match super::unsubscribe_by_key(&app, &key).await {
-        Ok(Some((list, language))) => unsubscribe_page(&app, &language, &list, &key, true),
-        Ok(None) => problem_response(StatusCode::NOT_FOUND, "unknown unsubscribe link"),
-        Err(e) => crate::error::ApiError::from(e).into_response(),
     }
 }

@@ -244,26 +244,40 @@ pub(crate) async fn unsubscribe_in(
     Ok(changed > 0)
 }
 
-/// Who an unsubscribe key belongs to: (account, list, language).
-pub async fn by_unsubscribe_key(app: &App, key: &str) -> Result<Option<(String, String, String)>> {
+/// A subscription found by its unsubscribe key: whose, which list, in what language, and its
+/// state now.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Keyed {
+    pub account_id: String,
+    pub list: String,
+    pub language: String,
+    pub status: String,
+}
+
+/// Who an unsubscribe key belongs to.
+pub async fn by_unsubscribe_key(app: &App, key: &str) -> Result<Option<Keyed>> {
     Ok(sqlx::query_as(
-        "SELECT s.account_id, s.list, a.language FROM subscriptions s JOIN accounts a ON a.person_id = s.account_id \
-         WHERE s.unsubscribe_key = $1",
+        "SELECT s.account_id, s.list, a.language, s.status FROM subscriptions s \
+         JOIN accounts a ON a.person_id = s.account_id WHERE s.unsubscribe_key = $1",
     )
     .bind(key)
     .fetch_optional(&app.db.read)
     .await?)
 }
 
-/// One-click unsubscribe (RFC 8058): no sign-in, idempotent.
-pub async fn unsubscribe_by_key(app: &App, key: &str) -> Result<Option<(String, String)>> {
-    let Some((account_id, list, language)) = by_unsubscribe_key(app, key).await? else {
+/// One-click unsubscribe (RFC 8058): no sign-in, idempotent. Answers the subscription as it
+/// is now (unsubscribed), `None` for an unknown key.
+pub async fn unsubscribe_by_key(app: &App, key: &str) -> Result<Option<Keyed>> {
+    let Some(found) = by_unsubscribe_key(app, key).await? else {
         return Ok(None);
     };
     let mut tx = app.db.begin().await?;
-    unsubscribe_in(&mut tx, &account_id, &list, "one_click").await?;
+    unsubscribe_in(&mut tx, &found.account_id, &found.list, "one_click").await?;
     tx.commit().await?;
-    Ok(Some((list, language)))
+    Ok(Some(Keyed {
+        status: "unsubscribed".into(),
+        ..found
+    }))
 }
 
 /// Forgets a member's subscriptions (erasure): the rows go (nobody is mailed again, no key

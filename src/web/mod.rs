@@ -9,9 +9,12 @@
 //! JSON; the API keeps answering problem+json.
 
 pub mod account;
+pub mod alumni;
 pub mod csrf;
 pub mod household;
 pub mod landing;
+pub mod mentoring;
+pub mod newsletter;
 pub mod privacy;
 pub mod profile;
 pub mod registrations;
@@ -156,6 +159,9 @@ pub fn routes(r: poem::Route) -> poem::Route {
     let r = account::routes(r);
     let r = profile::routes(r);
     let r = household::routes(r);
+    let r = newsletter::routes(r);
+    let r = mentoring::routes(r);
+    let r = alumni::routes(r);
     privacy::routes(r)
 }
 

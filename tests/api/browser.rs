@@ -3,6 +3,7 @@
 //! width, and shows what it is about without JavaScript. Needs `chromium` and
 //! `chromium-driver` (Debian), and Node.js with npm for axe-core (`tests/browser/`).
 
+mod community;
 pub mod harness;
 mod people;
 mod registrations;

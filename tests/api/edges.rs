@@ -447,10 +447,11 @@ fn assert_common_headers(r: &crate::helpers::Resp, what: &str) {
     assert!(!csp.contains("unsafe"), "{what}: {csp}");
 }
 
-/// Every HTML page (the pages links in mail open, the unsubscribe page, Swagger UI) sends a
-/// Content-Security-Policy that allows its own inline scripts and styles by hash and nothing
-/// inline beyond them, no framing, nosniff and no referrer; every other answer, errors included,
-/// the headers too with a policy that allows nothing.
+/// Every HTML page sends a Content-Security-Policy, no framing, nosniff and no referrer: the
+/// site's pages (the pages links in mail open and the unsubscribe page among them) have no inline
+/// code and allow none; Swagger UI allows its own inline scripts and styles by hash and nothing
+/// inline beyond them; every other answer, errors included, the headers too with a policy that
+/// allows nothing.
 #[tokio::test]
 async fn every_page_sends_security_headers_and_allows_only_its_own_inline_code() {
     let t = TestApp::spawn().await;
@@ -470,6 +471,7 @@ async fn every_page_sends_security_headers_and_allows_only_its_own_inline_code()
         "/newsletter/confirm?token=abc",
         "/change-email?token=abc",
         "/privacy-policy",
+        unsubscribe.as_str(),
     ] {
         let r = t.raw("GET", path, "text/html", vec![], None).await;
         r.assert(200);
@@ -483,12 +485,23 @@ async fn every_page_sends_security_headers_and_allows_only_its_own_inline_code()
             "{path}: no script at all: {csp}"
         );
     }
-    for (method, path) in [
-        ("GET", "/docs"),
-        ("GET", "/docs/"),
-        ("GET", unsubscribe.as_str()),
-        ("POST", unsubscribe.as_str()),
-    ] {
+    // A mail app's one-click unsubscribe gets the site's page too.
+    let r = t
+        .raw("POST", &unsubscribe, "text/plain", vec![], None)
+        .await;
+    r.assert(200);
+    assert_common_headers(&r, "POST unsubscribe");
+    assert!(
+        inline(&r.body).is_empty(),
+        "the unsubscribe page has inline code"
+    );
+    assert!(
+        r.header("content-security-policy")
+            .is_some_and(|csp| csp.starts_with("default-src 'none'") && !csp.contains("script-src")),
+        "POST unsubscribe: {:?}",
+        r.header("content-security-policy")
+    );
+    for (method, path) in [("GET", "/docs"), ("GET", "/docs/")] {
         let what = format!("{method} {path}");
         let r = t.raw(method, path, "text/plain", vec![], None).await;
         r.assert(200);

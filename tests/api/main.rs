@@ -9,6 +9,7 @@ mod batch;
 mod binary;
 mod browser;
 mod calendar;
+mod community_pages;
 mod contract;
 mod edges;
 mod email_change;
