@@ -224,3 +224,30 @@ pub async fn forget_account(tx: &mut Tx, account_id: &str, email_key: Option<&st
     }
     Ok(())
 }
+
+/// The outbox at a glance, for the staff's dashboard (and metrics).
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct OutboxSummary {
+    /// Mail not delivered yet (waiting, being sent, or to be retried).
+    pub waiting: i64,
+    /// Mail given up on (refused by the receiving server, or out of attempts).
+    pub failed: i64,
+    /// When the oldest waiting mail was written (milliseconds), if any waits.
+    pub oldest_waiting_at: Option<i64>,
+}
+
+pub async fn outbox_summary(app: &crate::app::App) -> Result<OutboxSummary> {
+    let (waiting, failed, oldest): (i64, i64, Option<i64>) = sqlx::query_as(
+        "SELECT COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0), \
+         MIN(CASE WHEN status IN ('pending', 'sending') THEN created_at END) \
+         FROM outbox WHERE status <> 'sent'",
+    )
+    .fetch_one(&app.db.read)
+    .await?;
+    Ok(OutboxSummary {
+        waiting,
+        failed,
+        oldest_waiting_at: oldest,
+    })
+}

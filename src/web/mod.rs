@@ -19,6 +19,7 @@ pub mod privacy;
 pub mod profile;
 pub mod registrations;
 pub mod sign_up;
+pub mod staff;
 pub mod visitor;
 
 pub use visitor::Visitor;
@@ -88,7 +89,7 @@ static SITE: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
         minijinja::escape_formatter(out, state, value)
     });
-    for file in TEMPLATES.files() {
+    for file in template_files(&TEMPLATES) {
         let (Some(name), Some(text)) = (file.path().to_str(), file.contents_utf8()) else {
             continue;
         };
@@ -98,6 +99,15 @@ static SITE: LazyLock<Environment<'static>> = LazyLock::new(|| {
     }
     env
 });
+
+/// Every template, in subfolders too (`staff/…`); each is named by its path.
+fn template_files(dir: &'static Dir<'static>) -> Vec<&'static include_dir::File<'static>> {
+    let mut files: Vec<_> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(template_files(sub));
+    }
+    files
+}
 
 /// A short fingerprint of the stylesheet, so it can be cached for good under `?v=`.
 static CSS_VERSION: LazyLock<String> = LazyLock::new(|| {
@@ -162,6 +172,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
     let r = newsletter::routes(r);
     let r = mentoring::routes(r);
     let r = alumni::routes(r);
+    let r = staff::routes(r);
     privacy::routes(r)
 }
 
@@ -385,10 +396,10 @@ where
 
 /// The error page for a browser, in the visitor's language.
 pub fn error_page(status: StatusCode, lang: Language, path: &str) -> Response {
-    let (title, text) = if status == StatusCode::NOT_FOUND {
-        ("error-not-found-title", "error-not-found-text")
-    } else {
-        ("error-other-title", "error-other-text")
+    let (title, text) = match status {
+        StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
+        StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
+        _ => ("error-other-title", "error-other-text"),
     };
     page(
         status,
@@ -740,14 +751,10 @@ mod tests {
 
     #[test]
     fn every_page_template_parses() {
-        for name in [
-            "layout.html",
-            "macros.html",
-            "home.html",
-            "events.html",
-            "event.html",
-            "error.html",
-        ] {
+        let files = template_files(&TEMPLATES);
+        assert!(files.len() > 20, "{}", files.len());
+        for file in files {
+            let name = file.path().to_str().unwrap();
             assert!(SITE.get_template(name).is_ok(), "{name}");
         }
     }

@@ -109,6 +109,24 @@ impl Visitor {
         }
     }
 
+    /// The signed-in staff member or admin; anybody else is sent to sign in (anonymous) or told
+    /// the page is for the centre's staff (403). The role rule is `Caller::require_staff`'s.
+    // The error is the page to answer at once; boxing it buys nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn staff(&self) -> Result<&Caller, Response> {
+        let me = self.member()?;
+        me.require_staff().map_err(|e| self.failed(e))?;
+        Ok(me)
+    }
+
+    /// The signed-in admin (`Caller::require_admin`); see [`Visitor::staff`].
+    #[allow(clippy::result_large_err)]
+    pub fn admin(&self) -> Result<&Caller, Response> {
+        let me = self.member()?;
+        me.require_admin().map_err(|e| self.failed(e))?;
+        Ok(me)
+    }
+
     /// Whether a posted form carries this visitor's token.
     pub fn form_ok(&self, req: &Request, posted: &str) -> bool {
         csrf::check(req, posted)
@@ -208,6 +226,7 @@ impl Visitor {
                     Some(c) => json!({
                         "first_name": c.member.first_name,
                         "staff": c.role.is_staff(),
+                        "admin": c.role == crate::values::Role::Admin,
                         "alumnus": c.status == crate::values::AccountStatus::Alumni,
                     }),
                     None => serde_json::Value::Null,

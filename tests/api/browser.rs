@@ -7,6 +7,7 @@ mod community;
 pub mod harness;
 mod people;
 mod registrations;
+mod staff;
 
 use harness::{DESKTOP, PHONE, Page, Scripts, browse};
 

@@ -599,3 +599,47 @@ impl TestApp {
         n
     }
 }
+
+/// A CSRF token for tests' form posts: the `csrf` cookie and the form field carry it (double
+/// submit, `web::csrf`); any 43 URL-safe characters do.
+pub const TEST_CSRF: &str = "test-csrf-token-0123456789abcdefghijklmnopq";
+
+impl TestApp {
+    /// A page as a browser with `session` (or none) asks for it.
+    pub async fn page(&self, path: &str, session: Option<&str>) -> Resp {
+        let cookie = match session {
+            Some(s) => format!("session={s}; csrf={TEST_CSRF}"),
+            None => format!("csrf={TEST_CSRF}"),
+        };
+        let r = self
+            .client
+            .get(path)
+            .header("cookie", cookie)
+            .header("accept", "text/html")
+            .send()
+            .await;
+        Resp::from_test(r).await
+    }
+
+    /// A form posted by a browser with `session` (or none); the CSRF token is added.
+    pub async fn form(&self, path: &str, session: Option<&str>, fields: &[(&str, &str)]) -> Resp {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("csrf", TEST_CSRF)
+            .extend_pairs(fields)
+            .finish();
+        let cookie = match session {
+            Some(s) => format!("session={s}; csrf={TEST_CSRF}"),
+            None => format!("csrf={TEST_CSRF}"),
+        };
+        let r = self
+            .client
+            .post(path)
+            .header("cookie", cookie)
+            .header("accept", "text/html")
+            .content_type("application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await;
+        Resp::from_test(r).await
+    }
+}

@@ -26,5 +26,6 @@ mod privacy;
 mod registrations;
 mod site;
 mod smtp;
+mod staff_pages;
 mod stats;
 mod tokens;
