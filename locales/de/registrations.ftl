@@ -9,7 +9,10 @@ reg-waitlist-added = Wenn nicht genug Plätze für die Hinzugefügten frei sind,
 reg-submit = Anmelden
 reg-submit-waitlist = Auf die Warteliste
 reg-save = Speichern
-reg-confirmed = Bestätigt: { $names } kann kommen.
+reg-confirmed = Bestätigt: { $names } { $count ->
+    [one] kann
+   *[other] können
+} kommen.
 reg-waitlisted = Auf der Warteliste: { $names }, Nummer { $position } von { $length }. Wir schreiben dir, sobald Plätze frei werden.
 reg-cancelled = Abgesagt: { $names }
 reg-why-cancelled = Diese Veranstaltung wurde abgesagt.

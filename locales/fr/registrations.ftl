@@ -9,7 +9,10 @@ reg-waitlist-added = S'il n'y a pas assez de places pour les personnes ajoutées
 reg-submit = S'inscrire
 reg-submit-waitlist = Rejoindre la liste d'attente
 reg-save = Enregistrer
-reg-confirmed = Confirmé : { $names } peut venir.
+reg-confirmed = Confirmé : { $names } { $count ->
+    [one] peut
+   *[other] peuvent
+} venir.
 reg-waitlisted = Sur la liste d'attente : { $names }, numéro { $position } sur { $length }. Nous vous écrivons dès que des places se libèrent.
 reg-cancelled = Annulé : { $names }
 reg-why-cancelled = Cette activité a été annulée.

@@ -9,7 +9,10 @@ reg-waitlist-added = Als er niet genoeg plaatsen zijn voor wie ik toevoeg, zet h
 reg-submit = Inschrijven
 reg-submit-waitlist = Op de wachtlijst
 reg-save = Opslaan
-reg-confirmed = Bevestigd: { $names } kan komen.
+reg-confirmed = Bevestigd: { $names } { $count ->
+    [one] kan
+   *[other] kunnen
+} komen.
 reg-waitlisted = Op de wachtlijst: { $names }, nummer { $position } van { $length }. We mailen je zodra er plaatsen vrijkomen.
 reg-cancelled = Geannuleerd: { $names }
 reg-why-cancelled = Deze activiteit is geannuleerd.

@@ -394,13 +394,18 @@ where
     v.finish(html_response(StatusCode::OK, body, gzip))
 }
 
-/// The error page for a browser, in the visitor's language.
-pub fn error_page(status: StatusCode, lang: Language, path: &str) -> Response {
-    let (title, text) = match status {
+/// The catalog's title and text for an error page of `status`.
+fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
+    match status {
         StatusCode::NOT_FOUND => ("error-not-found-title", "error-not-found-text"),
         StatusCode::FORBIDDEN => ("error-forbidden-title", "error-forbidden-text"),
         _ => ("error-other-title", "error-other-text"),
-    };
+    }
+}
+
+/// The error page for a browser, in the visitor's language.
+pub fn error_page(status: StatusCode, lang: Language, path: &str) -> Response {
+    let (title, text) = error_keys(status);
     page(
         status,
         lang,

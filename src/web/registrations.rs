@@ -64,7 +64,11 @@ fn names(people: &[regs::RegisteredPerson]) -> String {
 fn status_words(lang: Language, r: &Registered) -> String {
     let who = names(&r.people).into();
     match r.row.status() {
-        RegistrationStatus::Confirmed => CATALOGS.t(lang, "reg-confirmed", &[("names", who)]),
+        RegistrationStatus::Confirmed => CATALOGS.t(
+            lang,
+            "reg-confirmed",
+            &[("names", who), ("count", (r.people.len() as i64).into())],
+        ),
         RegistrationStatus::Waitlisted => CATALOGS.t(
             lang,
             "reg-waitlisted",

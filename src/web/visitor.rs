@@ -193,9 +193,16 @@ impl Visitor {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
         };
-        let mut r = super::error_page(status, self.lang, &self.here);
-        self.add_cookies(&mut r);
-        r
+        // As the signed-in visitor sees the site (their navigation), unlike `error_page`.
+        let (title, text) = super::error_keys(status);
+        self.page(
+            status,
+            "error.html",
+            json!({
+                "title": crate::i18n::CATALOGS.t(self.lang, title, &[]),
+                "text": crate::i18n::CATALOGS.t(self.lang, text, &[]),
+            }),
+        )
     }
 
     /// `r` with the visitor's new cookies (a page built elsewhere, e.g. from the page cache).

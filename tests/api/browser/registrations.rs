@@ -116,12 +116,12 @@ async fn a_full_event_waitlists_the_next_household_and_a_cancellation_promotes_i
         page.open("/registrations").await;
         assert_eq!(
             page.text(".status.confirmed").await,
-            "Bevestigd: Joost, Lotte kan komen."
+            "Bevestigd: Joost, Lotte kunnen komen."
         );
         page.open(&event).await;
         assert_eq!(
             page.text("#registration p.ok").await,
-            "Bevestigd: Joost, Lotte kan komen."
+            "Bevestigd: Joost, Lotte kunnen komen."
         );
     })
     .await;
@@ -179,7 +179,7 @@ async fn a_household_changes_who_comes_and_gets_its_calendar_address_with_script
         );
         assert_eq!(
             page.text(".status.confirmed").await,
-            "Confirmé : Léa, Hugo peut venir."
+            "Confirmé : Léa, Hugo peuvent venir."
         );
         // The calendar address, shown once.
         page.submit("#calendar-address", "#feed").await;
