@@ -1,6 +1,6 @@
 //! Events in the back office in a real browser: staff create a weekly series (a bad field
 //! first), see a household's registration and filter by status, download the CSV, raise the
-//! capacity so the waitlist gets seats, and cancel with a reason the mail carries. Every page
+//! capacity (too low first) so the waitlist gets seats, and cancel with a reason the mail carries. Every page
 //! state passes axe at phone and desktop width, in Dutch, English and French.
 
 use limburgers_worldwide::values::Role;
@@ -98,6 +98,13 @@ async fn staff_run_a_weekly_series_from_creation_to_cancellation() {
         // More seats: Bo's household gets one, and the page says so.
         page.open(&format!("/staff/events/{id}/edit")).await;
         assert_eq!(page.value("#capacity").await, "1");
+        check_on_phone_and_desktop(page).await;
+        // Fewer seats than confirmed: the form comes back with why, as typed.
+        page.clear("#capacity").await;
+        page.fill("#capacity", "0").await;
+        page.submit("#save", ".error-summary").await;
+        assert!(page.text(".error-summary").await.contains("seats cannot drop below"));
+        assert_eq!(page.value("#capacity").await, "0");
         check_on_phone_and_desktop(page).await;
         page.clear("#capacity").await;
         page.fill("#capacity", "2").await;
