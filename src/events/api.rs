@@ -11,18 +11,14 @@ use poem_openapi::{ApiResponse, Enum, Object, OpenApi, ResponseContent};
 use crate::payload::OptionalJson;
 
 use super::registrations::{self, CheckIn, Registered};
-use super::{
-    EventQuery, EventRow, EventSpec, Frequency, ListCache, Recurrence, parse_cursor, parse_tags,
-};
+use super::{EventQuery, EventRow, Frequency, ListCache, Recurrence, parse_cursor};
 use crate::app::{ApiTags, App};
 use crate::auth::{Auth, optional_caller};
 use crate::cache::JsonBytes;
 use crate::db::{now_ms, to_datetime};
-use crate::error::{ApiResult, Error, Fields};
+use crate::error::{ApiResult, Error};
 use crate::members::api::me;
-use crate::values::{
-    Audience, EventStatus, LocalTime, Prose, RegistrationStatus, ShortText, WebUrl, parse_timezone,
-};
+use crate::values::{Audience, EventStatus, LocalTime, RegistrationStatus};
 
 pub struct EventsApi {
     pub app: App,
@@ -174,16 +170,6 @@ pub struct Event {
     pub my_registrations: Option<Vec<Registration>>,
 }
 
-fn local_of(e: &EventRow, ms: Option<i64>) -> Option<String> {
-    ms.map(|ms| {
-        to_datetime(ms)
-            .with_timezone(&e.tz())
-            .naive_local()
-            .format("%Y-%m-%dT%H:%M:%S")
-            .to_string()
-    })
-}
-
 impl Event {
     fn new(app: &App, e: EventRow) -> Self {
         Event {
@@ -193,8 +179,8 @@ impl Event {
             starts_at_utc: to_datetime(e.starts_at),
             ends_at_utc: to_datetime(e.ends_at),
             seats_left: e.seats_left(),
-            registration_opens_at: local_of(&e, e.registration_opens_at),
-            registration_closes_at: local_of(&e, e.registration_closes_at),
+            registration_opens_at: super::local_of(&e, e.registration_opens_at),
+            registration_closes_at: super::local_of(&e, e.registration_closes_at),
             audience: e.audience(),
             status: e.status(),
             tags: e.tag_list(),
@@ -446,89 +432,6 @@ enum IcsResponse {
     ),
 }
 
-/// Validates raw event fields into a spec.
-fn spec_from(app: &App, i: &EventInput) -> Result<EventSpec, Error> {
-    let mut f = Fields::default();
-    let title = f.check("title", ShortText::parse(&i.title));
-    let summary = f.check_opt("summary", i.summary.as_deref(), Prose::<500>::parse);
-    let description = f.check_opt(
-        "description",
-        i.description.as_deref(),
-        Prose::<20_000>::parse,
-    );
-    let tz = match i.timezone.as_deref() {
-        Some(t) => f.check("timezone", parse_timezone(t)),
-        None => Some(app.config.timezone),
-    };
-    let (mut starts, mut ends, mut opens, mut closes) = (None, None, None, None);
-    if let Some(tz) = tz {
-        starts = f.check("starts_at", LocalTime::parse(&i.starts_at, tz));
-        ends = f.check("ends_at", LocalTime::parse(&i.ends_at, tz));
-        opens = f.check_opt(
-            "registration_opens_at",
-            i.registration_opens_at.as_deref(),
-            |v| LocalTime::parse(v, tz),
-        );
-        closes = f.check_opt(
-            "registration_closes_at",
-            i.registration_closes_at.as_deref(),
-            |v| LocalTime::parse(v, tz),
-        );
-    }
-    let venue = f.check_opt("venue", i.venue.as_deref(), ShortText::parse);
-    let address = f.check_opt("address", i.address.as_deref(), ShortText::parse);
-    let online_url = f.check_opt("online_url", i.online_url.as_deref(), WebUrl::parse);
-    let tags = f.check("tags", parse_tags(i.tags.as_deref().unwrap_or_default()));
-    let organiser = f.check(
-        "organiser",
-        ShortText::parse(i.organiser.as_deref().unwrap_or(super::DEFAULT_ORGANISER)),
-    );
-    if i.capacity.is_some_and(|c| !(0..=100_000).contains(&c)) {
-        f.add("capacity", "must be between 0 and 100000");
-    }
-    f.finish()?;
-    Ok(EventSpec {
-        title: crate::checked!(title),
-        summary,
-        description,
-        timezone: crate::checked!(tz),
-        starts: crate::checked!(starts),
-        ends: crate::checked!(ends),
-        venue,
-        address,
-        online_url,
-        capacity: i.capacity,
-        registration_opens: opens,
-        registration_closes: closes,
-        audience: i.audience.unwrap_or(Audience::Everyone),
-        tags: crate::checked!(tags),
-        organiser: crate::checked!(organiser),
-        status: i.status.unwrap_or(EventStatus::Draft),
-    })
-}
-
-/// The stored event as raw input, so a patch is validated exactly like a creation.
-fn input_of(e: &EventRow) -> EventInput {
-    EventInput {
-        title: e.title.clone(),
-        summary: e.summary.clone(),
-        description: e.description.clone(),
-        starts_at: e.starts_local.clone(),
-        ends_at: e.ends_local.clone(),
-        timezone: Some(e.timezone.clone()),
-        venue: e.venue.clone(),
-        address: e.address.clone(),
-        online_url: e.online_url.clone(),
-        capacity: e.capacity,
-        registration_opens_at: local_of(e, e.registration_opens_at),
-        registration_closes_at: local_of(e, e.registration_closes_at),
-        audience: Some(e.audience()),
-        tags: Some(e.tag_list()),
-        organiser: Some(e.organiser.clone()),
-        status: Some(e.status()),
-    }
-}
-
 fn overlay<T: Clone>(target: &mut Option<T>, patch: &MaybeUndefined<T>) {
     match patch {
         MaybeUndefined::Undefined => {}
@@ -571,46 +474,6 @@ fn apply(mut i: EventInput, p: &EventPatch) -> EventInput {
     overlay(&mut i.registration_opens_at, &p.registration_opens_at);
     overlay(&mut i.registration_closes_at, &p.registration_closes_at);
     i
-}
-
-/// `attachment; filename="<title>-<date>.csv"`: the title as ASCII letters, digits and dashes
-/// (any browser and spreadsheet takes it), the date the event's local start date.
-fn csv_disposition(e: &EventRow) -> String {
-    let folded = deunicode::deunicode(&e.title).to_ascii_lowercase();
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    // Whole words up to 60 characters (a first word that long is cut).
-    let mut slug = String::new();
-    for w in words {
-        if !slug.is_empty() && slug.len() + 1 + w.len() > 60 {
-            break;
-        }
-        if !slug.is_empty() {
-            slug.push('-');
-        }
-        slug.extend(w.chars().take(60));
-    }
-    if slug.is_empty() {
-        slug.push_str("event");
-    }
-    let date = e.local_start().format("%Y-%m-%d");
-    format!("attachment; filename=\"{slug}-{date}.csv\"")
-}
-
-fn csv_field(v: &str) -> String {
-    // A leading =, +, - or @ would run as a formula in a spreadsheet.
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
 }
 
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Events")]
@@ -736,7 +599,7 @@ impl EventsApi {
     #[oai(path = "/events", method = "post")]
     async fn create(&self, auth: Auth, body: Json<EventInput>) -> ApiResult<EventCreated> {
         auth.0.require_staff()?;
-        let spec = spec_from(&self.app, &body.0)?;
+        let spec = super::spec_from(&self.app, &body.0)?;
         let e = super::create(&self.app, &auth.0.account_id, spec).await?;
         Ok(EventCreated::Created(Json(Event::new(&self.app, e))))
     }
@@ -748,7 +611,7 @@ impl EventsApi {
     #[oai(path = "/events/series", method = "post")]
     async fn create_series(&self, auth: Auth, body: Json<SeriesInput>) -> ApiResult<SeriesCreated> {
         auth.0.require_staff()?;
-        let spec = spec_from(&self.app, &body.0.event)?;
+        let spec = super::spec_from(&self.app, &body.0.event)?;
         let r = &body.0.repeat;
         let rule = Recurrence {
             frequency: match r.frequency {
@@ -789,7 +652,7 @@ impl EventsApi {
         let app = &self.app;
         let patch = body.0;
         let e = super::update(app, &auth.0.account_id, &id.0.to_string(), |current| {
-            spec_from(app, &apply(input_of(current), &patch))
+            super::spec_from(app, &apply(super::input_of(current), &patch))
         })
         .await?;
         Ok(Json(Event::new(app, e)))
@@ -809,15 +672,9 @@ impl EventsApi {
         body: OptionalJson<EventCancellation>,
     ) -> ApiResult<Json<Event>> {
         auth.0.require_staff()?;
-        let mut f = Fields::default();
-        let reason = body
-            .0
-            .and_then(|b| b.reason)
-            .filter(|r| !r.trim().is_empty());
-        let reason = f.check_opt("reason", reason.as_deref(), Prose::<1000>::parse);
-        f.finish()?;
+        let reason = body.0.and_then(|b| b.reason);
         let id = id.0.to_string();
-        let e = super::cancel(&self.app, &auth.0.account_id, &id, reason.as_ref()).await?;
+        let e = super::cancel(&self.app, &auth.0.account_id, &id, reason.as_deref()).await?;
         Ok(Json(Event::new(&self.app, e)))
     }
 
@@ -962,47 +819,10 @@ impl EventsApi {
                 None,
             ));
         }
-        let ended = crate::db::now_ms() >= event.ends_at;
-        let mut csv = String::from(
-            "\u{feff}event_title,registration_id,household_id,first_name,last_name,relation,email,status,attendance,checked_in_at\r\n",
-        );
-        let include_cancelled = include_cancelled.0.unwrap_or(false);
-        for Registered { row: r, people, .. } in list {
-            if r.status() == RegistrationStatus::Cancelled && !include_cancelled {
-                continue;
-            }
-            for p in people {
-                let attendance = match (p.checked_in_at, r.status()) {
-                    (Some(_), _) => "checked_in",
-                    (None, RegistrationStatus::Confirmed) if ended => "no_show",
-                    _ => "",
-                };
-                let row = [
-                    event.title.clone(),
-                    r.id.clone(),
-                    r.household_id.clone(),
-                    p.first_name.unwrap_or_default(),
-                    p.last_name.unwrap_or_default(),
-                    p.relation,
-                    p.email.unwrap_or_default(),
-                    r.status.clone(),
-                    attendance.to_owned(),
-                    p.checked_in_at
-                        .map(|t| to_datetime(t).to_rfc3339())
-                        .unwrap_or_default(),
-                ];
-                csv.push_str(
-                    &row.iter()
-                        .map(|v| csv_field(v))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                );
-                csv.push_str("\r\n");
-            }
-        }
+        let csv = registrations::csv(&event, list, include_cancelled.0.unwrap_or(false));
         Ok(RegistrationList::Ok(
             RegistrationListContent::Csv(PlainText(csv)),
-            Some(csv_disposition(&event)),
+            Some(registrations::csv_disposition(&event)),
         ))
     }
 

@@ -20,10 +20,12 @@ use crate::app::App;
 use crate::audit;
 use crate::cache::{Encoded, Versions};
 use crate::db::{Tx, new_id, now_ms, to_datetime};
+use crate::error::Fields;
 use crate::error::{Error, Result};
 use crate::values::{
-    Audience, EventStatus, LocalTime, Prose, RegistrationStatus, ShortText, WebUrl,
+    Audience, EventStatus, LocalTime, Prose, RegistrationStatus, ShortText, WebUrl, parse_timezone,
 };
+use api::EventInput;
 
 pub const DEFAULT_ORGANISER: &str = "Expat Centre Limburg";
 
@@ -147,6 +149,101 @@ pub struct EventSpec {
     pub tags: Vec<String>,
     pub organiser: ShortText,
     pub status: EventStatus,
+}
+
+/// Validates raw event fields into a spec: the one validation of an event, for the API's
+/// JSON and the back office's form alike.
+pub fn spec_from(app: &App, i: &EventInput) -> Result<EventSpec> {
+    let mut f = Fields::default();
+    let title = f.check("title", ShortText::parse(&i.title));
+    let summary = f.check_opt("summary", i.summary.as_deref(), Prose::<500>::parse);
+    let description = f.check_opt(
+        "description",
+        i.description.as_deref(),
+        Prose::<20_000>::parse,
+    );
+    let tz = match i.timezone.as_deref() {
+        Some(t) => f.check("timezone", parse_timezone(t)),
+        None => Some(app.config.timezone),
+    };
+    let (mut starts, mut ends, mut opens, mut closes) = (None, None, None, None);
+    if let Some(tz) = tz {
+        starts = f.check("starts_at", LocalTime::parse(&i.starts_at, tz));
+        ends = f.check("ends_at", LocalTime::parse(&i.ends_at, tz));
+        opens = f.check_opt(
+            "registration_opens_at",
+            i.registration_opens_at.as_deref(),
+            |v| LocalTime::parse(v, tz),
+        );
+        closes = f.check_opt(
+            "registration_closes_at",
+            i.registration_closes_at.as_deref(),
+            |v| LocalTime::parse(v, tz),
+        );
+    }
+    let venue = f.check_opt("venue", i.venue.as_deref(), ShortText::parse);
+    let address = f.check_opt("address", i.address.as_deref(), ShortText::parse);
+    let online_url = f.check_opt("online_url", i.online_url.as_deref(), WebUrl::parse);
+    let tags = f.check("tags", parse_tags(i.tags.as_deref().unwrap_or_default()));
+    let organiser = f.check(
+        "organiser",
+        ShortText::parse(i.organiser.as_deref().unwrap_or(DEFAULT_ORGANISER)),
+    );
+    if i.capacity.is_some_and(|c| !(0..=100_000).contains(&c)) {
+        f.add("capacity", "must be between 0 and 100000");
+    }
+    f.finish()?;
+    Ok(EventSpec {
+        title: crate::checked!(title),
+        summary,
+        description,
+        timezone: crate::checked!(tz),
+        starts: crate::checked!(starts),
+        ends: crate::checked!(ends),
+        venue,
+        address,
+        online_url,
+        capacity: i.capacity,
+        registration_opens: opens,
+        registration_closes: closes,
+        audience: i.audience.unwrap_or(Audience::Everyone),
+        tags: crate::checked!(tags),
+        organiser: crate::checked!(organiser),
+        status: i.status.unwrap_or(EventStatus::Draft),
+    })
+}
+
+/// The stored event as raw input, so a patch is validated exactly like a creation.
+pub fn input_of(e: &EventRow) -> EventInput {
+    EventInput {
+        title: e.title.clone(),
+        summary: e.summary.clone(),
+        description: e.description.clone(),
+        starts_at: e.starts_local.clone(),
+        ends_at: e.ends_local.clone(),
+        timezone: Some(e.timezone.clone()),
+        venue: e.venue.clone(),
+        address: e.address.clone(),
+        online_url: e.online_url.clone(),
+        capacity: e.capacity,
+        registration_opens_at: local_of(e, e.registration_opens_at),
+        registration_closes_at: local_of(e, e.registration_closes_at),
+        audience: Some(e.audience()),
+        tags: Some(e.tag_list()),
+        organiser: Some(e.organiser.clone()),
+        status: Some(e.status()),
+    }
+}
+
+/// A stored instant as local wall-clock time in the event's zone (`2027-03-28T10:00:00`).
+pub fn local_of(e: &EventRow, ms: Option<i64>) -> Option<String> {
+    ms.map(|ms| {
+        to_datetime(ms)
+            .with_timezone(&e.tz())
+            .naive_local()
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string()
+    })
 }
 
 /// Event times (start, end, registration window, a series' last date) lie in the years
@@ -385,6 +482,13 @@ pub async fn create_series(
     rule: Recurrence,
 ) -> Result<Vec<EventRow>> {
     spec.check()?;
+    // The API's schema says the same; checked here for every caller.
+    if !(1..=12).contains(&rule.interval) {
+        return Err(Error::field("repeat.interval", "must be between 1 and 12"));
+    }
+    if rule.count.is_some_and(|c| !(2..=100).contains(&c)) {
+        return Err(Error::field("repeat.count", "must be between 2 and 100"));
+    }
     if rule.until.is_none() && rule.count.is_none() {
         return Err(Error::field("repeat", "give until or count"));
     }
@@ -447,6 +551,17 @@ pub async fn update(
     id: &str,
     change: impl FnOnce(&EventRow) -> Result<EventSpec>,
 ) -> Result<EventRow> {
+    Ok(update_promoting(app, actor, id, change).await?.0)
+}
+
+/// [`update`], also answering how many waitlisted registrations the change confirmed (for the
+/// back office to say so).
+pub async fn update_promoting(
+    app: &App,
+    actor: &str,
+    id: &str,
+    change: impl FnOnce(&EventRow) -> Result<EventSpec>,
+) -> Result<(EventRow, usize)> {
     let mut tx = app.db.begin().await?;
     let current = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     if current.status() == EventStatus::Cancelled {
@@ -519,8 +634,9 @@ pub async fn update(
     if moved && updated.status() == EventStatus::Published {
         registrations::tell_registered(app, &mut tx, &updated, "event_changed", None).await?;
     }
+    let mut promoted = 0;
     if updated.capacity.is_none() || updated.capacity > current.capacity {
-        registrations::promote(app, &mut tx, &updated.id).await?;
+        promoted = registrations::promote(app, &mut tx, &updated.id).await?;
     }
     audit::record(
         &mut tx,
@@ -532,18 +648,18 @@ pub async fn update(
     .await?;
     let updated = find(tx.conn(), id).await?.ok_or(Error::NotFound("event"))?;
     tx.commit().await?;
-    Ok(updated)
+    Ok((updated, promoted))
 }
 
 /// Cancels an event and mails everyone registered, with staff's `reason` if given (it is not
 /// stored: the mail is where it goes). Registrations stay, so calendars show the event as
 /// cancelled.
-pub async fn cancel(
-    app: &App,
-    actor: &str,
-    id: &str,
-    reason: Option<&Prose<1000>>,
-) -> Result<EventRow> {
+pub async fn cancel(app: &App, actor: &str, id: &str, reason: Option<&str>) -> Result<EventRow> {
+    // Blank means no reason; otherwise prose of at most 1,000 characters, line breaks kept.
+    let mut f = Fields::default();
+    let reason = reason.filter(|r| !r.trim().is_empty());
+    let reason = f.check_opt("reason", reason, Prose::<1000>::parse);
+    f.finish()?;
     let mut tx = app.db.begin().await?;
     let changed = sqlx::query(
         "UPDATE events SET status = 'cancelled', revision = revision + 1, updated_at = $2 \
@@ -561,7 +677,7 @@ pub async fn cancel(
     if changed == 0 {
         return Err(Error::Conflict("the event is already cancelled".into()));
     }
-    let reason = reason.map(Prose::as_str);
+    let reason = reason.as_ref().map(Prose::as_str);
     registrations::tell_registered(app, &mut tx, &event, "event_cancelled", reason).await?;
     audit::record(&mut tx, actor, "event.cancelled", Some(id), None).await?;
     tx.commit().await?;
@@ -640,6 +756,57 @@ pub async fn list(app: &App, q: &EventQuery) -> Result<Page> {
         next,
         valid_until,
     })
+}
+
+/// Which events the back office lists: those still to end, or those that have ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    /// Not ended yet, soonest first.
+    Upcoming,
+    /// Ended, latest first.
+    Past,
+}
+
+/// The back office's list: every status (or one), upcoming or past, a page at a time. A cursor
+/// is `<starts_at>_<id>` of the last row, as in [`list`].
+pub async fn list_all(
+    app: &App,
+    status: Option<EventStatus>,
+    period: Period,
+    cursor: Option<(i64, String)>,
+    limit: i64,
+) -> Result<(Vec<EventRow>, Option<String>)> {
+    // Upcoming runs forwards from the cursor, past backwards.
+    let (period_sql, after, order) = match period {
+        Period::Upcoming => ("e.ends_at >= $2", ">", "e.starts_at, e.id"),
+        Period::Past => ("e.ends_at < $2", "<", "e.starts_at DESC, e.id DESC"),
+    };
+    let cursor_sql = match cursor {
+        Some(_) => {
+            format!("AND (e.starts_at {after} $3 OR (e.starts_at = $3 AND e.id {after} $4))")
+        }
+        // Binds $3 and $4 all the same, so the numbering stays one.
+        None => "AND $3 = $3 AND $4 = $4".to_owned(),
+    };
+    let (c_at, c_id) = cursor.unwrap_or((0, String::new()));
+    let mut rows: Vec<EventRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {EVENT_COLUMNS} FROM events e WHERE ($1 = '' OR e.status = $1) AND {period_sql} \
+         {cursor_sql} ORDER BY {order} LIMIT $5"
+    )))
+    .bind(status.map(EventStatus::as_str).unwrap_or(""))
+    .bind(now_ms())
+    .bind(c_at)
+    .bind(c_id)
+    .bind(limit + 1)
+    .fetch_all(&app.db.read)
+    .await?;
+    let next = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|e| format!("{}_{}", e.starts_at, e.id))
+    } else {
+        None
+    };
+    Ok((rows, next))
 }
 
 /// Serialized event list pages by query, kept while the change counters stay the same and no

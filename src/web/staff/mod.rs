@@ -7,9 +7,11 @@
 //! words are in `locales/{lang}/staff*.ftl`. Each area adds its routes in its own `routes`.
 
 pub mod dashboard;
+pub mod events;
 
 pub fn routes(r: poem::Route) -> poem::Route {
-    dashboard::routes(r)
+    let r = dashboard::routes(r);
+    events::routes(r)
 }
 
 /// `Err(response)` unless the visitor is staff; for `let me = staff!(v);` in handlers.
