@@ -7,9 +7,13 @@
 //! words are in `locales/{lang}/staff*.ftl`. Each area adds its routes in its own `routes`.
 
 pub mod dashboard;
+pub mod mentoring;
+pub mod newsletter;
 
 pub fn routes(r: poem::Route) -> poem::Route {
-    dashboard::routes(r)
+    let r = dashboard::routes(r);
+    let r = newsletter::routes(r);
+    mentoring::routes(r)
 }
 
 /// `Err(response)` unless the visitor is staff; for `let me = staff!(v);` in handlers.
