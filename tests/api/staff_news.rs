@@ -320,3 +320,65 @@ async fn a_programme_is_created_and_closed_and_its_form_says_what_is_wrong() {
         .json();
     assert_eq!(p["status"], "closed");
 }
+
+#[tokio::test]
+async fn an_issue_is_paused_resumed_and_cancelled_from_its_page_and_the_list_pages() {
+    let mut t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    subscriber(&t, "joke@example.org", "Joke", "nl").await;
+    // Nothing leaves while the sender is stopped: the states can be walked through.
+    t.stop_worker().await;
+    let id = issue(&t, &staff).await;
+    let page = |p: &str| format!("/staff/newsletter/{id}{p}");
+
+    // A preview for an address no member has says so beside the field.
+    let r = t
+        .page(&page("?preview_email=nobody%40example.org"), Some(&staff))
+        .await;
+    r.assert(422);
+    assert!(r.body.contains(r#"id="preview_email-error""#));
+    let r = t.page(&page("?preview_lang=nl"), Some(&staff)).await;
+    r.assert(200);
+    assert!(r.body.contains("Lente in Limburg"));
+
+    for (action, status) in [
+        ("/send", "sending"),
+        ("/pause", "paused"),
+        ("/resume", "sending"),
+        ("/cancel", "cancelled"),
+    ] {
+        let r = t.form(&page(action), Some(&staff), &[]).await;
+        r.assert(303);
+        assert_eq!(
+            r.header("location"),
+            Some(page(&format!("?done={status}")).as_str())
+        );
+        let n = t
+            .get(&format!("/api/v1/newsletters/{id}"), Some(&staff))
+            .await
+            .json();
+        assert_eq!(n["status"], status);
+    }
+    let r = t.page(&page(""), Some(&staff)).await;
+    assert!(
+        r.body.contains(r#"<dd id="count-skipped">1</dd>"#),
+        "{}",
+        r.body
+    );
+    // A cancelled issue cannot be sent again: the domain's conflict, as a page.
+    let r = t.form(&page("/send"), Some(&staff), &[]).await;
+    r.assert(409);
+    assert!(r.body.contains("<h1>"));
+    // Nor edited.
+    t.page(&page("/edit"), Some(&staff)).await.assert(409);
+
+    // The list pages: 20 issues a page.
+    for _ in 0..20 {
+        issue(&t, &staff).await;
+    }
+    let first = t.page("/staff/newsletter", Some(&staff)).await;
+    assert!(first.body.contains(r#"href="/staff/newsletter?page=2""#));
+    let second = t.page("/staff/newsletter?page=2", Some(&staff)).await;
+    assert!(second.body.contains(r#"href="/staff/newsletter?page=1""#));
+    assert_eq!(second.body.matches("Spring in Limburg").count(), 1);
+}
