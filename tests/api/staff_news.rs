@@ -37,8 +37,9 @@ pub async fn issue(t: &TestApp, staff: &str) -> String {
     r.json()["id"].as_str().unwrap().to_owned()
 }
 
-/// A partners' programme with a partner as mentee and two mentors; answers the programme's id.
-pub async fn programme(t: &TestApp, staff: &str) -> String {
+/// A partners' programme with a partner as mentee and two mentors; answers the programme's id
+/// and the sessions of the mentee (Ravi) and the best-suited mentor (Bo).
+pub async fn programme(t: &TestApp, staff: &str) -> (String, String, String) {
     let r = t
         .post(
             "/api/v1/programmes",
@@ -76,7 +77,7 @@ pub async fn programme(t: &TestApp, staff: &str) -> String {
     )
     .await
     .assert(201);
-    p
+    (p, ravi, bo)
 }
 
 /// Every page and action of the newsletter and mentoring areas. Actions that would change what
@@ -121,7 +122,7 @@ async fn every_newsletter_and_mentoring_page_and_action_admits_exactly_staff_and
     let t = TestApp::spawn().await;
     let c = Callers::new(&t).await;
     let i = issue(&t, &c.staff).await;
-    let p = programme(&t, &c.staff).await;
+    let (p, _, _) = programme(&t, &c.staff).await;
     check(&t, &c, &routes(&i, &p)).await;
     // Nothing was changed by the refused callers nor by the staff's empty forms.
     let n = t
@@ -381,4 +382,86 @@ async fn an_issue_is_paused_resumed_and_cancelled_from_its_page_and_the_list_pag
     let second = t.page("/staff/newsletter?page=2", Some(&staff)).await;
     assert!(second.body.contains(r#"href="/staff/newsletter?page=1""#));
     assert_eq!(second.body.matches("Spring in Limburg").count(), 1);
+}
+
+#[tokio::test]
+async fn staff_confirm_a_suggested_match_move_it_along_and_read_both_peoples_feedback() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let (p, ravi, bo) = programme(&t, &staff).await;
+    let s = t
+        .get(&format!("/api/v1/programmes/{p}/suggestions"), Some(&staff))
+        .await
+        .json();
+    let mentee = s[0]["mentee"]["id"].as_str().unwrap().to_owned();
+    let mentor = s[0]["mentors"][0]["mentor"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let page = t.page(&format!("/staff/mentoring/{p}"), Some(&staff)).await;
+    page.assert(200);
+    assert!(page.body.contains("Ravi Partner") && page.body.contains("Bo Peeters"));
+    assert!(
+        page.body
+            .contains(&format!(r#"name="mentor_id" value="{mentor}""#))
+    );
+
+    let here = format!("/staff/mentoring/{p}");
+    let r = t
+        .form(
+            &format!("{here}/matches"),
+            Some(&staff),
+            &[("mentor_id", &mentor), ("mentee_id", &mentee)],
+        )
+        .await;
+    r.assert(303);
+    assert_eq!(
+        r.header("location"),
+        Some(format!("{here}?done=matched").as_str())
+    );
+    // Confirming it again is refused with the page as it is now, not a 500.
+    let again = t
+        .form(
+            &format!("{here}/matches"),
+            Some(&staff),
+            &[("mentor_id", &mentor), ("mentee_id", &mentee)],
+        )
+        .await;
+    again.assert(409);
+    assert!(again.body.contains("error-summary"));
+    let m = t
+        .get(&format!("/api/v1/programmes/{p}/matches"), Some(&staff))
+        .await
+        .json();
+    let mid = m[0]["id"].as_str().unwrap().to_owned();
+    // Completing before they met is the domain's conflict.
+    t.form(&format!("{here}/matches/{mid}/complete"), Some(&staff), &[])
+        .await
+        .assert(409);
+    for step in ["start", "complete"] {
+        t.form(&format!("{here}/matches/{mid}/{step}"), Some(&staff), &[])
+            .await
+            .assert(303);
+    }
+    for (who, rating, comment) in [(&bo, 5, "A great start"), (&ravi, 4, "Very helpful")] {
+        t.post(
+            &format!("/api/v1/programmes/{p}/matches/{mid}/feedback"),
+            json!({"rating": rating, "comment": comment}),
+            Some(who),
+        )
+        .await
+        .assert(200);
+    }
+    let page = t.page(&format!("{here}?lang=fr"), Some(&staff)).await;
+    assert!(
+        page.body
+            .contains("Mentor : 5 sur 5<br><q>A great start</q>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("Mentoré : 4 sur 5<br><q>Very helpful</q>")
+    );
+    assert!(page.body.contains("terminé"));
 }

@@ -90,7 +90,7 @@ async fn an_issue_is_written_previewed_for_a_dutch_member_test_sent_and_sent() {
 async fn a_mentor_match_is_confirmed_from_the_named_suggestions_and_moved_along() {
     let t = TestApp::spawn().await;
     let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
-    let p = programme(&t, &staff).await;
+    let (p, _, _) = programme(&t, &staff).await;
     let site = t.serve().await;
     browse(&site, Scripts::On, async |page| {
         page.sign_in_with(&staff).await;
