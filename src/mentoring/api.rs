@@ -14,7 +14,6 @@ use crate::db::to_datetime;
 use crate::error::{ApiResult, Error, Fields};
 use crate::members::api::me;
 use crate::payload::OptionalJson;
-use crate::values::Language;
 
 pub struct MentoringApi {
     pub app: App,
@@ -274,31 +273,6 @@ enum Matched {
     Created(Json<Match>),
 }
 
-fn texts(
-    f: &mut Fields,
-    field: &str,
-    raw: &BTreeMap<String, String>,
-    max: usize,
-) -> BTreeMap<String, String> {
-    if !raw.contains_key("en") {
-        f.add(field, "needs at least the English text (en)");
-    }
-    let mut out = BTreeMap::new();
-    for (lang, text) in raw {
-        let name = format!("{field}.{lang}");
-        if lang.parse::<Language>().is_err() {
-            f.add(&name, "languages are en, nl, de and fr");
-        } else if let Some(t) = f.check(&name, crate::values::Prose::<5000>::parse(text)) {
-            if t.as_str().chars().count() > max {
-                f.add(&name, format!("must be at most {max} characters"));
-            } else {
-                out.insert(lang.clone(), t.as_str().to_owned());
-            }
-        }
-    }
-    out
-}
-
 #[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Mentoring")]
 impl MentoringApi {
     /// Mentor programmes
@@ -326,8 +300,8 @@ impl MentoringApi {
         auth.0.require_staff()?;
         let b = body.0;
         let mut f = Fields::default();
-        let name = texts(&mut f, "name", &b.name, 200);
-        let description = texts(&mut f, "description", &b.description, 5000);
+        let name = super::programme_texts(&mut f, "name", &b.name, 200);
+        let description = super::programme_texts(&mut f, "description", &b.description, 5000);
         f.finish()?;
         let p = super::create_programme(
             &self.app,
@@ -658,14 +632,16 @@ impl MentoringApi {
         to: &'static str,
     ) -> ApiResult<Json<Match>> {
         auth.0.require_staff()?;
-        let m = super::find_match(&self.app.db.read, &match_id.0.to_string())
-            .await?
-            .filter(|m| m.programme_id == id.0.to_string())
-            .ok_or(Error::NotFound("match"))?;
         Ok(Json(
-            super::advance(&self.app, &auth.0.account_id, &m.id, to)
-                .await?
-                .into(),
+            super::advance_in(
+                &self.app,
+                &auth.0.account_id,
+                &id.0.to_string(),
+                &match_id.0.to_string(),
+                to,
+            )
+            .await?
+            .into(),
         ))
     }
 }

@@ -170,9 +170,39 @@ pub struct NewProgramme {
     pub status: &'static str,
 }
 
+/// A programme's name or description per language, checked: `en` required, known languages,
+/// prose of at most `max` characters. Field names are `{field}.{lang}`.
+pub fn programme_texts(
+    f: &mut Fields,
+    field: &str,
+    raw: &BTreeMap<String, String>,
+    max: usize,
+) -> BTreeMap<String, String> {
+    if !raw.contains_key("en") {
+        f.add(field, "needs at least the English text (en)");
+    }
+    let mut out = BTreeMap::new();
+    for (lang, text) in raw {
+        let name = format!("{field}.{lang}");
+        if lang.parse::<crate::values::Language>().is_err() {
+            f.add(&name, "languages are en, nl, de and fr");
+        } else if let Some(t) = f.check(&name, Prose::<5000>::parse(text)) {
+            if t.as_str().chars().count() > max {
+                f.add(&name, format!("must be at most {max} characters"));
+            } else {
+                out.insert(lang.clone(), t.as_str().to_owned());
+            }
+        }
+    }
+    out
+}
+
 pub async fn create_programme(app: &App, actor: &str, p: NewProgramme) -> Result<ProgrammeRow> {
     if p.ends_on < p.starts_on {
         return Err(Error::field("ends_on", "must not be before starts_on"));
+    }
+    if !(1..=20).contains(&p.max_mentees_per_mentor) {
+        return Err(Error::field("max_mentees_per_mentor", "must be 1 to 20"));
     }
     let mut tx = app.db.begin().await?;
     let id = new_id();
@@ -537,24 +567,7 @@ pub async fn suggestions(app: &App, programme_id: &str) -> Result<Vec<ForMentee>
         .await?
         .ok_or(Error::NotFound("programme"))?;
     let all = applications(app, programme_id).await?;
-    let names: HashMap<String, String> =
-        sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
-            "SELECT a.id, p.first_name, p.last_name FROM programme_applications a \
-         JOIN people p ON p.id = a.account_id WHERE a.programme_id = $1",
-        )
-        .bind(programme_id)
-        .fetch_all(&app.db.read)
-        .await?
-        .into_iter()
-        .map(|(id, first, last)| {
-            let name = [first, last]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" ");
-            (id, name)
-        })
-        .collect();
+    let names = application_names(app, programme_id).await?;
     let name = |id: &str| names.get(id).cloned().unwrap_or_default();
     let parted: HashSet<(String, String)> = sqlx::query_as(
         "SELECT mentor_id, mentee_id FROM matches WHERE programme_id = $1 AND status = 'withdrawn'",
@@ -787,6 +800,55 @@ pub async fn matches(app: &App, programme_id: &str) -> Result<Vec<MatchRow>> {
         "SELECT {MATCH_COLUMNS} FROM matches WHERE programme_id = $1 ORDER BY created_at, id"
     )))
     .bind(programme_id)
+    .fetch_all(&app.db.read)
+    .await?)
+}
+
+/// Moves a match of `programme_id` on (staff); a match of another programme is not found.
+pub async fn advance_in(
+    app: &App,
+    actor: &str,
+    programme_id: &str,
+    match_id: &str,
+    to: &'static str,
+) -> Result<MatchRow> {
+    let m = find_match(&app.db.read, match_id)
+        .await?
+        .filter(|m| m.programme_id == programme_id)
+        .ok_or(Error::NotFound("match"))?;
+    advance(app, actor, &m.id, to).await
+}
+
+/// Each application's person's name, by application id (staff match people, not ids).
+pub async fn application_names(app: &App, programme_id: &str) -> Result<HashMap<String, String>> {
+    Ok(
+        sqlx::query_as::<_, (String, Option<String>, Option<String>)>(
+            "SELECT a.id, p.first_name, p.last_name FROM programme_applications a \
+         JOIN people p ON p.id = a.account_id WHERE a.programme_id = $1",
+        )
+        .bind(programme_id)
+        .fetch_all(&app.db.read)
+        .await?
+        .into_iter()
+        .map(|(id, first, last)| {
+            let name = [first, last]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            (id, name)
+        })
+        .collect(),
+    )
+}
+
+/// A page of programmes, latest start first: `limit` from `offset`.
+pub async fn programmes_page(app: &App, offset: i64, limit: i64) -> Result<Vec<ProgrammeRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {PROGRAMME_COLUMNS} FROM programmes ORDER BY starts_on DESC, id LIMIT $1 OFFSET $2"
+    )))
+    .bind(limit)
+    .bind(offset)
     .fetch_all(&app.db.read)
     .await?)
 }

@@ -10,14 +10,13 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
 use serde_json::json;
 
-use super::issues::{self, Draft, Filters, IssueRow, Localized};
+use super::issues::{self, Draft, Filters, IssueRow};
 use crate::app::{ApiTags, App};
 use crate::auth::Auth;
 use crate::db::to_datetime;
 use crate::error::{ApiResult, Error, Fields};
-use crate::mail::{self, Mail};
 use crate::members::api::{TokenRequest, me};
-use crate::values::{EmailAddress, Language, Phase, ShortText};
+use crate::values::{EmailAddress, Language, Phase};
 
 pub struct NewsletterApi {
     pub app: App,
@@ -208,60 +207,16 @@ enum Queued {
     Queued,
 }
 
-fn localized(
-    f: &mut Fields,
-    field: &str,
-    map: &BTreeMap<String, String>,
-    max: usize,
-    one_line: bool,
-) -> Localized {
-    let mut out = Localized::new();
-    if !map.contains_key("en") {
-        f.add(field, "needs at least the English text (en)");
-    }
-    for (lang, text) in map {
-        let name = format!("{field}.{lang}");
-        if lang.parse::<Language>().is_err() {
-            f.add(&name, "languages are en, nl, de and fr");
-            continue;
-        }
-        // Line breaks as LF: a bare CR in a mail body breaks strict readers.
-        let text = crate::values::normalize_line_breaks(text);
-        let t = text.trim();
-        if t.is_empty() || t.chars().count() > max {
-            f.add(&name, format!("must be 1 to {max} characters"));
-        } else if one_line && t.contains(['\n', '\r']) {
-            f.add(&name, "must be one line");
-        } else if t
-            .chars()
-            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
-        {
-            f.add(&name, "must not contain control characters");
-        } else {
-            out.insert(lang.clone(), t.to_owned());
-        }
-    }
-    out
-}
-
+/// The draft the request describes, checked by the domain (`issues::validate`).
 fn draft(b: &NewsletterInput) -> Result<Draft, Error> {
-    let mut f = Fields::default();
-    let subject = localized(&mut f, "subject", &b.subject, 200, true);
-    let body = localized(&mut f, "body", &b.body, 100_000, false);
-    let filters = b.filters.clone().map(|fi| Filters {
-        phase: fi.phase,
-        municipality: fi
-            .municipality
-            .and_then(|m| f.check("filters.municipality", ShortText::parse(&m)))
-            .map(ShortText::into_string),
-        language: fi.language,
-    });
-    f.finish()?;
-    Ok(Draft {
-        subject,
-        body,
+    let filters = b.filters.clone();
+    issues::validate(issues::DraftInput {
+        subject: b.subject.clone(),
+        body: b.body.clone(),
         segment: b.segment.word(),
-        filters: filters.unwrap_or_default(),
+        phase: filters.as_ref().and_then(|f| f.phase),
+        municipality: filters.as_ref().and_then(|f| f.municipality.clone()),
+        language: filters.as_ref().and_then(|f| f.language),
         upcoming_events_days: b.upcoming_events_days,
     })
 }
@@ -429,37 +384,13 @@ impl NewsletterApi {
         auth.0.require_staff()?;
         let issue = issues::get(&self.app, &id.0.to_string()).await?;
         let member = crate::members::get(&self.app, &body.account_id.to_string()).await?;
-        let events = match issue.upcoming_events_days {
-            Some(days) if issue.status == "draft" || issue.status == "scheduled" => {
-                issues::upcoming(&self.app, &self.app.db.read, &issue.segment, days).await?
-            }
-            _ => issue.listed_events(),
-        };
-        let ctx = super::sender::context_for(
+        let r = issues::preview(
             &self.app,
             &issue,
-            events,
             member.language(),
             member.first_name.as_deref().unwrap_or(""),
-            "preview",
-        );
-        let mut ctx = ctx;
-        if let Some(m) = ctx.as_object_mut() {
-            m.insert(
-                "base_url".into(),
-                self.app
-                    .config
-                    .base_url
-                    .as_str()
-                    .trim_end_matches('/')
-                    .into(),
-            );
-        }
-        let r = self
-            .app
-            .templates
-            .render("newsletter", member.language(), &ctx)
-            .map_err(Error::Internal)?;
+        )
+        .await?;
         Ok(Json(Preview {
             subject: r.subject,
             text: r.text,
@@ -486,36 +417,14 @@ impl NewsletterApi {
         let issue = issues::get(&self.app, &id.0.to_string()).await?;
         let staff = me(&auth).await?;
         let language = body.language.unwrap_or(Language::En);
-        let events = match issue.upcoming_events_days {
-            Some(days) => {
-                issues::upcoming(&self.app, &self.app.db.read, &issue.segment, days).await?
-            }
-            None => issue.listed_events(),
-        };
-        let ctx = super::sender::context_for(
+        issues::send_test(
             &self.app,
             &issue,
-            events,
+            &email,
             language,
             staff.first_name.as_deref().unwrap_or(""),
-            "test",
-        );
-        let mut tx = self.app.db.begin().await.map_err(Error::from)?;
-        mail::enqueue(
-            &mut tx,
-            &self.app.templates,
-            &self.app.config,
-            Mail {
-                kind: "newsletter",
-                to: &email,
-                language,
-                account_id: None,
-                context: ctx,
-                idempotency_key: format!("newsletter_test:{}", crate::db::new_id()),
-            },
         )
         .await?;
-        tx.commit().await.map_err(Error::from)?;
         Ok(Queued::Queued)
     }
 
@@ -532,17 +441,11 @@ impl NewsletterApi {
         body: Json<ScheduleRequest>,
     ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
-        if body.at.timestamp_millis() < crate::db::now_ms() - 60_000 {
-            return Err(Error::field("at", "must not be in the past").into());
-        }
-        let row = issues::transition(
+        let row = issues::schedule(
             &self.app,
             &auth.0.account_id,
             &id.0.to_string(),
-            "scheduled",
-            &["draft", "scheduled"],
-            Some(body.at.timestamp_millis()),
-            None,
+            body.at.timestamp_millis(),
         )
         .await?;
         Ok(Json(view(&self.app, row).await?))
@@ -576,16 +479,7 @@ impl NewsletterApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
-        let row = issues::transition(
-            &self.app,
-            &auth.0.account_id,
-            &id.0.to_string(),
-            "paused",
-            &["sending"],
-            None,
-            Some("paused by staff"),
-        )
-        .await?;
+        let row = issues::pause(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
         Ok(Json(view(&self.app, row).await?))
     }
 
@@ -600,16 +494,7 @@ impl NewsletterApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
-        let row = issues::transition(
-            &self.app,
-            &auth.0.account_id,
-            &id.0.to_string(),
-            "sending",
-            &["paused"],
-            None,
-            None,
-        )
-        .await?;
+        let row = issues::resume(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
         Ok(Json(view(&self.app, row).await?))
     }
 
@@ -624,16 +509,7 @@ impl NewsletterApi {
         id: Path<uuid::Uuid>,
     ) -> ApiResult<Json<Newsletter>> {
         auth.0.require_staff()?;
-        let row = issues::transition(
-            &self.app,
-            &auth.0.account_id,
-            &id.0.to_string(),
-            "cancelled",
-            &["draft", "scheduled", "sending", "paused"],
-            None,
-            None,
-        )
-        .await?;
+        let row = issues::cancel(&self.app, &auth.0.account_id, &id.0.to_string()).await?;
         Ok(Json(view(&self.app, row).await?))
     }
 }

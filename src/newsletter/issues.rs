@@ -476,3 +476,207 @@ pub async fn build_digests(app: &App) -> Result<Vec<String>> {
     }
     Ok(started)
 }
+
+/// What staff wrote for a draft, before it is checked: the API's JSON and the back office's
+/// form both come here, so both refuse the same things with the same field names.
+pub struct DraftInput {
+    pub subject: BTreeMap<String, String>,
+    pub body: BTreeMap<String, String>,
+    /// `community` or `alumni`.
+    pub segment: &'static str,
+    pub phase: Option<Phase>,
+    pub municipality: Option<String>,
+    pub language: Option<Language>,
+    pub upcoming_events_days: Option<i64>,
+}
+
+/// Text per language, checked: `en` required, known languages, not empty, not too long,
+/// subjects on one line, no control characters. Field names are `{field}.{lang}`.
+fn localized(
+    f: &mut crate::error::Fields,
+    field: &str,
+    map: &BTreeMap<String, String>,
+    max: usize,
+    one_line: bool,
+) -> Localized {
+    let mut out = Localized::new();
+    if !map.contains_key("en") {
+        f.add(field, "needs at least the English text (en)");
+    }
+    for (lang, text) in map {
+        let name = format!("{field}.{lang}");
+        if lang.parse::<Language>().is_err() {
+            f.add(&name, "languages are en, nl, de and fr");
+            continue;
+        }
+        // Line breaks as LF: a bare CR in a mail body breaks strict readers.
+        let text = crate::values::normalize_line_breaks(text);
+        let t = text.trim();
+        if t.is_empty() || t.chars().count() > max {
+            f.add(&name, format!("must be 1 to {max} characters"));
+        } else if one_line && t.contains(['\n', '\r']) {
+            f.add(&name, "must be one line");
+        } else if t
+            .chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        {
+            f.add(&name, "must not contain control characters");
+        } else {
+            out.insert(lang.clone(), t.to_owned());
+        }
+    }
+    out
+}
+
+/// Checks what staff wrote; answers the draft to store or every field that is wrong.
+pub fn validate(input: DraftInput) -> Result<Draft> {
+    let mut f = crate::error::Fields::default();
+    let subject = localized(&mut f, "subject", &input.subject, 200, true);
+    let body = localized(&mut f, "body", &input.body, 100_000, false);
+    let municipality = input
+        .municipality
+        .and_then(|m| f.check("filters.municipality", crate::values::ShortText::parse(&m)))
+        .map(crate::values::ShortText::into_string);
+    if input
+        .upcoming_events_days
+        .is_some_and(|d| !(1..=90).contains(&d))
+    {
+        f.add("upcoming_events_days", "must be 1 to 90");
+    }
+    f.finish()?;
+    Ok(Draft {
+        subject,
+        body,
+        segment: input.segment,
+        filters: Filters {
+            phase: input.phase,
+            municipality,
+            language: input.language,
+        },
+        upcoming_events_days: input.upcoming_events_days,
+    })
+}
+
+/// The events an issue lists if it went out now: a draft or scheduled campaign lists what is
+/// coming (`fresh` also for later states: a test send), otherwise the events fixed at sending.
+async fn events_now(app: &App, issue: &IssueRow, fresh: bool) -> Result<Vec<ListedEvent>> {
+    match issue.upcoming_events_days {
+        Some(days) if fresh || issue.status == "draft" || issue.status == "scheduled" => {
+            upcoming(app, &app.db.read, &issue.segment, days).await
+        }
+        _ => Ok(issue.listed_events()),
+    }
+}
+
+/// The issue rendered exactly as a reader in `language` called `first_name` receives it, by
+/// the sender's own template and context (only the unsubscribe link is a dummy). Sends nothing.
+pub async fn preview(
+    app: &App,
+    issue: &IssueRow,
+    language: Language,
+    first_name: &str,
+) -> Result<crate::mail::templates::Rendered> {
+    let events = events_now(app, issue, false).await?;
+    let mut ctx = super::sender::context_for(app, issue, events, language, first_name, "preview");
+    if let Some(m) = ctx.as_object_mut() {
+        m.insert(
+            "base_url".into(),
+            app.config.base_url.as_str().trim_end_matches('/').into(),
+        );
+    }
+    app.templates
+        .render("newsletter", language, &ctx)
+        .map_err(Error::Internal)
+}
+
+/// Mails the issue, as it would look in `language`, to `to` (through the outbox, like every
+/// mail); it counts for nobody's delivery.
+pub async fn send_test(
+    app: &App,
+    issue: &IssueRow,
+    to: &crate::values::EmailAddress,
+    language: Language,
+    first_name: &str,
+) -> Result<()> {
+    let events = events_now(app, issue, true).await?;
+    let ctx = super::sender::context_for(app, issue, events, language, first_name, "test");
+    let mut tx = app.db.begin().await?;
+    crate::mail::enqueue(
+        &mut tx,
+        &app.templates,
+        &app.config,
+        crate::mail::Mail {
+            kind: "newsletter",
+            to,
+            language,
+            account_id: None,
+            context: ctx,
+            idempotency_key: format!("newsletter_test:{}", new_id()),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the time a draft or scheduled issue goes out (not in the past: a minute's grace for
+/// the clock of whoever asks).
+pub async fn schedule(app: &App, actor: &str, id: &str, at: i64) -> Result<IssueRow> {
+    if at < now_ms() - 60_000 {
+        return Err(Error::field("at", "must not be in the past"));
+    }
+    transition(
+        app,
+        actor,
+        id,
+        "scheduled",
+        &["draft", "scheduled"],
+        Some(at),
+        None,
+    )
+    .await
+}
+
+/// Stops handing out deliveries of an issue being sent.
+pub async fn pause(app: &App, actor: &str, id: &str) -> Result<IssueRow> {
+    transition(
+        app,
+        actor,
+        id,
+        "paused",
+        &["sending"],
+        None,
+        Some("paused by staff"),
+    )
+    .await
+}
+
+/// Continues a paused issue where it stopped.
+pub async fn resume(app: &App, actor: &str, id: &str) -> Result<IssueRow> {
+    transition(app, actor, id, "sending", &["paused"], None, None).await
+}
+
+/// Cancels an issue that is not sent yet; what was not sent is skipped.
+pub async fn cancel(app: &App, actor: &str, id: &str) -> Result<IssueRow> {
+    transition(
+        app,
+        actor,
+        id,
+        "cancelled",
+        &["draft", "scheduled", "sending", "paused"],
+        None,
+        None,
+    )
+    .await
+}
+
+/// A page of issues, newest first: `limit` from `offset`.
+pub async fn page(app: &App, offset: i64, limit: i64) -> Result<Vec<IssueRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ISSUE_COLUMNS} FROM newsletters ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"
+    )))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&app.db.read)
+    .await?)
+}

@@ -297,3 +297,21 @@ pub async fn forget(tx: &mut Tx, account_id: &str) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// Per list, how many would receive an issue sent now: active subscriptions of accounts that
+/// are active or alumni and not bouncing (the audience rule of sending, before filters).
+pub async fn subscriber_counts(app: &App) -> Result<Vec<(&'static str, i64)>> {
+    let mut out = Vec::new();
+    for list in LISTS {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM subscriptions s JOIN accounts a ON a.person_id = s.account_id \
+             WHERE s.list = $1 AND s.status = 'active' AND a.status IN ('active', 'alumni') \
+             AND a.bouncing_at IS NULL",
+        )
+        .bind(list)
+        .fetch_one(&app.db.read)
+        .await?;
+        out.push((list, n));
+    }
+    Ok(out)
+}

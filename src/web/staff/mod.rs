@@ -8,10 +8,14 @@
 
 pub mod dashboard;
 pub mod events;
+pub mod mentoring;
+pub mod newsletter;
 
 pub fn routes(r: poem::Route) -> poem::Route {
     let r = dashboard::routes(r);
-    events::routes(r)
+    let r = events::routes(r);
+    let r = mentoring::routes(r);
+    newsletter::routes(r)
 }
 
 /// `Err(response)` unless the visitor is staff; for `let me = staff!(v);` in handlers.
