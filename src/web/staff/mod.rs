@@ -6,10 +6,16 @@
 //! Templates are in `templates/staff/` and extend `staff/base.html` (the staff's navigation);
 //! words are in `locales/{lang}/staff*.ftl`. Each area adds its routes in its own `routes`.
 
+pub mod admin;
+pub mod audit;
 pub mod dashboard;
+pub mod members;
 
 pub fn routes(r: poem::Route) -> poem::Route {
-    dashboard::routes(r)
+    let r = dashboard::routes(r);
+    let r = members::routes(r);
+    let r = audit::routes(r);
+    admin::routes(r)
 }
 
 /// `Err(response)` unless the visitor is staff; for `let me = staff!(v);` in handlers.
