@@ -8,6 +8,7 @@ pub mod harness;
 mod people;
 mod registrations;
 mod staff;
+mod staff_members;
 
 use harness::{DESKTOP, PHONE, Page, Scripts, browse};
 

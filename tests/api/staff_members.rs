@@ -76,6 +76,21 @@ async fn staff_search_by_beginnings_of_words_and_page_through_the_register() {
         .replace("&amp;", "&");
     let second = t.page(&next, Some(&staff)).await;
     second.assert(200);
+    // The heaviest pages stay within the site's weight limit, stylesheet included.
+    let css = t.get("/static/site.css", None).await.body.len();
+    let (_, id) = t.quick_member("heavy@example.org").await;
+    for path in [
+        "/staff/members?q=quick".to_owned(),
+        format!("/staff/members/{id}?lang=fr"),
+        format!("/staff/members/{id}/edit?lang=de"),
+        "/staff/audit".to_owned(),
+    ] {
+        let total = t.page(&path, Some(&staff)).await.body.len() + css;
+        assert!(
+            total <= 60 * 1024,
+            "{path}: {total} bytes with the stylesheet"
+        );
+    }
     assert_eq!(second.body.matches("@example.org</td>").count(), 1);
     // Control characters are refused as the API refuses them, with the form back.
     let bad = t.page("/staff/members?q=a%07", Some(&staff)).await;
