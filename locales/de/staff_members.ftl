@@ -49,6 +49,7 @@ staff-members-source = Gegeben über
 staff-members-granted = erteilt
 staff-members-withdrawn = widerrufen
 staff-members-mails = Gesendete Mails
+staff-members-mails-hint = Neueste zuerst, höchstens { $count }; der Datenexport des Mitglieds enthält alle.
 staff-members-no-mails = Keine Mails.
 staff-members-mail-kind = Art
 staff-members-mail-created = Erstellt

@@ -49,6 +49,7 @@ staff-members-source = Given through
 staff-members-granted = given
 staff-members-withdrawn = withdrawn
 staff-members-mails = Mails sent
+staff-members-mails-hint = Newest first, at most { $count }; the member's data export has them all.
 staff-members-no-mails = No mails.
 staff-members-mail-kind = Kind
 staff-members-mail-created = Written

@@ -49,6 +49,7 @@ staff-members-source = Donné via
 staff-members-granted = donné
 staff-members-withdrawn = retiré
 staff-members-mails = E-mails envoyés
+staff-members-mails-hint = Les plus récents d'abord, { $count } au plus ; l'export des données du membre les contient tous.
 staff-members-no-mails = Aucun e-mail.
 staff-members-mail-kind = Type
 staff-members-mail-created = Rédigé

@@ -49,6 +49,7 @@ staff-members-source = Gegeven via
 staff-members-granted = gegeven
 staff-members-withdrawn = ingetrokken
 staff-members-mails = Verstuurde mails
+staff-members-mails-hint = Nieuwste eerst, hoogstens { $count }; de gegevensexport van het lid bevat ze allemaal.
 staff-members-no-mails = Geen mails.
 staff-members-mail-kind = Soort
 staff-members-mail-created = Opgesteld

@@ -193,6 +193,11 @@ async fn staff_start_an_email_change_and_record_a_departure_from_the_members_pag
         r.body.contains("ana@new.example.org"),
         "pending address shown"
     );
+    // What is held on her: the consent she gave, the mails by kind and status, not their text.
+    assert!(r.body.contains("<code>privacy_policy</code>"), "{}", r.body);
+    assert!(r.body.contains("<code>verification</code>"));
+    assert!(r.body.contains("<code>email_change</code>"));
+    assert!(!r.body.contains("/verify?token="), "no mail bodies");
 
     // A departure: a bad date first, then one next month.
     let r = t

@@ -34,6 +34,9 @@ type Errors = Map<String, Value>;
 /// Members on one page of the register.
 const PAGE_SIZE: i64 = 25;
 
+/// Mails listed on a member's page, newest first.
+const MAILS_SHOWN: usize = 50;
+
 fn expired(lang: Language) -> Errors {
     let mut errors = Errors::new();
     errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
@@ -246,10 +249,12 @@ async fn show(
             })
         })
         .collect();
-    // Newest first; kind, status and dates only: the bodies are the member's mail.
+    // Newest first; kind, status and dates only: the bodies are the member's mail. The latest
+    // ones are what staff look for; the member's export has them all.
     let mails: Vec<Value> = section("mails")
         .iter()
         .rev()
+        .take(MAILS_SHOWN)
         .map(|m| {
             json!({
                 "kind": m["kind"], "status": m["status"],
@@ -319,6 +324,7 @@ async fn show(
             "registrations": registrations,
             "consents": consents,
             "mails": mails,
+            "mails_shown": MAILS_SHOWN,
             "mentoring": mentoring,
             "departure": departure,
             "resident": member.status == "active",
