@@ -69,6 +69,23 @@ fn today(app: &App) -> NaiveDate {
         .date_naive()
 }
 
+/// Staff record a member's departure (`POST /api/v1/members/{id}/departure`, the back office):
+/// that of a staff or admin account, also one in the household when it leaves together, is
+/// recorded by an admin ([`crate::auth::Caller::require_may_change`] for everyone who leaves).
+pub async fn record_departure_for(
+    app: &App,
+    caller: &crate::auth::Caller,
+    account_id: &str,
+    d: Departure,
+) -> Result<Vec<String>> {
+    caller.require_staff()?;
+    let member = members::get(app, account_id).await?;
+    for (id, role) in departing(&app.db.read, &member, d.household).await? {
+        caller.require_may_change(&id, &role)?;
+    }
+    record_departure(app, &caller.account_id, &member, d).await
+}
+
 /// Records a departure for the member (and by default the household). Answers who leaves.
 /// Recording it again before the date changes it (the places at events go only when the date
 /// has come); one dated today or earlier makes them alumni at once ([`switch`]).
@@ -942,12 +959,8 @@ impl AlumniApi {
     ) -> ApiResult<Json<DepartureRecorded>> {
         auth.0.require_staff()?;
         let d = departure_from(&body.0)?;
-        let member = members::get(&self.app, &id.0.to_string()).await?;
-        for (account_id, role) in departing(&self.app.db.read, &member, d.household).await? {
-            auth.0.require_may_change(&account_id, &role)?;
-        }
         let leaving_on = d.leaving_on;
-        let who = record_departure(&self.app, &auth.0.account_id, &member, d).await?;
+        let who = record_departure_for(&self.app, &auth.0, &id.0.to_string(), d).await?;
         Ok(Json(DepartureRecorded {
             leaving: who,
             leaving_on,

@@ -8,8 +8,8 @@ use crate::app::{self, App};
 use crate::auth::tokens::{self, Holder, Issued, TokenName};
 use crate::config::Config;
 use crate::db::{Db, to_datetime};
-use crate::members::{self, NewAccount};
-use crate::values::{EmailAddress, Language, PersonName, Role};
+use crate::members;
+use crate::values::{EmailAddress, PersonName, Role};
 
 #[derive(Parser)]
 #[command(
@@ -321,39 +321,7 @@ pub async fn create_staff_with(
     let last = PersonName::parse(last_name).map_err(|e| anyhow::anyhow!("--last-name {e}"))?;
     let (name, valid_ms) = options.parse("--token-name")?;
     let mut tx = app.db.begin().await?;
-    let account_id = match members::find_by_email(tx.conn(), &email).await? {
-        Some(m) => {
-            sqlx::query(
-                "UPDATE accounts SET role = $2, status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, \
-                 verified_at = COALESCE(verified_at, $3), updated_at = $3 WHERE person_id = $1",
-            )
-            .bind(&m.id)
-            .bind(role.as_str())
-            .bind(crate::db::now_ms())
-            .execute(tx.conn())
-            .await?;
-            m.id
-        }
-        None => {
-            let id = members::create_person_in_new_household(&mut tx, &first, &last).await?;
-            members::insert_account(
-                &mut tx,
-                NewAccount {
-                    person_id: &id,
-                    email: &email,
-                    language: Language::En,
-                    role,
-                    phase: None,
-                    country_of_origin: None,
-                    municipality: None,
-                    employer: None,
-                    verified: true,
-                },
-            )
-            .await?;
-            id
-        }
-    };
+    let account_id = members::create_staff(&mut tx, "cli", &email, &first, &last, role).await?;
     let issued = tokens::issue_in(
         &mut tx,
         "cli",
@@ -363,14 +331,6 @@ pub async fn create_staff_with(
     )
     .await
     .map_err(|e| anyhow::anyhow!("--email {email}: {}", cli_message(e)))?;
-    crate::audit::record(
-        &mut tx,
-        "cli",
-        "admin.staff_created",
-        Some(&account_id),
-        Some(serde_json::json!({"role": role.as_str()})),
-    )
-    .await?;
     tx.commit().await?;
     Ok(issued)
 }

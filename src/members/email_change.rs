@@ -31,6 +31,20 @@ pub enum RequestedBy<'a> {
     Staff(&'a str),
 }
 
+/// Staff start the change of another account's address (`POST /api/v1/members/{id}/email`, the
+/// back office): staff for members' accounts, admins for anyone's ([`crate::auth::Caller::require_may_change`]).
+pub async fn request_for(
+    app: &App,
+    caller: &crate::auth::Caller,
+    account_id: &str,
+    new: &EmailAddress,
+) -> Result<()> {
+    caller.require_staff()?;
+    let target = members::get(app, account_id).await?;
+    caller.require_may_change(&target.id, &target.role)?;
+    request(app, &target.id, new, RequestedBy::Staff(&caller.account_id)).await
+}
+
 /// Sends the confirmation link to `new` (at most one a minute per address). Answers the same
 /// whether or not the address is taken, unless staff ask.
 pub async fn request(

@@ -672,6 +672,90 @@ pub async fn update_profile(
     Ok(updated)
 }
 
+/// Staff change another member's account (`PATCH /api/v1/members/{id}`, the back office's edit
+/// form): staff change members, admins anyone ([`auth::Caller::require_may_change`]); only an
+/// admin changes a role. The one place these rules are applied for both faces.
+pub async fn change_member(
+    app: &App,
+    caller: &auth::Caller,
+    account_id: &str,
+    change: ProfileChange,
+) -> Result<MemberRow> {
+    caller.require_staff()?;
+    if change.role.is_some() {
+        caller.require_admin()?;
+    }
+    let target = get(app, account_id).await?;
+    caller.require_may_change(&target.id, &target.role)?;
+    update_profile(app, &caller.account_id, &target.id, change).await
+}
+
+/// The staff and admin accounts (not erased), admins first, then by name; a short list.
+pub async fn staff_accounts(app: &App) -> Result<Vec<MemberRow>> {
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {MEMBER_COLUMNS} FROM accounts a JOIN people p ON p.id = a.person_id \
+         WHERE a.role IN ('staff', 'admin') AND a.status <> 'erased' \
+         ORDER BY a.role, p.last_name, p.first_name, a.person_id LIMIT 500"
+    )))
+    .fetch_all(&app.db.read)
+    .await?)
+}
+
+/// Creates a staff or admin account for `email`, or gives an existing account that role (and
+/// activates it when pending), and audits it. Used by `admin create` (actor `cli`) and the
+/// admins' back office. Nothing is mailed: the new staff member signs in with a magic link.
+pub async fn create_staff(
+    tx: &mut Tx,
+    actor: &str,
+    email: &EmailAddress,
+    first: &PersonName,
+    last: &PersonName,
+    role: Role,
+) -> Result<String> {
+    let account_id = match find_by_email(tx.conn(), email).await? {
+        Some(m) => {
+            sqlx::query(
+                "UPDATE accounts SET role = $2, status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, \
+                 verified_at = COALESCE(verified_at, $3), updated_at = $3 WHERE person_id = $1",
+            )
+            .bind(&m.id)
+            .bind(role.as_str())
+            .bind(now_ms())
+            .execute(tx.conn())
+            .await?;
+            m.id
+        }
+        None => {
+            let id = create_person_in_new_household(tx, first, last).await?;
+            insert_account(
+                tx,
+                NewAccount {
+                    person_id: &id,
+                    email,
+                    language: Language::En,
+                    role,
+                    phase: None,
+                    country_of_origin: None,
+                    municipality: None,
+                    employer: None,
+                    verified: true,
+                },
+            )
+            .await?;
+            id
+        }
+    };
+    audit::record(
+        tx,
+        actor,
+        "admin.staff_created",
+        Some(&account_id),
+        Some(json!({"role": role.as_str()})),
+    )
+    .await?;
+    Ok(account_id)
+}
+
 /// Search filters for the staff's member register.
 pub struct MemberQuery {
     pub q: Option<String>,

@@ -34,6 +34,15 @@ pub const ERASED_TABLES: &[&str] = &[
     "email_changes",
 ];
 
+/// An admin erases somebody else's account (`DELETE /api/v1/members/{id}`, the back office),
+/// for erasure requests that reach the centre by other ways than the member's own account.
+pub async fn erase_member(app: &App, caller: &crate::auth::Caller, account_id: &str) -> Result<()> {
+    caller.require_admin()?;
+    let target = members::get(app, account_id).await?;
+    caller.require_may_change(&target.id, &target.role)?;
+    erase(app, &caller.account_id, &target.id).await
+}
+
 /// Erases a member (the right to be forgotten): every personal column of their rows is blanked
 /// (see [`inventory`]), every token revoked, unsent mail to them dropped, invitations they sent
 /// or received blanked, live mentoring matches ended, subscriptions deleted, and the places they

@@ -58,21 +58,21 @@ pub struct Done {
     done: String,
 }
 
-/// The departure form as typed.
+/// The departure form as typed (also the back office's, `staff::members`).
 #[derive(serde::Deserialize, serde::Serialize, Default)]
 pub struct DepartureForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    leaving_on: String,
+    pub(crate) leaving_on: String,
     #[serde(default)]
-    destination_country: String,
+    pub(crate) destination_country: String,
     #[serde(default)]
-    destination_city: String,
+    pub(crate) destination_city: String,
     #[serde(default)]
-    keep_in_touch: Option<String>,
+    pub(crate) keep_in_touch: Option<String>,
     #[serde(default)]
-    household: Option<String>,
+    pub(crate) household: Option<String>,
 }
 
 /// `GET /alumni`
@@ -171,7 +171,7 @@ async fn show(
 }
 
 /// The departure as typed, checked; `Err` with the fields' errors worded for the page.
-fn departure_of_form(form: &DepartureForm) -> Result<Departure, Error> {
+pub(crate) fn departure_of_form(form: &DepartureForm) -> Result<Departure, Error> {
     let date = NaiveDate::parse_from_str(form.leaving_on.trim(), "%Y-%m-%d");
     let city = Some(form.destination_city.as_str()).filter(|c| !c.trim().is_empty());
     // The other fields are checked also when the date is not a date: every error at once.

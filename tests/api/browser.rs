@@ -9,6 +9,7 @@ mod people;
 mod registrations;
 mod staff;
 mod staff_events;
+mod staff_members;
 mod staff_news;
 
 use harness::{DESKTOP, PHONE, Page, Scripts, browse};

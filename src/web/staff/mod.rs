@@ -6,14 +6,20 @@
 //! Templates are in `templates/staff/` and extend `staff/base.html` (the staff's navigation);
 //! words are in `locales/{lang}/staff*.ftl`. Each area adds its routes in its own `routes`.
 
+pub mod admin;
+pub mod audit;
 pub mod dashboard;
 pub mod events;
+pub mod members;
 pub mod mentoring;
 pub mod newsletter;
 
 pub fn routes(r: poem::Route) -> poem::Route {
     let r = dashboard::routes(r);
+    let r = admin::routes(r);
+    let r = audit::routes(r);
     let r = events::routes(r);
+    let r = members::routes(r);
     let r = mentoring::routes(r);
     newsletter::routes(r)
 }
