@@ -6,9 +6,12 @@
 //! Templates are in `templates/staff/` and extend `staff/base.html` (the staff's navigation);
 //! words are in `locales/{lang}/staff*.ftl`. Each area adds its routes in its own `routes`.
 
+pub mod charts;
 pub mod dashboard;
+pub mod figures;
 
 pub fn routes(r: poem::Route) -> poem::Route {
+    let r = figures::routes(r);
     dashboard::routes(r)
 }
 
