@@ -92,26 +92,39 @@ fn period(app: &App, form: &PeriodForm, lang: Language) -> Result<(NaiveDate, Na
     Ok((from, to))
 }
 
-/// The figures for the form's period, or the answer to give instead (the form with its errors,
-/// or a failure page).
-async fn figures_for(
-    v: &Visitor,
-    app: &App,
-    form: &PeriodForm,
-) -> Result<Stats, (StatusCode, Errors, Option<Error>)> {
-    let (from, to) = period(app, form, v.lang)
-        .map_err(|errors| (StatusCode::UNPROCESSABLE_ENTITY, errors, None))?;
-    match stats::figures(app, from, to).await {
-        Ok(s) => Ok(s),
-        Err(Error::Invalid(fields)) => {
+/// Why there are no figures to show.
+enum NoFigures {
+    /// The period is not one: the form comes back with these errors beside its fields.
+    BadPeriod(Errors),
+    /// Anything else: a failure page.
+    Failed(Error),
+}
+
+/// The figures for the form's period.
+async fn figures_for(v: &Visitor, app: &App, form: &PeriodForm) -> Result<Stats, NoFigures> {
+    let (from, to) = period(app, form, v.lang).map_err(NoFigures::BadPeriod)?;
+    stats::figures(app, from, to).await.map_err(|e| match e {
+        Error::Invalid(fields) => {
             let mut errors = Errors::new();
             for f in fields {
                 let key = format!("staff-figures-error-{}", f.field);
                 errors.insert(f.field, CATALOGS.t(v.lang, &key, &[]).into());
             }
-            Err((StatusCode::UNPROCESSABLE_ENTITY, errors, None))
+            NoFigures::BadPeriod(errors)
         }
-        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, Errors::new(), Some(e))),
+        e => NoFigures::Failed(e),
+    })
+}
+
+/// The answer when there are no figures: the form again (422), or the failure page.
+fn refused(v: &Visitor, form: &PeriodForm, why: NoFigures) -> Response {
+    match why {
+        NoFigures::BadPeriod(errors) => v.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "staff/figures.html",
+            json!({"section": "staff-figures", "form": form, "errors": errors}),
+        ),
+        NoFigures::Failed(e) => v.failed(e),
     }
 }
 
@@ -123,20 +136,16 @@ pub async fn figures_page(
     form: Option<Query<PeriodForm>>,
 ) -> Response {
     let _me = crate::staff!(v);
-    // A query that does not even parse as a form is shown as an empty form.
+    // A query that does not even parse as a form is taken as an empty one (the default period).
     let form = form.map(|Query(f)| f).unwrap_or_default();
     match figures_for(&v, &app, &form).await {
         Ok(s) => v.page(StatusCode::OK, "staff/figures.html", page(&v, &s)),
-        Err((_, _, Some(e))) => v.failed(e),
-        Err((status, errors, None)) => v.page(
-            status,
-            "staff/figures.html",
-            json!({"section": "staff-figures", "form": form, "errors": errors}),
-        ),
+        Err(why) => refused(&v, &form, why),
     }
 }
 
-/// `GET /staff/figures.csv?from=&to=`: the page's figures as `section,key,value` rows.
+/// `GET /staff/figures.csv?from=&to=`: the page's figures as `section,key,value` rows. A bad
+/// period (only a hand-made link has one) gets the page with its errors, to put it right.
 #[handler]
 pub async fn figures_csv(v: Visitor, app: Data<&App>, form: Option<Query<PeriodForm>>) -> Response {
     let _me = crate::staff!(v);
@@ -155,21 +164,15 @@ pub async fn figures_csv(v: Visitor, app: Data<&App>, form: Option<Query<PeriodF
                 .header(header::CACHE_CONTROL, "no-store")
                 .body(stats::csv(&s)),
         ),
-        Err((_, _, Some(e))) => v.failed(e),
-        // The download's link is made from a period the page accepted; a hand-made bad one
-        // gets the page with the errors, where the period can be put right.
-        Err((status, errors, None)) => v.page(
-            status,
-            "staff/figures.html",
-            json!({"section": "staff-figures", "form": form, "errors": errors}),
-        ),
+        Err(why) => refused(&v, &form, why),
     }
 }
 
 /// How a row's key reads in a section's table and chart.
 fn label(lang: Language, section: &str, key: &str) -> String {
     let t = |k: &str| CATALOGS.t(lang, k, &[]);
-    if key == "unknown" && section != "events" {
+    let breakdown = section.contains("_by_") || section == "new_members_per_month";
+    if breakdown && key == "unknown" {
         return t("staff-figures-unknown");
     }
     match section {
