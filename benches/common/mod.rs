@@ -70,6 +70,19 @@ impl Conn {
             "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
+        self.exchange(&req)
+    }
+
+    /// `GET path` as a browser asks for a page: the session in the `session` cookie.
+    pub fn get_page(&mut self, path: &str, session: &str) -> (u16, String) {
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: session={session}\r\nAccept: text/html\r\n\r\n"
+        );
+        self.exchange(&req)
+    }
+
+    /// Sends one request and reads its answer (status, body).
+    fn exchange(&mut self, req: &str) -> (u16, String) {
         self.writer.write_all(req.as_bytes()).unwrap();
         let mut line = String::new();
         self.reader.read_line(&mut line).unwrap();

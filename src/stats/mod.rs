@@ -387,18 +387,47 @@ pub async fn figures(app: &App, from: NaiveDate, to: NaiveDate) -> Result<Stats>
     })
 }
 
-/// One `section,key,value` row per figure.
-pub fn csv(s: &Stats) -> String {
-    let mut out = String::from("\u{feff}section,key,value\r\n");
-    let mut row = |section: &str, key: &str, value: String| {
-        out.push_str(&format!(
-            "{section},{},{value}\r\n",
-            key.replace([',', '"', '\r', '\n'], " ")
-        ));
+/// What one figure is: a count, a share (`0..=1`, three decimals) or a date.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Count(i64),
+    Rate(f64),
+    Date(NaiveDate),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Count(n) => write!(f, "{n}"),
+            Value::Rate(r) => write!(f, "{r}"),
+            Value::Date(d) => write!(f, "{d}"),
+        }
+    }
+}
+
+/// One figure: its section (`members_by_phase`, `events`…), its key (a phase, a country code,
+/// a month, or the figure's name) and its value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub section: &'static str,
+    pub key: String,
+    pub value: Value,
+}
+
+/// Every figure, one row each, in the order the CSV and the back office's figures page list
+/// them: both are made from this list, so they cannot differ.
+pub fn rows(s: &Stats) -> Vec<Row> {
+    let mut out = Vec::new();
+    let mut row = |section: &'static str, key: &str, value: Value| {
+        out.push(Row {
+            section,
+            key: key.to_owned(),
+            value,
+        });
     };
-    row("period", "from", s.from.to_string());
-    row("period", "to", s.to.to_string());
-    row("members", "total", s.members.total.to_string());
+    row("period", "from", Value::Date(s.from));
+    row("period", "to", Value::Date(s.to));
+    row("members", "total", Value::Count(s.members.total));
     for (section, list) in [
         ("members_by_phase", &s.members.by_phase),
         ("members_by_status", &s.members.by_status),
@@ -411,7 +440,7 @@ pub fn csv(s: &Stats) -> String {
         ("alumni_by_country", &s.alumni_by_country),
     ] {
         for c in list {
-            row(section, &c.key, c.count.to_string());
+            row(section, &c.key, Value::Count(c.count));
         }
     }
     let e = &s.events;
@@ -425,10 +454,10 @@ pub fn csv(s: &Stats) -> String {
         ("events", "no_shows", e.no_shows),
         ("events", "waitlisted", e.waitlisted),
     ] {
-        row(section, key, value.to_string());
+        row(section, key, Value::Count(value));
     }
-    row("events", "attendance_rate", e.attendance_rate.to_string());
-    row("events", "no_show_rate", e.no_show_rate.to_string());
+    row("events", "attendance_rate", Value::Rate(e.attendance_rate));
+    row("events", "no_show_rate", Value::Rate(e.no_show_rate));
     for (section, key, value) in [
         ("newsletter", "issues_sent", s.newsletter.issues_sent),
         ("newsletter", "messages_sent", s.newsletter.messages_sent),
@@ -450,7 +479,21 @@ pub fn csv(s: &Stats) -> String {
             s.mentoring.matches_withdrawn,
         ),
     ] {
-        row(section, key, value.to_string());
+        row(section, key, Value::Count(value));
+    }
+    out
+}
+
+/// One `section,key,value` row per figure ([`rows`]), UTF-8 with a BOM.
+pub fn csv(s: &Stats) -> String {
+    let mut out = String::from("\u{feff}section,key,value\r\n");
+    for r in rows(s) {
+        out.push_str(&format!(
+            "{},{},{}\r\n",
+            r.section,
+            r.key.replace([',', '"', '\r', '\n'], " "),
+            r.value
+        ));
     }
     out
 }

@@ -9,6 +9,7 @@ mod people;
 mod registrations;
 mod staff;
 mod staff_events;
+mod staff_figures;
 mod staff_members;
 mod staff_news;
 

@@ -27,6 +27,7 @@ mod registrations;
 mod site;
 mod smtp;
 mod staff_events;
+mod staff_figures;
 mod staff_members;
 mod staff_news;
 mod staff_pages;

@@ -95,7 +95,9 @@ pub async fn check(t: &TestApp, c: &Callers, rows: &[Row]) {
 
 /// Every back-office page and action; each area adds its rows here.
 pub fn routes() -> Vec<Row> {
-    vec![("GET", "/staff".to_owned(), Access::Staff, false)]
+    let mut rows = vec![("GET", "/staff".to_owned(), Access::Staff, false)];
+    rows.extend(crate::staff_figures::routes());
+    rows
 }
 
 #[tokio::test]

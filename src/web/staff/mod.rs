@@ -8,8 +8,10 @@
 
 pub mod admin;
 pub mod audit;
+pub mod charts;
 pub mod dashboard;
 pub mod events;
+pub mod figures;
 pub mod members;
 pub mod mentoring;
 pub mod newsletter;
@@ -19,6 +21,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
     let r = admin::routes(r);
     let r = audit::routes(r);
     let r = events::routes(r);
+    let r = figures::routes(r);
     let r = members::routes(r);
     let r = mentoring::routes(r);
     newsletter::routes(r)
