@@ -7,8 +7,10 @@
 //! words are in `locales/{lang}/staff*.ftl`. Each area adds its routes in its own `routes`.
 
 pub mod dashboard;
+pub mod door;
 
 pub fn routes(r: poem::Route) -> poem::Route {
+    let r = door::routes(r);
     dashboard::routes(r)
 }
 
