@@ -8,6 +8,7 @@ pub mod harness;
 mod people;
 mod registrations;
 mod staff;
+mod staff_door;
 
 use harness::{DESKTOP, PHONE, Page, Scripts, browse};
 
