@@ -972,11 +972,8 @@ impl EventsApi {
                 continue;
             }
             for p in people {
-                let attendance = match (p.checked_in_at, r.status()) {
-                    (Some(_), _) => "checked_in",
-                    (None, RegistrationStatus::Confirmed) if ended => "no_show",
-                    _ => "",
-                };
+                let attendance =
+                    registrations::attendance(ended, r.status(), p.checked_in_at).unwrap_or("");
                 let row = [
                     event.title.clone(),
                     r.id.clone(),

@@ -1817,23 +1817,46 @@ pub async fn undo_check_in(
     Ok(true)
 }
 
-/// At the door: how many people of the confirmed registrations have arrived, of how many.
+/// A person's attendance: checked in, or, once the event has ended, a no-show when their seat
+/// was confirmed and they were not checked in. Nothing records no-shows: they follow from
+/// check-ins and the end of the event (a late check-in still counts), the same for the staff's
+/// export, the door page and the figures.
+pub fn attendance(
+    event_ended: bool,
+    status: RegistrationStatus,
+    checked_in_at: Option<i64>,
+) -> Option<&'static str> {
+    match (checked_in_at, status) {
+        (Some(_), _) => Some("checked_in"),
+        (None, RegistrationStatus::Confirmed) if event_ended => Some("no_show"),
+        _ => None,
+    }
+}
+
+/// At the door: how many people of the confirmed registrations have arrived, of how many, and
+/// once the event has ended how many did not come ([`attendance`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DoorCounts {
     pub arrived: i64,
     pub expected: i64,
+    pub no_shows: Option<i64>,
 }
 
-pub async fn door_counts(app: &App, event_id: &str) -> Result<DoorCounts> {
+pub async fn door_counts(app: &App, event: &EventRow) -> Result<DoorCounts> {
     let (expected, arrived): (i64, i64) = sqlx::query_as(
         "SELECT COUNT(*), COUNT(rp.checked_in_at) FROM registration_people rp \
          JOIN registrations r ON r.id = rp.registration_id \
          WHERE rp.event_id = $1 AND rp.live = 1 AND r.status = 'confirmed'",
     )
-    .bind(event_id)
+    .bind(&event.id)
     .fetch_one(&app.db.read)
     .await?;
-    Ok(DoorCounts { arrived, expected })
+    let ended = now_ms() >= event.ends_at;
+    Ok(DoorCounts {
+        arrived,
+        expected,
+        no_shows: ended.then_some(expected - arrived),
+    })
 }
 
 /// The event of a registration (for the door link in its confirmation mail).
@@ -1879,6 +1902,18 @@ mod tests {
 
     use crate::mail::templates::Templates;
     use crate::values::Language;
+
+    /// No-shows follow from the end of the event and check-ins; a late check-in still counts.
+    #[test]
+    fn a_confirmed_person_not_checked_in_is_a_no_show_once_the_event_has_ended() {
+        use super::attendance;
+        use crate::values::RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
+        assert_eq!(attendance(false, Confirmed, None), None);
+        assert_eq!(attendance(true, Confirmed, None), Some("no_show"));
+        assert_eq!(attendance(true, Confirmed, Some(1)), Some("checked_in"));
+        assert_eq!(attendance(true, Waitlisted, None), None);
+        assert_eq!(attendance(true, Cancelled, None), None);
+    }
 
     /// The departure mail says what happened, a registration cancelled or one that stays for
     /// others, in every language (the template test renders only the second).

@@ -131,7 +131,7 @@ async fn build(
         }
         Err(e) => return Err(e),
     };
-    let counts = regs::door_counts(app, &event.id).await?;
+    let counts = regs::door_counts(app, event).await?;
     let now = crate::db::now_ms();
     let zone = event.tz();
     let opens = event.starts_at - regs::CHECK_IN_OPENS_BEFORE_MS;
@@ -202,10 +202,9 @@ async fn build(
             "errors": errors,
             "arrived": counts.arrived,
             "expected": counts.expected,
-            // After the event the confirmed people not checked in are no-shows (the figures and
-            // the CSV count them so); nothing needs marking.
-            "ended": now >= event.ends_at,
-            "no_shows": counts.expected - counts.arrived,
+            // After the event the confirmed people not checked in are no-shows by themselves
+            // (`regs::attendance`): shown, with nothing to mark.
+            "no_shows": counts.no_shows,
             "not_open": (now < opens).then(|| {
                 chrono::DateTime::from_timestamp_millis(opens)
                     .map(|d| crate::mail::templates::local_when(v.lang, d.with_timezone(&zone).naive_local(), None))
