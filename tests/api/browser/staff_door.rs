@@ -96,3 +96,53 @@ async fn staff_check_in_a_household_at_the_door_on_a_phone_and_the_qr_code_finds
     })
     .await;
 }
+
+/// With scripts, typing is enough: the results follow what is typed (the door page's own
+/// script, allowed by that page's policy alone); the search button stays for phones without.
+#[tokio::test]
+async fn the_door_page_searches_as_staff_type() {
+    let t = TestApp::spawn().await;
+    let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
+    let ana = t.member("ana@example.org", "Ana", "Silva").await;
+    let raj = t.partner(&ana, "raj@example.org", "Raj").await;
+    let d = door_event(&t, &staff, &ana, &raj).await;
+    let r = t
+        .page(&format!("/staff/events/{}/door", d.event), Some(&staff))
+        .await;
+    let csp = r.header("content-security-policy").unwrap();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe"),
+        "{csp}"
+    );
+    let js = t.page("/static/door.js", None).await;
+    js.assert(200);
+    assert!(
+        js.header("content-type")
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    let site = t.serve().await;
+    browse(&site, Scripts::On, async |page| {
+        page.sign_in_with(&staff).await;
+        page.set_viewport(PHONE).await;
+        page.open(&format!("/staff/events/{}/door", d.event)).await;
+        assert!(page.text("#results").await.contains("Bob Jacobs"));
+        page.fill("#q", "jac").await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let text = page.text("#results").await;
+            if !text.contains("Ana Silva") && text.contains("Bob Jacobs") {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{text}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            page.path().await.ends_with("?q=jac"),
+            "{}",
+            page.path().await
+        );
+        check_on_phone_and_desktop(page).await;
+    })
+    .await;
+}
