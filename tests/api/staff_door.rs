@@ -319,6 +319,10 @@ async fn staff_find_a_household_check_it_in_with_one_tap_and_undo_one_person() {
     let r = t.page(&door, Some(&staff)).await;
     assert!(r.body.contains("2 of 3 arrived"), "{}", r.body);
 
+    // A mistyped page number is page 1.
+    t.page(&format!("{door}?page=x"), Some(&staff))
+        .await
+        .assert(200);
     // A search with no name in it: the form comes back with the error beside the field.
     let r = t
         .page(&format!("{door}?q=%21%21&lang=fr"), Some(&staff))

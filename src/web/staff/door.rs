@@ -39,7 +39,8 @@ pub struct DoorQuery {
     /// One registration only (opened from its QR code).
     #[serde(default)]
     only: String,
-    #[serde(default)]
+    /// Read leniently (a mistyped page number shows page 1, not an error).
+    #[serde(default, deserialize_with = "lenient_page")]
     page: usize,
     /// Staff chose to check in before check-in opens.
     #[serde(default)]
@@ -88,6 +89,11 @@ impl DoorQuery {
             early: value("early"),
         }
     }
+}
+
+fn lenient_page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    let s: String = serde::Deserialize::deserialize(d)?;
+    Ok(s.trim().parse().unwrap_or(0))
 }
 
 fn enc(s: &str) -> String {
@@ -160,11 +166,16 @@ async fn build(
     let zone = event.tz();
     let opens = event.starts_at - regs::CHECK_IN_OPENS_BEFORE_MS;
     let early = q.early == "1";
-    // Cancelled registrations only come up when searched for, so staff can tell the person why.
+    // Cancelled registrations only come up when searched for (or scanned), so staff can tell
+    // the person why.
     let shown: Vec<&Registered> = list
         .iter()
         .filter(|r| q.only.is_empty() || r.row.id == q.only)
-        .filter(|r| !search.is_empty() || r.row.status() != RegistrationStatus::Cancelled)
+        .filter(|r| {
+            !search.is_empty()
+                || !q.only.is_empty()
+                || r.row.status() != RegistrationStatus::Cancelled
+        })
         .collect();
     let pages = shown.len().div_ceil(PER_PAGE).max(1);
     let page = q.page.clamp(1, pages);
