@@ -112,3 +112,4 @@ staff-events-registered = Angemeldet am
 staff-events-position = Platz { $position }
 staff-events-no-registrations = Hier gibt es keine Anmeldungen.
 staff-events-all = Alle Veranstaltungen
+staff-events-door = Am Eingang

@@ -112,3 +112,4 @@ staff-events-registered = Registered on
 staff-events-position = place { $position }
 staff-events-no-registrations = No registrations here.
 staff-events-all = All events
+staff-events-door = At the door

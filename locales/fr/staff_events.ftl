@@ -112,3 +112,4 @@ staff-events-registered = Inscrit le
 staff-events-position = place { $position }
 staff-events-no-registrations = Aucune inscription ici.
 staff-events-all = Toutes les activités
+staff-events-door = À l'entrée

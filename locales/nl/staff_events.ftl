@@ -112,3 +112,4 @@ staff-events-registered = Ingeschreven op
 staff-events-position = plaats { $position }
 staff-events-no-registrations = Geen inschrijvingen hier.
 staff-events-all = Alle activiteiten
+staff-events-door = Aan de deur

@@ -7,6 +7,7 @@
 //! SEQUENCE.
 
 pub mod api;
+pub mod door;
 pub mod registrations;
 
 use std::sync::Arc;

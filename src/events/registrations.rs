@@ -436,8 +436,10 @@ async fn try_register(
     // free; the writer then only inserts them (their keys are completed there, with the
     // registration's id).
     let names = first_names(&people);
+    let id = new_id();
     let confirmations = if seats_left.is_none_or(|left| left >= people.len() as i64) {
-        let letter = Letter::new(&event, "registration_confirmed", &names, None);
+        let mut letter = Letter::new(&event, "registration_confirmed", &names, None);
+        letter.door = Some(&id);
         let render = |r: &Recipient| letter.render(app, r, String::new());
         Some(recipients.iter().map(render).collect::<Result<Vec<_>>>()?)
     } else {
@@ -452,6 +454,7 @@ async fn try_register(
         recipients,
         confirmations,
         waitlist,
+        id,
     };
     match app.db.batch(job).await? {
         Reserved::Done(done) => Ok(Some(*done)),
@@ -479,6 +482,9 @@ struct Reservation {
     /// looked taken).
     confirmations: Option<Vec<mail::Rendered>>,
     waitlist: bool,
+    /// The registration's id, chosen before the confirmations are rendered (their door link
+    /// names it).
+    id: String,
 }
 
 fn first_names<'a>(people: impl IntoIterator<Item = &'a HouseholdPerson>) -> String {
@@ -562,6 +568,7 @@ impl Reservation {
         };
         let row = insert_registration(
             tx,
+            self.id.clone(),
             event_id,
             &member.household_id,
             &member.id,
@@ -584,7 +591,10 @@ impl Reservation {
                 } else {
                     "registration_waitlisted"
                 };
-                let letter = Letter::new(event, kind, &self.names, position);
+                let mut letter = Letter::new(event, kind, &self.names, position);
+                if confirmed {
+                    letter.door = Some(&row.id);
+                }
                 let key = mail_key(kind, event, &row);
                 mail_each(app, tx, &letter, &key, &self.recipients).await?;
             }
@@ -613,6 +623,7 @@ impl Reservation {
 /// event is a conflict that names them.
 async fn insert_registration(
     tx: &mut Tx,
+    id: String,
     event_id: &str,
     household_id: &str,
     registered_by: &str,
@@ -621,7 +632,7 @@ async fn insert_registration(
 ) -> Result<RegistrationRow> {
     let now = now_ms();
     let row = RegistrationRow {
-        id: new_id(),
+        id,
         event_id: event_id.to_owned(),
         household_id: household_id.to_owned(),
         registered_by: registered_by.to_owned(),
@@ -982,6 +993,7 @@ pub async fn change(
     let waitlisted = if split {
         let row = insert_registration(
             &mut tx,
+            new_id(),
             event_id,
             &reg.household_id,
             &reg.registered_by,
@@ -1375,6 +1387,9 @@ async fn mail_registration(
         None
     };
     let mut letter = Letter::new(event, kind, &names, position);
+    if matches!(kind, "registration_confirmed" | "registration_promoted") {
+        letter.door = Some(&r.id);
+    }
     // The calendar file follows a household whose seats these are: with each change or the
     // cancellation, so the copy in their calendar updates itself. A waitlisted household gets
     // its first file when promoted (a tentative one mailed before would carry the same SEQUENCE
@@ -1407,6 +1422,8 @@ struct Letter<'a> {
     more: serde_json::Value,
     /// Whether the event's calendar file goes along (the seats are theirs).
     calendar: bool,
+    /// The registration whose door link goes along as a QR code (the seats are confirmed).
+    door: Option<&'a str>,
 }
 
 impl<'a> Letter<'a> {
@@ -1423,6 +1440,7 @@ impl<'a> Letter<'a> {
             names,
             more,
             calendar: matches!(kind, "registration_confirmed" | "registration_promoted"),
+            door: None,
         }
     }
 
@@ -1434,16 +1452,29 @@ impl<'a> Letter<'a> {
                 map.insert(k.clone(), v.clone());
             }
         }
-        let attachments = if self.calendar {
+        let mut attachments = if self.calendar {
             let (content, content_type) = crate::calendar::mailed_event(app, self.event);
             vec![Attachment {
                 filename: "event.ics".into(),
                 content_type,
                 content,
+                inline_id: None,
+                base64: false,
             }]
         } else {
             vec![]
         };
+        // The QR code staff scan at the door: an image in the mail itself (a related part
+        // the HTML names by `cid:`), since mail programs block images from the web.
+        if let (Some(id), Some(map)) = (self.door, context.as_object_mut()) {
+            let link = super::door::link(&app.config, id)?;
+            attachments.push(Attachment::png(
+                "door.png",
+                DOOR_QR_ID,
+                &super::door::png(&link, 5)?,
+            ));
+            map.insert("door_qr".into(), format!("cid:{DOOR_QR_ID}").into());
+        }
         let mail = Mail {
             kind: self.kind,
             to: &to.email,
@@ -1455,6 +1486,9 @@ impl<'a> Letter<'a> {
         mail::render(&app.templates, &app.config, mail, attachments)
     }
 }
+
+/// The Content-ID of the door QR code in a confirmation mail.
+const DOOR_QR_ID: &str = "door-qr@limburgers";
 
 /// Writes the letter to each recipient, each in their own language; `key` is the first one's
 /// idempotency key (see [`recipient_key`]).
@@ -1741,6 +1775,99 @@ pub async fn check_in(
     Ok(touched)
 }
 
+/// Takes back a check-in made by mistake at the door: the person counts as expected again.
+/// Answers whether they were checked in (undoing twice is harmless).
+pub async fn undo_check_in(
+    app: &App,
+    actor: &str,
+    event_id: &str,
+    person_id: &str,
+) -> Result<bool> {
+    let mut tx = app.db.begin().await?;
+    find(tx.conn(), event_id)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    let reg: Option<(String,)> = sqlx::query_as(
+        "SELECT registration_id FROM registration_people WHERE event_id = $1 AND person_id = $2 \
+         AND checked_in_at IS NOT NULL ORDER BY live DESC",
+    )
+    .bind(event_id)
+    .bind(person_id)
+    .fetch_optional(tx.conn())
+    .await?;
+    let Some((reg,)) = reg else {
+        return Ok(false);
+    };
+    sqlx::query(
+        "UPDATE registration_people SET checked_in_at = NULL WHERE event_id = $1 AND person_id = $2",
+    )
+    .bind(event_id)
+    .bind(person_id)
+    .execute(tx.conn())
+    .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "registration.check_in_undone",
+        Some(event_id),
+        Some(json!({"registration": reg, "person": person_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// A person's attendance: checked in, or, once the event has ended, a no-show when their seat
+/// was confirmed and they were not checked in. Nothing records no-shows: they follow from
+/// check-ins and the end of the event (a late check-in still counts), the same for the staff's
+/// export, the door page and the figures.
+pub fn attendance(
+    event_ended: bool,
+    status: RegistrationStatus,
+    checked_in_at: Option<i64>,
+) -> Option<&'static str> {
+    match (checked_in_at, status) {
+        (Some(_), _) => Some("checked_in"),
+        (None, RegistrationStatus::Confirmed) if event_ended => Some("no_show"),
+        _ => None,
+    }
+}
+
+/// At the door: how many people of the confirmed registrations have arrived, of how many, and
+/// once the event has ended how many did not come ([`attendance`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DoorCounts {
+    pub arrived: i64,
+    pub expected: i64,
+    pub no_shows: Option<i64>,
+}
+
+pub async fn door_counts(app: &App, event: &EventRow) -> Result<DoorCounts> {
+    let (expected, arrived): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(rp.checked_in_at) FROM registration_people rp \
+         JOIN registrations r ON r.id = rp.registration_id \
+         WHERE rp.event_id = $1 AND rp.live = 1 AND r.status = 'confirmed'",
+    )
+    .bind(&event.id)
+    .fetch_one(&app.db.read)
+    .await?;
+    let ended = now_ms() >= event.ends_at;
+    Ok(DoorCounts {
+        arrived,
+        expected,
+        no_shows: ended.then_some(expected - arrived),
+    })
+}
+
+/// The event of a registration (for the door link in its confirmation mail).
+pub async fn event_of(app: &App, registration_id: &str) -> Result<Option<String>> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT event_id FROM registrations WHERE id = $1")
+        .bind(registration_id)
+        .fetch_optional(&app.db.read)
+        .await?;
+    Ok(row.map(|(e,)| e))
+}
+
 /// The scheduled reminder: about a day before an event, each confirmed registration is reminded
 /// once (the idempotency key makes a second run, or a second instance, do nothing).
 pub async fn send_reminders(app: &App) -> Result<usize> {
@@ -1782,11 +1909,7 @@ pub fn csv(event: &EventRow, list: Vec<Registered>, include_cancelled: bool) -> 
             continue;
         }
         for p in people {
-            let attendance = match (p.checked_in_at, r.status()) {
-                (Some(_), _) => "checked_in",
-                (None, RegistrationStatus::Confirmed) if ended => "no_show",
-                _ => "",
-            };
+            let attendance = attendance(ended, r.status(), p.checked_in_at).unwrap_or("");
             let row = [
                 event.title.clone(),
                 r.id.clone(),
@@ -1859,6 +1982,18 @@ mod tests {
 
     use crate::mail::templates::Templates;
     use crate::values::Language;
+
+    /// No-shows follow from the end of the event and check-ins; a late check-in still counts.
+    #[test]
+    fn a_confirmed_person_not_checked_in_is_a_no_show_once_the_event_has_ended() {
+        use super::attendance;
+        use crate::values::RegistrationStatus::{Cancelled, Confirmed, Waitlisted};
+        assert_eq!(attendance(false, Confirmed, None), None);
+        assert_eq!(attendance(true, Confirmed, None), Some("no_show"));
+        assert_eq!(attendance(true, Confirmed, Some(1)), Some("checked_in"));
+        assert_eq!(attendance(true, Waitlisted, None), None);
+        assert_eq!(attendance(true, Cancelled, None), None);
+    }
 
     /// The departure mail says what happened, a registration cancelled or one that stays for
     /// others, in every language (the template test renders only the second).

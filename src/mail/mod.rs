@@ -31,12 +31,33 @@ pub struct Mail<'a> {
     pub idempotency_key: String,
 }
 
-/// A file sent along, e.g. an event's `.ics`.
+/// A file sent along, e.g. an event's `.ics`, or an image the HTML shows (`inline_id`).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub content: String,
+    /// The Content-ID of an image shown in the HTML part (`<img src="cid:…">`): sent as a
+    /// related part beside the HTML instead of a file to open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline_id: Option<String>,
+    /// Whether `content` is base64 of binary content (stored mail is text).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub base64: bool,
+}
+
+impl Attachment {
+    /// A PNG image shown in the HTML part as `cid:{inline_id}`.
+    pub fn png(filename: &str, inline_id: &str, bytes: &[u8]) -> Attachment {
+        use base64::Engine;
+        Attachment {
+            filename: filename.into(),
+            content_type: "image/png".into(),
+            content: base64::engine::general_purpose::STANDARD.encode(bytes),
+            inline_id: Some(inline_id.into()),
+            base64: true,
+        }
+    }
 }
 
 /// Renders `mail` and writes it to the outbox in `tx`.

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use lettre::message::{Mailbox, MultiPart, header};
+use lettre::message::{Mailbox, MultiPart, SinglePart, header};
 use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::watch;
@@ -255,20 +255,40 @@ impl Worker {
 
     fn message(&self, due: &Due) -> anyhow::Result<Message> {
         let to: Mailbox = due.recipient.parse().context("recipient address")?;
-        let body = MultiPart::alternative_plain_html(due.body_text.clone(), due.body_html.clone());
         let attachments: Vec<super::Attachment> = match &due.attachments {
             Some(json) => serde_json::from_str(json).context("stored attachments")?,
             None => Vec::new(),
         };
-        let body = if attachments.is_empty() {
+        let (inline, files): (Vec<_>, Vec<_>) =
+            attachments.into_iter().partition(|a| a.inline_id.is_some());
+        let body = if inline.is_empty() {
+            MultiPart::alternative_plain_html(due.body_text.clone(), due.body_html.clone())
+        } else {
+            // Images the HTML shows go with it in a related part: text | (HTML + images).
+            let mut related =
+                MultiPart::related().singlepart(SinglePart::html(due.body_html.clone()));
+            for a in inline {
+                let content_type = header::ContentType::parse(&a.content_type)
+                    .context("attachment content type")?;
+                let id = a.inline_id.clone().unwrap_or_default();
+                related = related.singlepart(
+                    lettre::message::Attachment::new_inline(id).body(content(&a)?, content_type),
+                );
+            }
+            MultiPart::alternative()
+                .singlepart(SinglePart::plain(due.body_text.clone()))
+                .multipart(related)
+        };
+        let body = if files.is_empty() {
             body
         } else {
             let mut mixed = MultiPart::mixed().multipart(body);
-            for a in attachments {
+            for a in files {
                 let content_type = header::ContentType::parse(&a.content_type)
                     .context("attachment content type")?;
+                let bytes = content(&a)?;
                 mixed = mixed.singlepart(
-                    lettre::message::Attachment::new(a.filename).body(a.content, content_type),
+                    lettre::message::Attachment::new(a.filename).body(bytes, content_type),
                 );
             }
             mixed
@@ -281,6 +301,21 @@ impl Worker {
             .header(header::MIME_VERSION_1_0)
             .multipart(body)
             .context("building the message")
+    }
+}
+
+/// The bytes of an attachment as stored (text, or base64 of binary content).
+fn content(a: &super::Attachment) -> anyhow::Result<lettre::message::Body> {
+    use base64::Engine;
+    use lettre::message::Body;
+    if a.base64 {
+        Ok(Body::new(
+            base64::engine::general_purpose::STANDARD
+                .decode(&a.content)
+                .context("attachment content")?,
+        ))
+    } else {
+        Ok(Body::new(a.content.clone()))
     }
 }
 

@@ -236,8 +236,23 @@ pub async fn mine(v: Visitor, app: Data<&App>, Query(q): Query<MineQuery>) -> Re
     let now = crate::db::now_ms();
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for (r, e) in &list {
-        let view = registration_view(v.lang, r, e, &household.people, now);
+        let mut view = registration_view(v.lang, r, e, &household.people, now);
         if e.ends_at >= now {
+            // The door QR code of confirmed seats (`events::door`), shown at check-in.
+            view["qr"] = Value::Null;
+            if r.row.status() == RegistrationStatus::Confirmed {
+                let label = CATALOGS.t(
+                    v.lang,
+                    "staff-door-qr-label",
+                    &[("event", e.title.clone().into())],
+                );
+                match crate::events::door::link(&app.config, &r.row.id)
+                    .and_then(|link| crate::events::door::svg(&link, &label))
+                {
+                    Ok(svg) => view["qr"] = svg.into(),
+                    Err(e) => return v.failed(e),
+                }
+            }
             upcoming.push((e.starts_at, view));
         } else {
             past.push(view);

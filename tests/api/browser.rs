@@ -8,6 +8,7 @@ pub mod harness;
 mod people;
 mod registrations;
 mod staff;
+mod staff_door;
 mod staff_events;
 mod staff_figures;
 mod staff_members;

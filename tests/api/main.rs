@@ -26,6 +26,7 @@ mod privacy;
 mod registrations;
 mod site;
 mod smtp;
+mod staff_door;
 mod staff_events;
 mod staff_figures;
 mod staff_members;

@@ -10,6 +10,7 @@ pub mod admin;
 pub mod audit;
 pub mod charts;
 pub mod dashboard;
+pub mod door;
 pub mod events;
 pub mod figures;
 pub mod members;
@@ -20,6 +21,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
     let r = dashboard::routes(r);
     let r = admin::routes(r);
     let r = audit::routes(r);
+    let r = door::routes(r);
     let r = events::routes(r);
     let r = figures::routes(r);
     let r = members::routes(r);

@@ -1,0 +1,39 @@
+# À l'entrée : l'enregistrement sur un téléphone, et le code QR d'une inscription.
+staff-door-title = À l'entrée : { $event }
+staff-door-arrived = { $arrived } arrivés sur { $expected }
+staff-door-no-shows = { $count ->
+    [one] 1 absent
+   *[other] { $count } absents
+}
+staff-door-no-shows-hint = L'événement est terminé. Les personnes confirmées qui ne se sont pas enregistrées comptent d'elles-mêmes comme absentes dans les chiffres et l'export : il n'y a rien à marquer. Un enregistrement tardif compte quand même.
+staff-door-not-open = L'enregistrement ouvre { $opens }.
+staff-door-early = Enregistrer quand même
+staff-door-search = Nom
+staff-door-find = Chercher
+staff-door-everyone = Afficher tout le monde
+staff-door-found = { $count ->
+    [0] Personne trouvé pour « { $q } »
+    [one] 1 inscription pour « { $q } »
+   *[other] { $count } inscriptions pour « { $q } »
+}
+staff-door-registrations = { $count ->
+    [0] Aucune inscription
+    [one] 1 inscription
+   *[other] { $count } inscriptions
+}
+staff-door-status-waitlisted = Sur la liste d'attente
+staff-door-status-cancelled = Annulée
+staff-door-in-at = arrivé·e à { $time }
+staff-door-undo = Annuler ({ $name })
+staff-door-check-in-one = Enregistrer { $name }
+staff-door-check-in-all = Enregistrer les { $count }
+staff-door-pages = Pages
+staff-door-prev = Précédente
+staff-door-next = Suivante
+staff-door-page = Page { $page } sur { $pages }
+staff-door-nobody = Essayez le début d'un prénom ou d'un nom.
+staff-door-error-q = Tapez le début d'un prénom ou d'un nom.
+staff-door-mail-qr = À l'entrée, montrez ce code : l'équipe du centre trouvera aussitôt votre inscription.
+staff-door-mail-qr-alt = Code QR de votre inscription, pour l'enregistrement à l'entrée
+staff-door-qr-caption = Montrez ce code à l'entrée pour vous enregistrer rapidement.
+staff-door-qr-label = Code QR de votre inscription à { $event }
