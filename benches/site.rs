@@ -2,7 +2,8 @@
 //! real server binary under `wrk` (64 connections), each next to `GET /health` of the same server
 //! in the same run as the ceiling; the bytes of each page with its stylesheet; and Lighthouse's
 //! four scores (performance, accessibility, best practices, SEO) for the home page, the events
-//! list, an event page and "My registrations" (signed in).
+//! list, an event page and "My registrations" (signed in), and for the back office's dashboard,
+//! door page and figures page (signed in as staff).
 //!
 //! Run: `cargo bench --bench site` (SQLite) or with
 //! `BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`. Writes its tables into
@@ -276,11 +277,29 @@ fn main() -> anyhow::Result<()> {
              | page | performance | accessibility | best practices | SEO |\n|---|---|---|---|---|"
         );
         let session = format!("session={member}");
+        let staff_session = format!("session={staff}");
+        let door = format!("/staff/events/{}/door", ids[0]);
         for (name, path, cookie) in [
             ("home", "/", None),
             ("events list", "/events", None),
             ("an event page", event.as_str(), None),
             ("My registrations", "/registrations", Some(session.as_str())),
+            // The back office (issue 18): accessibility and best practices are its goals.
+            (
+                "back office: dashboard",
+                "/staff",
+                Some(staff_session.as_str()),
+            ),
+            (
+                "back office: at the door",
+                door.as_str(),
+                Some(staff_session.as_str()),
+            ),
+            (
+                "back office: figures",
+                "/staff/figures",
+                Some(staff_session.as_str()),
+            ),
         ] {
             let url = format!("http://127.0.0.1:{port}{path}");
             let s = scores(&cli, &url, cookie);
