@@ -1564,6 +1564,16 @@ pub async fn for_event(app: &App, event_id: &str, search: Option<&str>) -> Resul
         .iter()
         .filter(|r| r.status() == RegistrationStatus::Waitlisted)
         .count() as i64;
+    // Grouped once: an event of hundreds of registrations would otherwise scan every person
+    // for every registration (the door page searches this on every keystroke).
+    let mut by_registration: std::collections::HashMap<String, Vec<RegisteredPerson>> =
+        std::collections::HashMap::new();
+    for p in people {
+        by_registration
+            .entry(p.registration_id.clone())
+            .or_default()
+            .push(p);
+    }
     let mut out = Vec::new();
     let mut ahead = 0;
     for r in regs {
@@ -1573,11 +1583,7 @@ pub async fn for_event(app: &App, event_id: &str, search: Option<&str>) -> Resul
         } else {
             None
         };
-        let people: Vec<RegisteredPerson> = people
-            .iter()
-            .filter(|p| p.registration_id == r.id)
-            .cloned()
-            .collect();
+        let people = by_registration.remove(&r.id).unwrap_or_default();
         if let Some(words) = &words
             && !people.iter().any(|p| name_matches(p, words))
         {
