@@ -45,9 +45,10 @@ use crate::values::{Audience, EventStatus, Language};
 static TEMPLATES: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/templates");
 const STYLESHEET: &str = include_str!("../../static/site.css");
 const ICON: &str = include_str!("../../static/icon.svg");
-/// Crawlers may read the public pages; the member's own pages are of no use to them.
-const ROBOTS: &str = "User-agent: *\nDisallow: /me\nDisallow: /registrations\nDisallow: /profile\n\
-    Disallow: /household\nDisallow: /privacy\nDisallow: /api/\n";
+/// Crawlers may read the site; the API is of no use to them. Members' pages need no rule: without
+/// a session they answer a redirect to sign in (and a `Disallow` there would mark the pages
+/// "blocked from indexing" in a browser's audit).
+const ROBOTS: &str = "User-agent: *\nDisallow: /api/\n";
 
 /// What a page may load: its own stylesheet and icon, nothing else; forms post only here.
 /// `connect-src 'self'` lets a browser's tools read this site's `/robots.txt` from the page
