@@ -18,56 +18,8 @@ use std::fmt::Write as _;
 use std::process::Command;
 
 use chrono::{Duration as Days, Utc};
-use common::{BenchDb, Conn, env_or, free_port, load, start_server};
+use common::{BenchDb, Conn, env_or, free_port, load, start_server, wrk};
 use limburgers_worldwide::app::App;
-
-struct Wrk {
-    per_second: f64,
-    p50: String,
-    p99: String,
-    errors: String,
-}
-
-fn wrk(port: u16, path: &str, headers: &[&str], seconds: usize, connections: usize) -> Wrk {
-    let mut cmd = Command::new("wrk");
-    cmd.args([
-        "-t2",
-        &format!("-c{connections}"),
-        &format!("-d{seconds}s"),
-        "--latency",
-    ]);
-    for h in headers {
-        cmd.args(["-H", h]);
-    }
-    let out = cmd
-        .arg(format!("http://127.0.0.1:{port}{path}"))
-        .output()
-        .unwrap_or_else(|e| {
-            eprintln!("wrk not found ({e}): install Debian's wrk package (apt-get install wrk)");
-            std::process::exit(2);
-        });
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |prefix: &str| {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_owned()
-    };
-    let errors = text
-        .lines()
-        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join("; ");
-    Wrk {
-        per_second: field("Requests/sec:").parse().unwrap_or(0.0),
-        p50: field("50%"),
-        p99: field("99%"),
-        errors,
-    }
-}
 
 /// Lighthouse 12.2.3 from npm, installed once into the cache folder; its CLI script.
 fn lighthouse() -> Option<std::path::PathBuf> {

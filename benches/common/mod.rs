@@ -371,3 +371,53 @@ pub async fn member(app: &App, email: &str) -> anyhow::Result<(String, String)> 
     tx.commit().await?;
     Ok((token, id))
 }
+
+/// What `wrk --latency` measured.
+pub struct Wrk {
+    pub per_second: f64,
+    pub p50: String,
+    pub p99: String,
+    pub errors: String,
+}
+
+/// `wrk --latency` against one URL with the given headers.
+pub fn wrk(port: u16, path: &str, headers: &[&str], seconds: usize, connections: usize) -> Wrk {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
+        "--latency",
+    ]);
+    for h in headers {
+        cmd.args(["-H", h]);
+    }
+    let out = cmd
+        .arg(format!("http://127.0.0.1:{port}{path}"))
+        .output()
+        .unwrap_or_else(|e| {
+            eprintln!("wrk not found ({e}): install Debian's wrk package (apt-get install wrk)");
+            std::process::exit(2);
+        });
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let field = |prefix: &str| {
+        text.lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let errors = text
+        .lines()
+        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join("; ");
+    Wrk {
+        per_second: field("Requests/sec:").parse().unwrap_or(0.0),
+        p50: field("50%"),
+        p99: field("99%"),
+        errors,
+    }
+}

@@ -70,7 +70,7 @@ pub async fn end_session(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let current = match crate::auth::sessions(&app, me).await {
         Ok(list) => list.iter().any(|s| s.current && s.id == id),

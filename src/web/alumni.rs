@@ -256,7 +256,7 @@ pub async fn keep_in_touch(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     match alumni::set_keep_in_touch(&app, &me.member, form.keep == "yes").await {
         Ok(()) => v.redirect("/alumni?done=keep"),
@@ -310,7 +310,7 @@ pub async fn save_card(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let set = async {
         let mut tx = app.db.begin().await?;
@@ -352,7 +352,7 @@ pub async fn come_back(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let choice = Return {
         // Unticked: left as it is (every alumnus is off the community list already).

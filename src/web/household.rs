@@ -28,7 +28,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
         .at("/household/leave", get(leave_page).post(leave))
 }
 
-type Errors = serde_json::Map<String, serde_json::Value>;
+use crate::web::Errors;
 
 /// What the page says after an action (`?done=added`); only these words are shown.
 const DONE: &[&str] = &["invited", "added", "saved", "removed", "left"];
@@ -95,12 +95,6 @@ fn field_errors(lang: Language, fields: Vec<FieldError>, prefix: &str, words: &s
             CATALOGS.t(lang, &key, &[]).into(),
         );
     }
-    errors
-}
-
-fn expired(lang: Language) -> Errors {
-    let mut errors = Errors::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
     errors
 }
 
@@ -208,7 +202,7 @@ pub async fn invite_partner(
     };
     let blank = DependentForm::default();
     if !v.form_ok(req, &form.csrf) {
-        let errors = expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show(&v, &app, StatusCode::FORBIDDEN, &form, &blank, errors, None).await;
     }
     let result = match PartnerInvite::parse(
@@ -246,7 +240,7 @@ pub async fn add_dependent(
     };
     let blank = InviteForm::default();
     if !v.form_ok(req, &form.csrf) {
-        let errors = expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show(&v, &app, StatusCode::FORBIDDEN, &blank, &form, errors, None).await;
     }
     let result = match form.fields().parse() {
@@ -330,7 +324,13 @@ pub async fn save_dependent(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return dependent_form_page(&v, StatusCode::FORBIDDEN, &id, &form, expired(v.lang));
+        return dependent_form_page(
+            &v,
+            StatusCode::FORBIDDEN,
+            &id,
+            &form,
+            crate::web::form_expired(v.lang),
+        );
     }
     let result = match form.fields().parse() {
         Ok(input) => households::update_dependent(&app, &me.member, &id, input)
@@ -362,7 +362,7 @@ pub async fn remove_dependent(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     match households::remove_dependent(&app, &me.member, &id).await {
         Ok(()) => v.redirect("/household?done=removed"),
@@ -405,7 +405,7 @@ pub async fn leave(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     match households::leave(&app, &me.member).await {
         Ok(_) => v.redirect("/household?done=left"),

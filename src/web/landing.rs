@@ -107,15 +107,6 @@ fn show(
     )
 }
 
-fn expired(v: &Visitor) -> serde_json::Map<String, serde_json::Value> {
-    let mut errors = serde_json::Map::new();
-    errors.insert(
-        "form".into(),
-        CATALOGS.t(v.lang, "form-expired", &[]).into(),
-    );
-    errors
-}
-
 fn privacy_refused(v: &Visitor) -> serde_json::Map<String, serde_json::Value> {
     let mut errors = serde_json::Map::new();
     errors.insert(
@@ -187,7 +178,12 @@ pub async fn ask_for_link(
     Form(form): Form<LandingForm>,
 ) -> Response {
     if !v.form_ok(req, &form.csrf) {
-        return ask_page(&v, StatusCode::FORBIDDEN, &form.email, expired(&v));
+        return ask_page(
+            &v,
+            StatusCode::FORBIDDEN,
+            &form.email,
+            crate::web::form_expired(v.lang),
+        );
     }
     let Ok(email) = EmailAddress::parse(&form.email) else {
         let mut errors = serde_json::Map::new();
@@ -226,7 +222,7 @@ pub async fn sign_in(
             &SIGN_IN,
             &form.token,
             None,
-            expired(&v),
+            crate::web::form_expired(v.lang),
         );
     }
     match crate::auth::sign_in(&app, &form.token).await {
@@ -247,7 +243,7 @@ pub async fn sign_out(
         return v.redirect("/");
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     match crate::auth::sign_out(&app, me).await {
         Ok(()) => v.signed_out("/"),
@@ -285,7 +281,7 @@ pub async fn verify(
             &VERIFY,
             &form.token,
             Some(&form),
-            expired(&v),
+            crate::web::form_expired(v.lang),
         );
     }
     let consent = crate::members::Verification {
@@ -326,7 +322,7 @@ pub async fn accept_invitation(
             &INVITATION,
             &form.token,
             Some(&form),
-            expired(&v),
+            crate::web::form_expired(v.lang),
         );
     }
     let acceptance = crate::households::Acceptance {
@@ -368,7 +364,7 @@ pub async fn confirm_newsletter(
             &NEWSLETTER,
             &form.token,
             None,
-            expired(&v),
+            crate::web::form_expired(v.lang),
         );
     }
     match crate::newsletter::confirm(&app, &form.token).await {
@@ -415,7 +411,7 @@ pub async fn confirm_email(
             &CHANGE_EMAIL,
             &form.token,
             None,
-            expired(&v),
+            crate::web::form_expired(v.lang),
         );
     }
     match crate::members::email_change::confirm(&app, &form.token).await {

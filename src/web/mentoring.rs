@@ -63,12 +63,6 @@ pub(super) fn worded(
     errors
 }
 
-fn form_expired(lang: Language) -> Map<String, Value> {
-    let mut errors = Map::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-    errors
-}
-
 fn day(lang: Language, iso: &str) -> String {
     iso.parse::<chrono::NaiveDate>()
         .map(|d| crate::mail::templates::local_day(lang, d))
@@ -367,7 +361,7 @@ pub async fn apply(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        let errors = form_expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return apply_form(&v, &app, StatusCode::FORBIDDEN, &id, &role, &form, errors).await;
     }
     let Some(role) = role_of(&role) else {
@@ -426,7 +420,7 @@ pub async fn withdraw(
         ..Typed::default()
     };
     if !v.form_ok(req, &form.csrf) {
-        let errors = form_expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show_hub(&v, &app, StatusCode::FORBIDDEN, "", errors, typed).await;
     }
     let reason = Some(form.reason.as_str()).filter(|r| !r.trim().is_empty());
@@ -480,7 +474,7 @@ pub async fn feedback(
         ..Typed::default()
     };
     if !v.form_ok(req, &form.csrf) {
-        let errors = form_expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show_hub(&v, &app, StatusCode::FORBIDDEN, "", errors, typed).await;
     }
     // Not a number (nothing chosen): the domain words it as a rating out of range.

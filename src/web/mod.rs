@@ -397,6 +397,17 @@ where
     v.finish(html_response(StatusCode::OK, body, gzip))
 }
 
+/// Field (or `form`) → message, as a form page shows them beside their fields.
+pub type Errors = serde_json::Map<String, serde_json::Value>;
+
+/// The errors of a form whose CSRF token did not match (open too long, or posted from
+/// another site): the form comes back with this above it.
+pub fn form_expired(lang: Language) -> Errors {
+    let mut errors = Errors::new();
+    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
+    errors
+}
+
 /// The catalog's title and text for an error page of `status`.
 fn error_keys(status: StatusCode) -> (&'static str, &'static str) {
     match status {

@@ -91,7 +91,7 @@ pub async fn change(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let list = match newsletter::check_list(&form.list) {
         Ok(l) => l,

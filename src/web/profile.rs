@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::error::Error;
 use crate::i18n::CATALOGS;
 use crate::members::{self, MemberRow, ProfileInput, email_change};
-use crate::values::{EmailAddress, Language, Phase};
+use crate::values::{EmailAddress, Phase};
 
 pub fn routes(r: poem::Route) -> poem::Route {
     use poem::{get, post};
@@ -21,7 +21,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
         .at("/profile/email", post(change_email))
 }
 
-type Errors = serde_json::Map<String, serde_json::Value>;
+use crate::web::Errors;
 
 /// The profile form as typed (everything kept to show it again).
 #[derive(serde::Deserialize, serde::Serialize, Default)]
@@ -105,12 +105,6 @@ fn show(
     )
 }
 
-fn expired(lang: Language) -> Errors {
-    let mut errors = Errors::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-    errors
-}
-
 /// `GET /profile`
 #[handler]
 pub fn profile_page(v: Visitor, Query(notes): Query<Notes>) -> Response {
@@ -144,7 +138,7 @@ pub async fn save_profile(
     };
     let none = Notes::default();
     if !v.form_ok(req, &form.csrf) {
-        let errors = expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show(
             &v,
             StatusCode::FORBIDDEN,
@@ -209,7 +203,7 @@ pub async fn change_email(
     let profile = ProfileForm::of(&me.member);
     let none = Notes::default();
     if !v.form_ok(req, &form.csrf) {
-        let errors = expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show(
             &v,
             StatusCode::FORBIDDEN,

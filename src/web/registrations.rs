@@ -163,7 +163,7 @@ pub async fn register(
     let form = Posted(form);
     let back = format!("/events/{id}");
     if !v.form_ok(req, form.value("csrf")) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let people = form.all("person");
     let waitlist = form.value("waitlist") == "yes";
@@ -300,7 +300,7 @@ pub async fn change(
     };
     let form = Posted(form);
     if !v.form_ok(req, form.value("csrf")) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let wanted = form.all("person");
     let current = match regs::find_registration(&app.db.read, &event_id, &id).await {
@@ -400,7 +400,7 @@ pub async fn cancel(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let member = me.member.clone();
     match regs::cancel(&app, &member, false, &event_id, &id).await {
@@ -423,7 +423,7 @@ pub async fn calendar_address(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     match crate::calendar::new_token(&app, &me.account_id).await {
         Ok((url, webcal)) => {

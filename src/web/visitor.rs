@@ -160,6 +160,11 @@ impl Visitor {
         r
     }
 
+    /// The answer to a button whose form's CSRF token did not match (no form to show again).
+    pub fn form_refused(&self) -> Response {
+        self.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired")
+    }
+
     /// A message page (title and text from the catalog).
     pub fn message(&self, status: StatusCode, title: &str, text: &str) -> Response {
         use crate::i18n::CATALOGS;

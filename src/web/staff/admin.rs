@@ -7,7 +7,7 @@
 use poem::http::{StatusCode, header};
 use poem::web::{Data, Form, Path};
 use poem::{Request, Response, handler};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::auth::tokens;
@@ -24,13 +24,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
         .at("/staff/admin/tokens/:id/revoke", post(revoke_token))
 }
 
-type Errors = Map<String, Value>;
-
-fn expired(lang: Language) -> Errors {
-    let mut errors = Errors::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-    errors
-}
+use crate::web::Errors;
 
 /// The staff-account form as typed.
 #[derive(serde::Deserialize, serde::Serialize, Default)]
@@ -173,7 +167,7 @@ pub async fn create_staff(
             done: "",
             staff_form: &form,
             token_form: &blank,
-            errors: expired(v.lang),
+            errors: crate::web::form_expired(v.lang),
         };
         return show(&v, &app, StatusCode::FORBIDDEN, state).await;
     }
@@ -251,7 +245,7 @@ pub async fn create_token(
             done: "",
             staff_form: &blank,
             token_form: &form,
-            errors: expired(v.lang),
+            errors: crate::web::form_expired(v.lang),
         };
         return show(&v, &app, StatusCode::FORBIDDEN, state).await;
     }
@@ -351,7 +345,7 @@ pub async fn revoke_token(
             done: "",
             staff_form: &StaffForm::default(),
             token_form: &TokenForm::default(),
-            errors: expired(v.lang),
+            errors: crate::web::form_expired(v.lang),
         };
         return show(&v, &app, StatusCode::FORBIDDEN, state).await;
     }

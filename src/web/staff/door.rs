@@ -273,7 +273,7 @@ pub async fn check_in(
             .map_or("", |(_, v)| v.as_str())
     };
     if !v.form_ok(req, field("csrf")) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let back = DoorQuery::from_form(&form);
     let (what, anchor) = match (field("registration"), field("person")) {
@@ -304,7 +304,7 @@ pub async fn undo(
             .map_or("", |(_, v)| v.as_str())
     };
     if !v.form_ok(req, field("csrf")) {
-        return v.message(StatusCode::FORBIDDEN, "form-expired-title", "form-expired");
+        return v.form_refused();
     }
     let back = DoorQuery::from_form(&form);
     let anchor = field("at");

@@ -39,7 +39,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
         )
 }
 
-type Errors = serde_json::Map<String, Value>;
+use crate::web::Errors;
 
 const PAGE_SIZE: i64 = 25;
 /// Registrations shown on one page of an event.
@@ -55,12 +55,6 @@ fn errors_of(lang: Language, fields: impl IntoIterator<Item = String>) -> Errors
             .entry(field)
             .or_insert_with(|| CATALOGS.t(lang, &key, &[]).into());
     }
-    errors
-}
-
-fn expired(lang: Language) -> Errors {
-    let mut errors = Errors::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
     errors
 }
 
@@ -457,7 +451,13 @@ pub async fn create_event(
 ) -> Response {
     let me = crate::staff!(v);
     if !v.form_ok(req, &form.csrf) {
-        return show_form(&v, StatusCode::FORBIDDEN, Kind::New, &form, expired(v.lang));
+        return show_form(
+            &v,
+            StatusCode::FORBIDDEN,
+            Kind::New,
+            &form,
+            crate::web::form_expired(v.lang),
+        );
     }
     let mut bad = Vec::new();
     let input = form.input(&mut bad);
@@ -500,7 +500,7 @@ pub async fn create_series(
             StatusCode::FORBIDDEN,
             Kind::Series,
             &form,
-            expired(v.lang),
+            crate::web::form_expired(v.lang),
         );
     }
     let mut bad = Vec::new();
@@ -560,7 +560,7 @@ pub async fn save_event(
         Err(e) => return v.failed(e),
     };
     if !v.form_ok(req, &form.csrf) {
-        let errors = expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show_form(&v, StatusCode::FORBIDDEN, Kind::Edit(&event), &form, errors);
     }
     let mut bad = Vec::new();
@@ -656,7 +656,7 @@ pub async fn cancel_event(
         Err(e) => return v.failed(e),
     };
     if !v.form_ok(req, &form.csrf) {
-        let errors = expired(v.lang);
+        let errors = crate::web::form_expired(v.lang);
         return show_cancel(&v, StatusCode::FORBIDDEN, context, &form.reason, errors);
     }
     match events::cancel(&app, &me.account_id, &event.id, Some(&form.reason)).await {

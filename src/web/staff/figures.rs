@@ -29,7 +29,7 @@ pub fn routes(r: poem::Route) -> poem::Route {
         .at("/staff/figures.csv", poem::get(figures_csv))
 }
 
-type Errors = serde_json::Map<String, Value>;
+use crate::web::Errors;
 
 /// The groups of figures in the order the page shows them.
 const SECTIONS: [&str; 11] = [

@@ -9,7 +9,7 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::error::Error;
@@ -29,19 +29,13 @@ pub fn routes(r: poem::Route) -> poem::Route {
         .at("/staff/members/:id/erase", get(erase_page).post(erase))
 }
 
-type Errors = Map<String, Value>;
+use crate::web::Errors;
 
 /// Members on one page of the register.
 const PAGE_SIZE: i64 = 25;
 
 /// Mails listed on a member's page, newest first.
 const MAILS_SHOWN: usize = 50;
-
-fn expired(lang: Language) -> Errors {
-    let mut errors = Errors::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-    errors
-}
 
 fn name_of(m: &MemberRow) -> String {
     let name = m.full_name();
@@ -450,7 +444,13 @@ pub async fn save(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return show_edit(&v, StatusCode::FORBIDDEN, &m, &form, expired(v.lang));
+        return show_edit(
+            &v,
+            StatusCode::FORBIDDEN,
+            &m,
+            &form,
+            crate::web::form_expired(v.lang),
+        );
     }
     let mut bad = Vec::new();
     // The lists offer only valid values; anything else is named, not silently dropped.
@@ -566,7 +566,7 @@ pub async fn change_email(
             StatusCode::FORBIDDEN,
             "",
             &typed,
-            expired(v.lang),
+            crate::web::form_expired(v.lang),
         )
         .await;
     }
@@ -621,7 +621,7 @@ pub async fn depart(
             StatusCode::FORBIDDEN,
             "",
             &typed,
-            expired(v.lang),
+            crate::web::form_expired(v.lang),
         )
         .await;
     }
@@ -702,7 +702,12 @@ pub async fn erase(
         Err(r) => return r,
     };
     if !v.form_ok(req, &form.csrf) {
-        return show_erase(&v, StatusCode::FORBIDDEN, &m, expired(v.lang));
+        return show_erase(
+            &v,
+            StatusCode::FORBIDDEN,
+            &m,
+            crate::web::form_expired(v.lang),
+        );
     }
     match crate::privacy::erase_member(&app, me, &m.id).await {
         Ok(()) => v.redirect("/staff/members?done=erased"),

@@ -45,12 +45,6 @@ fn day(lang: Language, iso: &str) -> String {
         .unwrap_or_else(|_| iso.to_owned())
 }
 
-fn form_expired(lang: Language) -> Map<String, Value> {
-    let mut errors = Map::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-    errors
-}
-
 #[derive(serde::Deserialize, Default)]
 pub struct ListQuery {
     #[serde(default)]
@@ -252,7 +246,12 @@ pub async fn create(
 ) -> Response {
     let me = crate::staff!(v);
     if !v.form_ok(req, &form.csrf) {
-        return form_page(&v, StatusCode::FORBIDDEN, &form, form_expired(v.lang));
+        return form_page(
+            &v,
+            StatusCode::FORBIDDEN,
+            &form,
+            crate::web::form_expired(v.lang),
+        );
     }
     let result = match form.programme() {
         Ok(p) => mentoring::create_programme(&app, &me.account_id, p).await,
@@ -293,7 +292,7 @@ pub async fn close(
             &id,
             StatusCode::FORBIDDEN,
             "",
-            form_expired(v.lang),
+            crate::web::form_expired(v.lang),
         )
         .await;
     }
@@ -462,7 +461,7 @@ pub async fn confirm(
             &id,
             StatusCode::FORBIDDEN,
             "",
-            form_expired(v.lang),
+            crate::web::form_expired(v.lang),
         )
         .await;
     }
@@ -497,7 +496,15 @@ async fn advance(
 ) -> Response {
     let me = crate::staff!(v);
     if !v.form_ok(req, &form.csrf) {
-        return show(&v, app, id, StatusCode::FORBIDDEN, "", form_expired(v.lang)).await;
+        return show(
+            &v,
+            app,
+            id,
+            StatusCode::FORBIDDEN,
+            "",
+            crate::web::form_expired(v.lang),
+        )
+        .await;
     }
     match mentoring::advance_in(app, &me.account_id, id, match_id, to).await {
         Ok(_) => v.redirect(&format!("/staff/mentoring/{id}?done={to}")),

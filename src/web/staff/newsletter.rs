@@ -277,12 +277,6 @@ fn worded(lang: Language, fields: &[FieldError]) -> Map<String, Value> {
     errors
 }
 
-fn form_expired(lang: Language) -> Map<String, Value> {
-    let mut errors = Map::new();
-    errors.insert("form".into(), CATALOGS.t(lang, "form-expired", &[]).into());
-    errors
-}
-
 fn form_page(
     v: &Visitor,
     status: StatusCode,
@@ -325,7 +319,13 @@ pub async fn create(
 ) -> Response {
     let me = crate::staff!(v);
     if !v.form_ok(req, &form.csrf) {
-        return form_page(&v, StatusCode::FORBIDDEN, None, &form, form_expired(v.lang));
+        return form_page(
+            &v,
+            StatusCode::FORBIDDEN,
+            None,
+            &form,
+            crate::web::form_expired(v.lang),
+        );
     }
     let draft = match form.draft() {
         Ok(d) => d,
@@ -376,7 +376,7 @@ pub async fn edit(
             StatusCode::FORBIDDEN,
             Some(&id),
             &form,
-            form_expired(v.lang),
+            crate::web::form_expired(v.lang),
         );
     }
     let draft = match form.draft() {
@@ -566,7 +566,7 @@ pub async fn test(
             &id,
             StatusCode::FORBIDDEN,
             &q,
-            form_expired(v.lang),
+            crate::web::form_expired(v.lang),
             typed,
         )
         .await;
@@ -627,7 +627,7 @@ pub async fn schedule(
             &id,
             StatusCode::FORBIDDEN,
             &q,
-            form_expired(v.lang),
+            crate::web::form_expired(v.lang),
             typed,
         )
         .await;
@@ -693,7 +693,7 @@ async fn change(
             id,
             StatusCode::FORBIDDEN,
             &IssueQuery::default(),
-            form_expired(v.lang),
+            crate::web::form_expired(v.lang),
             Typed::default(),
         )
         .await;
