@@ -153,3 +153,10 @@ staff-mentoring-error-max = Gib eine Zahl von 1 bis 20 an.
 staff-mentoring-error-audience = Wähl, wer die Mentees sind.
 staff-mentoring-error-form = Im Formular stimmt etwas nicht; prüf es und versuch es noch einmal.
 staff-mentoring-error-match = Dieses Match ist nicht mehr möglich (ein Platz ist vergeben oder der Mentee ist schon gematcht). Hier sind die Vorschläge, wie sie jetzt sind.
+staff-mentoring-reason-sector = arbeitet in der Branche der Mentee-Person ({ $sector })
+staff-mentoring-reason-languages = spricht { $languages }
+staff-mentoring-reason-goals = Fachwissen passt zu den Zielen: { $goals }
+staff-mentoring-reason-free = { $count ->
+    [one] ein Platz frei
+   *[other] { $count } Plätze frei
+}

@@ -153,3 +153,10 @@ staff-mentoring-error-max = Give a number from 1 to 20.
 staff-mentoring-error-audience = Choose who the mentees are.
 staff-mentoring-error-form = Something in the form is not right; check it and try again.
 staff-mentoring-error-match = This match is no longer possible (a place was taken or the mentee is matched already). Here are the suggestions as they are now.
+staff-mentoring-reason-sector = works in the mentee's sector ({ $sector })
+staff-mentoring-reason-languages = speaks { $languages }
+staff-mentoring-reason-goals = expertise matches the goals: { $goals }
+staff-mentoring-reason-free = { $count ->
+    [one] one free place
+   *[other] { $count } free places
+}

@@ -153,3 +153,10 @@ staff-mentoring-error-max = Indiquez un nombre de 1 à 20.
 staff-mentoring-error-audience = Choisissez qui sont les mentorés.
 staff-mentoring-error-form = Quelque chose ne va pas dans le formulaire ; vérifiez-le et réessayez.
 staff-mentoring-error-match = Ce binôme n'est plus possible (une place a été prise ou le mentoré est déjà en binôme). Voici les suggestions telles qu'elles sont maintenant.
+staff-mentoring-reason-sector = travaille dans le secteur du mentoré ({ $sector })
+staff-mentoring-reason-languages = parle { $languages }
+staff-mentoring-reason-goals = expertise correspondant aux objectifs : { $goals }
+staff-mentoring-reason-free = { $count ->
+    [one] une place libre
+   *[other] { $count } places libres
+}

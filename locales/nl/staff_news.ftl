@@ -153,3 +153,10 @@ staff-mentoring-error-max = Geef een getal van 1 tot 20.
 staff-mentoring-error-audience = Kies wie de mentees zijn.
 staff-mentoring-error-form = Er klopt iets niet in het formulier; kijk het na en probeer opnieuw.
 staff-mentoring-error-match = Deze match kan niet meer (een plaats is ingenomen of de mentee is al gematcht). Hier zijn de voorstellen zoals ze nu zijn.
+staff-mentoring-reason-sector = werkt in de sector van de mentee ({ $sector })
+staff-mentoring-reason-languages = spreekt { $languages }
+staff-mentoring-reason-goals = expertise past bij de doelen: { $goals }
+staff-mentoring-reason-free = { $count ->
+    [one] nog één plaats vrij
+   *[other] nog { $count } plaatsen vrij
+}

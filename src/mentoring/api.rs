@@ -456,7 +456,7 @@ impl MentoringApi {
                             mentor: s.mentor.into(),
                             mentor_name: name,
                             score: s.score,
-                            reasons: s.reasons,
+                            reasons: s.reasons.iter().map(super::Reason::english).collect(),
                         })
                         .collect(),
                 })

@@ -492,7 +492,33 @@ pub async fn applications(app: &App, programme_id: &str) -> Result<Vec<Applicati
 pub struct Suggestion {
     pub mentor: ApplicationRow,
     pub score: i64,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<Reason>,
+}
+
+/// Why a mentor scores for a mentee: data, so each face words it in its own language (the API
+/// in English, [`Reason::english`]; the back office from its catalog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// Works in the mentee's sector (as the mentee wrote it, lower-cased).
+    Sector(String),
+    /// Languages both speak.
+    Languages(Vec<String>),
+    /// The mentee's goals found in the mentor's expertise.
+    Goals(Vec<String>),
+    /// Places the mentor has left.
+    FreePlaces(i64),
+}
+
+impl Reason {
+    /// The API's wording (English, as it always was).
+    pub fn english(&self) -> String {
+        match self {
+            Reason::Sector(s) => format!("works in the mentee's sector ({s})"),
+            Reason::Languages(l) => format!("speaks {}", l.join(", ")),
+            Reason::Goals(g) => format!("expertise matches the goals: {}", g.join(", ")),
+            Reason::FreePlaces(n) => format!("{n} free place{}", if *n == 1 { "" } else { "s" }),
+        }
+    }
 }
 
 fn lower(v: &[String]) -> Vec<String> {
@@ -515,7 +541,7 @@ pub fn score(mentee: &ApplicationRow, mentor: &ApplicationRow) -> Option<Suggest
         && lower(&list_of(&mentor.sectors)).contains(&sector)
     {
         score += 3;
-        reasons.push(format!("works in the mentee's sector ({sector})"));
+        reasons.push(Reason::Sector(sector));
     }
     let theirs = lower(&list_of(&mentor.languages));
     let shared: Vec<String> = lower(&list_of(&mentee.languages))
@@ -524,7 +550,7 @@ pub fn score(mentee: &ApplicationRow, mentor: &ApplicationRow) -> Option<Suggest
         .collect();
     if !shared.is_empty() {
         score += (shared.len() as i64).min(3);
-        reasons.push(format!("speaks {}", shared.join(", ")));
+        reasons.push(Reason::Languages(shared));
     }
     let expertise = lower(&list_of(&mentor.expertise));
     let goals: Vec<String> = lower(&list_of(&mentee.goals))
@@ -537,13 +563,10 @@ pub fn score(mentee: &ApplicationRow, mentor: &ApplicationRow) -> Option<Suggest
         .collect();
     if !goals.is_empty() {
         score += 2 * goals.len() as i64;
-        reasons.push(format!("expertise matches the goals: {}", goals.join(", ")));
+        reasons.push(Reason::Goals(goals));
     }
     score += free.min(2);
-    reasons.push(format!(
-        "{free} free place{}",
-        if free == 1 { "" } else { "s" }
-    ));
+    reasons.push(Reason::FreePlaces(free));
     Some(Suggestion {
         mentor: mentor.clone(),
         score,

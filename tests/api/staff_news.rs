@@ -405,6 +405,30 @@ async fn staff_confirm_a_suggested_match_move_it_along_and_read_both_peoples_fee
         page.body
             .contains(&format!(r#"name="mentor_id" value="{mentor}""#))
     );
+    // The reasons are the API's English there, and the visitor's language here.
+    assert!(
+        s[0]["mentors"][0]["reasons"]
+            .to_string()
+            .contains("works in the mentee's sector")
+    );
+    assert!(
+        page.body.contains("works in the mentee&#39;s sector"),
+        "{}",
+        page.body
+    );
+    let nl = t
+        .page(&format!("/staff/mentoring/{p}?lang=nl"), Some(&staff))
+        .await;
+    assert!(
+        nl.body.contains("werkt in de sector van de mentee"),
+        "{}",
+        nl.body
+    );
+    assert!(!nl.body.contains("works in the mentee"), "{}", nl.body);
+    let fr = t
+        .page(&format!("/staff/mentoring/{p}?lang=fr"), Some(&staff))
+        .await;
+    assert!(fr.body.contains("travaille dans le secteur"), "{}", fr.body);
 
     let here = format!("/staff/mentoring/{p}");
     let r = t

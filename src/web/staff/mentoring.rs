@@ -5,7 +5,6 @@
 //! click (`mentoring::confirm_match`), moving matches along (`mentoring::advance_in`) and both
 //! people's feedback (staff see both, `MatchRow::seen_by`).
 //!
-//! The suggestions' reasons are the domain's words, in English: they are marked `lang="en"`.
 
 use std::collections::BTreeMap;
 
@@ -390,7 +389,7 @@ async fn programme_context(v: &Visitor, app: &App, id: &str) -> crate::error::Re
                     "id": s.mentor.id,
                     "name": n,
                     "score": s.score,
-                    "reasons": s.reasons,
+                    "reasons": s.reasons.iter().map(|r| reason(v.lang, r)).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })
         })
@@ -534,4 +533,32 @@ pub async fn complete(
     Form(form): Form<Plain>,
 ) -> Response {
     advance(v, &app, req, &id, &match_id, form, "completed").await
+}
+
+/// A suggestion's reason in the visitor's language (the domain gives it as data).
+fn reason(lang: Language, r: &mentoring::Reason) -> String {
+    use fluent_bundle::FluentValue;
+    use mentoring::Reason;
+    match r {
+        Reason::Sector(s) => CATALOGS.t(
+            lang,
+            "staff-mentoring-reason-sector",
+            &[("sector", s.as_str().into())],
+        ),
+        Reason::Languages(l) => CATALOGS.t(
+            lang,
+            "staff-mentoring-reason-languages",
+            &[("languages", l.join(", ").into())],
+        ),
+        Reason::Goals(g) => CATALOGS.t(
+            lang,
+            "staff-mentoring-reason-goals",
+            &[("goals", g.join(", ").into())],
+        ),
+        Reason::FreePlaces(n) => CATALOGS.t(
+            lang,
+            "staff-mentoring-reason-free",
+            &[("count", FluentValue::from(*n))],
+        ),
+    }
 }
