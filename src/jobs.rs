@@ -1,6 +1,8 @@
-//! Scheduled jobs (tokio-cron-scheduler). A job only changes state idempotently or enqueues
-//! work under a unique key, so one that fires twice, or on two instances, has the effect of one.
-//! `limburgers-worldwide jobs run NAME` runs any of them once, now.
+//! Scheduled jobs (tokio-cron-scheduler). Every instance schedules every job; when one fires,
+//! the instance first claims that scheduled time in `job_runs` and only the one whose claim
+//! lands runs it, so with several instances on one database a job runs once per period. The
+//! jobs themselves also only change state idempotently or enqueue work under a unique key, so a
+//! manual run (`limburgers-worldwide jobs run NAME`, which does not claim) is harmless too.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -132,12 +134,52 @@ pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
         let app = app.clone();
         let (name, run) = (spec.name, spec.run);
         let tz = app.config.timezone;
+        let cron = parse_schedule(&schedule).with_context(|| format!("scheduling {name}"))?;
         let job = Job::new_async_tz(schedule, tz, move |_id, _lock| {
             let app = app.clone();
+            let cron = cron.clone();
             Box::pin(async move {
-                match run(app).await {
-                    Ok(summary) => tracing::info!(job = name, %summary, "job done"),
-                    Err(e) => tracing::error!(job = name, error = format!("{e:#}"), "job failed"),
+                let Some(at) = scheduled_time(&cron, tz) else {
+                    tracing::warn!(job = name, "job fired outside its schedule; skipped");
+                    return;
+                };
+                match claim(&app, name, at).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::debug!(
+                            job = name,
+                            scheduled_at = at,
+                            "another instance runs this one"
+                        );
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::warn!(
+                            job = name,
+                            error = format!("{e:#}"),
+                            "job not claimed; skipped"
+                        );
+                        return;
+                    }
+                }
+                let outcome = run(app.clone()).await;
+                match &outcome {
+                    Ok(summary) => {
+                        tracing::info!(job = name, scheduled_at = at, %summary, "job done")
+                    }
+                    Err(e) => tracing::warn!(
+                        job = name,
+                        scheduled_at = at,
+                        error = format!("{e:#}"),
+                        "job failed"
+                    ),
+                }
+                if let Err(e) = finish(&app, name, at, &outcome).await {
+                    tracing::warn!(
+                        job = name,
+                        error = format!("{e:#}"),
+                        "job's end not recorded"
+                    );
                 }
             })
         })
@@ -149,6 +191,74 @@ pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
     }
     scheduler.start().await.context("starting the scheduler")?;
     Ok(scheduler)
+}
+
+/// Six fields, read as the scheduler reads them.
+fn parse_schedule(schedule: &str) -> anyhow::Result<croner::Cron> {
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .dom_and_dow(true)
+        .build()
+        .parse(schedule)
+        .map_err(|e| anyhow::anyhow!("invalid schedule {schedule:?}: {e}"))
+}
+
+/// The scheduled time a firing belongs to: the latest time of the schedule at or before now
+/// (the scheduler fires at that time or a moment after), in ms. Every instance names the same.
+fn scheduled_time(cron: &croner::Cron, tz: chrono_tz::Tz) -> Option<i64> {
+    use chrono::Timelike as _;
+    // Whole seconds: the schedule's finest unit (croner keeps a given time's fraction).
+    let now = chrono::Utc::now().with_timezone(&tz);
+    let now = now.with_nanosecond(0).unwrap_or(now);
+    cron.find_previous_occurrence(&now, true)
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+/// Takes the run of `job` scheduled at `at`: true for the one instance that gets it.
+pub async fn claim(app: &App, job: &str, at: i64) -> anyhow::Result<bool> {
+    let mut tx = app.db.begin().await?;
+    let taken = sqlx::query(
+        "INSERT INTO job_runs (job, scheduled_at, started_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (job, scheduled_at) DO NOTHING",
+    )
+    .bind(job)
+    .bind(at)
+    .bind(now_ms())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    tx.commit().await?;
+    Ok(taken)
+}
+
+/// Records how a claimed run ended.
+async fn finish(
+    app: &App,
+    job: &str,
+    at: i64,
+    outcome: &anyhow::Result<String>,
+) -> anyhow::Result<()> {
+    let (status, summary) = match outcome {
+        Ok(summary) => ("done", summary.clone()),
+        // The reason is in the log; the table keeps no error text (it could quote anything).
+        Err(_) => ("failed", String::new()),
+    };
+    let mut tx = app.db.begin().await?;
+    sqlx::query(
+        "UPDATE job_runs SET finished_at = $3, outcome = $4, summary = $5 \
+         WHERE job = $1 AND scheduled_at = $2",
+    )
+    .bind(job)
+    .bind(at)
+    .bind(now_ms())
+    .bind(status)
+    .bind(summary)
+    .execute(tx.conn())
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn stop(mut scheduler: JobScheduler) {
@@ -192,6 +302,11 @@ async fn purge_expired_tokens(app: App) -> anyhow::Result<String> {
             .execute(tx.conn())
             .await?
             .rows_affected();
+    // A month of job runs is enough to see what ran; the rest is history nobody reads.
+    sqlx::query("DELETE FROM job_runs WHERE scheduled_at < $1 - 2592000000")
+        .bind(now)
+        .execute(tx.conn())
+        .await?;
     crate::audit::record(
         &mut tx,
         "system",

@@ -147,6 +147,18 @@ pub const TABLES: &[(&str, &[(&str, Class)])] = &[
         ],
     ),
     (
+        "job_runs",
+        &[
+            // Which scheduled job ran when and how it ended; its summary is counts only.
+            ("job", No),
+            ("scheduled_at", No),
+            ("started_at", No),
+            ("finished_at", No),
+            ("outcome", No),
+            ("summary", No),
+        ],
+    ),
+    (
         "rate_limits",
         &[
             // A client's IP address or a SHA-256, with a window; purged within a day.

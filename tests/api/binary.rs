@@ -6,7 +6,7 @@ use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -14,7 +14,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
+pub(crate) fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let req = format!(
@@ -276,12 +276,15 @@ async fn a_newsletter_send_survives_kill_9_and_a_restart() {
     );
 }
 
-fn server(t: &crate::helpers::TestApp, extra: &[(&str, &str)]) -> (std::process::Child, u16) {
+pub(crate) fn server(
+    t: &crate::helpers::TestApp,
+    extra: &[(&str, &str)],
+) -> (std::process::Child, u16) {
     server_with(t, extra, Stdio::null(), Stdio::null())
 }
 
 /// Like `server`, with the server's stdout and stderr going where the test says.
-fn server_with(
+pub(crate) fn server_with(
     t: &crate::helpers::TestApp,
     extra: &[(&str, &str)],
     stdout: Stdio,
@@ -317,11 +320,25 @@ fn server_with(
 }
 
 /// POST with a bearer token; None when the connection failed (the server was killed).
-fn post_as(port: u16, path: &str, token: &str, body: &str) -> Option<(u16, String)> {
+pub(crate) fn post_as(port: u16, path: &str, token: &str, body: &str) -> Option<(u16, String)> {
+    request(port, "POST", path, Some(token), body)
+}
+
+/// One request over its own connection, JSON body, optional bearer token: (status, body).
+pub(crate) fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> Option<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\n{auth}Content-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
@@ -336,7 +353,7 @@ fn post_as(port: u16, path: &str, token: &str, body: &str) -> Option<(u16, Strin
     Some((status, body))
 }
 
-async fn rush_members(t: &crate::helpers::TestApp, n: usize) -> Vec<(String, String)> {
+pub(crate) async fn rush_members(t: &crate::helpers::TestApp, n: usize) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for i in 0..n {
         out.push(t.quick_member(&format!("rush{i}@example.org")).await);
@@ -345,7 +362,7 @@ async fn rush_members(t: &crate::helpers::TestApp, n: usize) -> Vec<(String, Str
 }
 
 /// Registers everyone at once over real sockets, spread over the given servers; counts answers.
-fn rush(
+pub(crate) fn rush(
     ports: &[u16],
     event: &str,
     members: &[(String, String)],
@@ -447,75 +464,6 @@ async fn a_registration_rush_survives_kill_9() {
         .args(["-TERM", &second.id().to_string()])
         .status();
     assert!(second.wait().unwrap().success());
-}
-
-/// Two instances on one database: both serve, capacity holds across them, and a scheduled job
-/// fired on both does its work once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_instances_share_one_database() {
-    let t = crate::helpers::TestApp::spawn().await;
-    if t.app.db.backend != limburgers_worldwide::db::Backend::Postgres {
-        // Several instances are a PostgreSQL deployment; SQLite serves one (see the README).
-        return;
-    }
-    let staff = t
-        .staff(
-            "staff@expatcentre.test",
-            limburgers_worldwide::values::Role::Staff,
-        )
-        .await;
-    let event = t.event(&staff, serde_json::json!({"capacity": 50})).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let members = rush_members(&t, 200).await;
-    let (mut a, pa) = server(&t, &[]);
-    let (mut b, pb) = server(&t, &[]);
-    let answers = rush(
-        &[pa, pb],
-        &event,
-        &members,
-        &std::sync::atomic::AtomicUsize::new(0),
-    );
-    assert!(
-        answers
-            .iter()
-            .all(|a| a.as_ref().is_some_and(|(s, _)| *s == 201)),
-        "both serve every request"
-    );
-    assert_eq!(
-        t.count("SELECT COUNT(*) FROM registrations WHERE status = 'confirmed'")
-            .await,
-        50
-    );
-
-    // The digest job fired by both instances at once builds one issue.
-    let soon = chrono::Local::now().date_naive() + chrono::Duration::days(3);
-    t.event(&staff, serde_json::json!({"starts_at": format!("{soon}T10:00:00"), "ends_at": format!("{soon}T11:00:00")})).await;
-    let run = || {
-        Command::new(env!("CARGO_BIN_EXE_limburgers-worldwide"))
-            .current_dir(t.dir.path())
-            .env("DATABASE_URL", &t.app.config.database_url)
-            .args(["jobs", "run", "newsletter-digest"])
-            .output()
-    };
-    let (x, y) = std::thread::scope(|s| {
-        let x = s.spawn(run);
-        let y = s.spawn(run);
-        (x.join().unwrap().unwrap(), y.join().unwrap().unwrap())
-    });
-    assert!(x.status.success() && y.status.success());
-    assert_eq!(
-        t.count("SELECT COUNT(*) FROM newsletters WHERE kind = 'digest' AND segment = 'community'")
-            .await,
-        1
-    );
-    for child in [&mut a, &mut b] {
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
-        assert!(child.wait().unwrap().success());
-    }
 }
 
 /// SIGTERM while requests are in flight: every request the server had taken is answered in
@@ -682,7 +630,7 @@ fn keep_alive_get(s: &mut TcpStream, path: &str) -> Option<u16> {
     Some(status)
 }
 
-fn stop(mut child: std::process::Child) {
+pub(crate) fn stop(mut child: std::process::Child) {
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();

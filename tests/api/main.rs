@@ -16,6 +16,7 @@ mod email_change;
 mod events;
 mod helpers;
 mod households;
+mod instances;
 mod inventory;
 mod mail;
 mod members;
