@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::app::App;
 use crate::error::Error;
-use crate::events::registrations::{self as regs, CheckIn, Registered};
+use crate::events::registrations::{self as regs, CheckIn};
 use crate::events::{self, EventRow};
 use crate::i18n::CATALOGS;
 use crate::values::RegistrationStatus;
@@ -150,14 +150,25 @@ async fn build(
 ) -> crate::error::Result<(StatusCode, Value)> {
     let search = q.q.trim();
     let mut errors = serde_json::Map::new();
-    let list = match regs::for_event(app, &event.id, (!search.is_empty()).then_some(search)).await {
-        Ok(list) => list,
+    let wanted = regs::DoorSearch {
+        words: (!search.is_empty()).then_some(search),
+        only: (!q.only.is_empty()).then_some(q.only.as_str()),
+        page: q.page,
+        per_page: PER_PAGE,
+    };
+    let found = match regs::door_search(app, &event.id, &wanted).await {
+        Ok(found) => found,
         Err(Error::Invalid(_)) => {
             errors.insert(
                 "q".into(),
                 CATALOGS.t(v.lang, "staff-door-error-q", &[]).into(),
             );
-            Vec::new()
+            regs::DoorPage {
+                found: 0,
+                page: 1,
+                pages: 1,
+                registrations: Vec::new(),
+            }
         }
         Err(e) => return Err(e),
     };
@@ -166,28 +177,15 @@ async fn build(
     let zone = event.tz();
     let opens = event.starts_at - regs::CHECK_IN_OPENS_BEFORE_MS;
     let early = q.early == "1";
-    // Cancelled registrations only come up when searched for (or scanned), so staff can tell
-    // the person why.
-    let shown: Vec<&Registered> = list
-        .iter()
-        .filter(|r| q.only.is_empty() || r.row.id == q.only)
-        .filter(|r| {
-            !search.is_empty()
-                || !q.only.is_empty()
-                || r.row.status() != RegistrationStatus::Cancelled
-        })
-        .collect();
-    let pages = shown.len().div_ceil(PER_PAGE).max(1);
-    let page = q.page.clamp(1, pages);
+    let (page, pages) = (found.page, found.pages);
     let time = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .map(|d| d.with_timezone(&zone).format("%H:%M").to_string())
             .unwrap_or_default()
     };
-    let cards: Vec<Value> = shown
+    let cards: Vec<Value> = found
+        .registrations
         .iter()
-        .skip((page - 1) * PER_PAGE)
-        .take(PER_PAGE)
         .map(|r| {
             let confirmed = r.row.status() == RegistrationStatus::Confirmed;
             let waiting = r
@@ -247,7 +245,7 @@ async fn build(
             }),
             "early_href": DoorQuery { early: "1".into(), ..q.clone() }.href(&event.id, None),
             "all_href": format!("/staff/events/{}/door", enc(&event.id)),
-            "found": shown.len(),
+            "found": found.found,
             "cards": cards,
             "prev": (page > 1).then(|| link(page - 1)),
             "next": (page < pages).then(|| link(page + 1)),
