@@ -1609,8 +1609,9 @@ pub struct DoorSearch<'a> {
     pub per_page: usize,
 }
 
-/// One page of the door list and how many registrations the search found.
+/// One page of the door list, how many registrations the search found, and the event's counts.
 pub struct DoorPage {
+    pub counts: DoorCounts,
     pub found: usize,
     pub page: usize,
     pub pages: usize,
@@ -1625,7 +1626,8 @@ pub struct DoorPage {
 /// It answers on every keystroke at the door, so it reads the event's names as one aggregated
 /// row and the page's registrations only: SQLite hands sqlx each row through a channel with a
 /// thread wake-up, which made reading all of a 500-person event's rows cost ~7 ms a search.
-pub async fn door_search(app: &App, event_id: &str, q: &DoorSearch<'_>) -> Result<DoorPage> {
+pub async fn door_search(app: &App, event: &EventRow, q: &DoorSearch<'_>) -> Result<DoorPage> {
+    let event_id = event.id.as_str();
     let words = match q.words.map(str::trim).filter(|w| !w.is_empty()) {
         Some(w) => {
             let words = crate::members::search::terms(w);
@@ -1640,13 +1642,15 @@ pub async fn door_search(app: &App, event_id: &str, q: &DoorSearch<'_>) -> Resul
     // (`values::Text` refuses them).
     const FIELD: char = '\u{1f}';
     const RECORD: char = '\u{1e}';
-    let (all,): (Option<String>,) = sqlx::query_as(
+    let (all, expected, arrived): (Option<String>, i64, i64) = sqlx::query_as(
         "SELECT string_agg(r.id || $2 || r.status || $2 || COALESCE(p.first_name, '') || $2 || COALESCE(p.last_name, ''), $3 \
-         ORDER BY r.queued_at, r.id) \
+         ORDER BY r.queued_at, r.id), \
+         COALESCE(SUM(CASE WHEN rp.live = 1 AND r.status = 'confirmed' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN rp.live = 1 AND r.status = 'confirmed' AND rp.checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
          FROM registrations r JOIN registration_people rp ON rp.registration_id = r.id \
          JOIN people p ON p.id = rp.person_id WHERE r.event_id = $1",
     )
-    .bind(event_id)
+    .bind(&event.id)
     .bind(FIELD.to_string())
     .bind(RECORD.to_string())
     .fetch_one(&app.db.read)
@@ -1666,23 +1670,40 @@ pub async fn door_search(app: &App, event_id: &str, q: &DoorSearch<'_>) -> Resul
         };
         let matches = shown
             && words.as_ref().is_none_or(|words| {
-                let names =
-                    crate::members::search::terms(&format!("{} {}", first.unwrap_or(""), last.unwrap_or("")));
-                words.iter().all(|w| names.iter().any(|n| n.starts_with(w.as_str())))
+                let names = crate::members::search::terms(&format!(
+                    "{} {}",
+                    first.unwrap_or(""),
+                    last.unwrap_or("")
+                ));
+                words
+                    .iter()
+                    .all(|w| names.iter().any(|n| n.starts_with(w.as_str())))
             });
         match found.last_mut() {
             Some((last_id, m)) if *last_id == id => *m |= matches,
             _ => found.push((id, matches)),
         }
     }
-    let hits: Vec<&str> = found.into_iter().filter(|(_, m)| *m).map(|(id, _)| id).collect();
+    let hits: Vec<&str> = found
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(id, _)| id)
+        .collect();
     let per_page = q.per_page.max(1);
     let pages = hits.len().div_ceil(per_page).max(1);
     let page = q.page.clamp(1, pages);
-    let ids: Vec<&str> = hits.iter().skip((page - 1) * per_page).take(per_page).copied().collect();
+    let ids: Vec<&str> = hits
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .copied()
+        .collect();
     let mut registrations = Vec::with_capacity(ids.len());
     if !ids.is_empty() {
-        let marks = (2..ids.len() + 2).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        let marks = (2..ids.len() + 2)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
         let mut rows = sqlx::query_as::<_, RegistrationRow>(sqlx::AssertSqlSafe(format!(
             "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 AND id IN ({marks}) ORDER BY queued_at, id"
         )))
@@ -1703,8 +1724,9 @@ pub async fn door_search(app: &App, event_id: &str, q: &DoorSearch<'_>) -> Resul
         }
         let mut people = people.fetch_all(&app.db.read).await?;
         for row in rows {
-            let (mine, rest): (Vec<_>, Vec<_>) =
-                people.into_iter().partition(|p| p.registration_id == row.id);
+            let (mine, rest): (Vec<_>, Vec<_>) = people
+                .into_iter()
+                .partition(|p| p.registration_id == row.id);
             people = rest;
             registrations.push(Registered {
                 row,
@@ -1715,6 +1737,11 @@ pub async fn door_search(app: &App, event_id: &str, q: &DoorSearch<'_>) -> Resul
         }
     }
     Ok(DoorPage {
+        counts: DoorCounts {
+            arrived,
+            expected,
+            no_shows: (now_ms() >= event.ends_at).then_some(expected - arrived),
+        },
         found: hits.len(),
         page,
         pages,
@@ -1969,23 +1996,6 @@ pub struct DoorCounts {
     pub arrived: i64,
     pub expected: i64,
     pub no_shows: Option<i64>,
-}
-
-pub async fn door_counts(app: &App, event: &EventRow) -> Result<DoorCounts> {
-    let (expected, arrived): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(rp.checked_in_at) FROM registration_people rp \
-         JOIN registrations r ON r.id = rp.registration_id \
-         WHERE rp.event_id = $1 AND rp.live = 1 AND r.status = 'confirmed'",
-    )
-    .bind(&event.id)
-    .fetch_one(&app.db.read)
-    .await?;
-    let ended = now_ms() >= event.ends_at;
-    Ok(DoorCounts {
-        arrived,
-        expected,
-        no_shows: ended.then_some(expected - arrived),
-    })
 }
 
 /// The event of a registration (for the door link in its confirmation mail).

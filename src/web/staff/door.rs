@@ -156,23 +156,29 @@ async fn build(
         page: q.page,
         per_page: PER_PAGE,
     };
-    let found = match regs::door_search(app, &event.id, &wanted).await {
+    let found = match regs::door_search(app, event, &wanted).await {
         Ok(found) => found,
         Err(Error::Invalid(_)) => {
             errors.insert(
                 "q".into(),
                 CATALOGS.t(v.lang, "staff-door-error-q", &[]).into(),
             );
+            // The counts still show; the list stays empty until a name is given.
+            let everyone = regs::DoorSearch {
+                words: None,
+                ..wanted.clone()
+            };
             regs::DoorPage {
                 found: 0,
                 page: 1,
                 pages: 1,
                 registrations: Vec::new(),
+                ..regs::door_search(app, event, &everyone).await?
             }
         }
         Err(e) => return Err(e),
     };
-    let counts = regs::door_counts(app, event).await?;
+    let counts = &found.counts;
     let now = crate::db::now_ms();
     let zone = event.tz();
     let opens = event.starts_at - regs::CHECK_IN_OPENS_BEFORE_MS;
