@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::db::now_ms;
 use serde_json::json;
 
-type JobFn = fn(App) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
+pub type JobFn = fn(App) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
 
 pub struct JobSpec {
     pub name: &'static str,
@@ -116,6 +116,19 @@ pub fn find(name: &str) -> Option<JobSpec> {
     all().into_iter().find(|j| j.name == name)
 }
 
+/// Runs a job as the scheduler does: its outcome logged (a failure at error, with the reason)
+/// and counted in the metrics (runs, duration, last success).
+pub async fn run_recorded(app: App, name: &'static str, run: JobFn) -> anyhow::Result<String> {
+    let started = std::time::Instant::now();
+    let result = run(app).await;
+    crate::metrics::job_run(name, result.is_ok(), started.elapsed());
+    match &result {
+        Ok(summary) => tracing::info!(job = name, %summary, "job done"),
+        Err(e) => tracing::error!(job = name, error = format!("{e:#}"), "job failed"),
+    }
+    result
+}
+
 pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new()
         .await
@@ -132,13 +145,11 @@ pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
         let app = app.clone();
         let (name, run) = (spec.name, spec.run);
         let tz = app.config.timezone;
+        crate::metrics::job_scheduled(name);
         let job = Job::new_async_tz(schedule, tz, move |_id, _lock| {
             let app = app.clone();
             Box::pin(async move {
-                match run(app).await {
-                    Ok(summary) => tracing::info!(job = name, %summary, "job done"),
-                    Err(e) => tracing::error!(job = name, error = format!("{e:#}"), "job failed"),
-                }
+                let _ = run_recorded(app, name, run).await;
             })
         })
         .with_context(|| format!("scheduling {name}"))?;

@@ -198,6 +198,25 @@ impl PathTable {
         self.matching(path).and_then(|(_, m)| m.as_deref())
     }
 
+    /// A route's template as the spec writes it (`/api/v1/events/{id}`) for the template poem's
+    /// router gives (`/api/v1/events/:param0`: poem-openapi numbers the parameters).
+    pub fn named(&self, pattern: &str) -> Option<String> {
+        let parts: Vec<&str> = pattern.split('/').collect();
+        self.0
+            .iter()
+            .find(|(row, _)| {
+                row.len() == parts.len()
+                    && row.iter().zip(&parts).all(|(r, p)| {
+                        if p.starts_with(':') {
+                            r.starts_with('{')
+                        } else {
+                            r == p
+                        }
+                    })
+            })
+            .map(|(row, _)| row.join("/"))
+    }
+
     /// The name of the parameter segment `index` of `path` stands for, if a route says.
     fn parameter(&self, path: &str, index: usize) -> Option<&str> {
         let (pattern, _) = self.matching(path)?;
@@ -508,5 +527,10 @@ mod tests {
         assert_eq!(t.parameter("/nowhere/x", 2), None);
         assert_eq!(t.allowed("/api/v1/events/x"), Some("GET, PATCH"));
         assert_eq!(t.allowed("/unsubscribe/x"), None);
+        assert_eq!(
+            t.named("/api/v1/events/:param0").as_deref(),
+            Some("/api/v1/events/{id}")
+        );
+        assert_eq!(t.named("/api/v1/events"), None);
     }
 }

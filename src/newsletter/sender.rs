@@ -451,8 +451,22 @@ impl Sender {
             .bind(now)
             .execute(self.app.db.writer())
             .await?;
+            crate::metrics::newsletter_delivery("sent");
             return Ok(());
         }
+        let counted = match &outcome {
+            Outcome::Sent => "sent",
+            Outcome::Skipped(_) => "skipped",
+            Outcome::Permanent(reason) => {
+                tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, reason = %crate::mail::loggable_reason(reason), "newsletter delivery refused; the address is marked bouncing");
+                "failed"
+            }
+            Outcome::Temporary(reason) => {
+                let give_up = c.attempts >= MAX_ATTEMPTS;
+                tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, attempts = c.attempts, reason = %crate::mail::loggable_reason(reason), "{}", if give_up { "newsletter delivery failed for good" } else { "newsletter delivery failed; will retry" });
+                if give_up { "failed" } else { "retried" }
+            }
+        };
         let mut tx = self.app.db.begin().await?;
         let set = |status: &'static str| {
             sqlx::query(
@@ -530,7 +544,8 @@ impl Sender {
                     .await?
                     .rows_affected();
                     if paused > 0 {
-                        tracing::warn!(newsletter = %c.newsletter_id, %reason, "newsletter paused itself");
+                        crate::metrics::newsletter_paused("failures");
+                        tracing::warn!(newsletter = %c.newsletter_id, reason = %crate::mail::loggable_reason(&reason), "newsletter paused itself");
                         crate::audit::record(
                             &mut tx,
                             "system",
@@ -544,6 +559,7 @@ impl Sender {
             }
         }
         tx.commit().await?;
+        crate::metrics::newsletter_delivery(counted);
         Ok(())
     }
 
