@@ -294,12 +294,9 @@ async fn request_span<E: Endpoint>(
     let method = req.method().clone();
     // A browser reading pages gets failures as a page in its language, never problem+json.
     let page_lang = crate::web::wants_html(&req).then(|| crate::web::language(&req));
-    // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token; and
-    // no query at all (search words may name a member).
-    let mut shown = crate::edge::loggable(req.uri());
-    if let Some(query) = shown.find('?') {
-        shown.truncate(query);
-    }
+    // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token;
+    // of the query only its keys (`?token=[redacted]`).
+    let shown = crate::edge::loggable(req.uri());
     let span = tracing::info_span!(
         "request",
         id = %id,

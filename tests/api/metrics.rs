@@ -722,7 +722,7 @@ fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
         .expect("the feed's line, by the request id it came with");
     assert_eq!(feed_line["route"], "/calendar/{token}.ics", "{feed_line}");
     assert_eq!(
-        feed_line["span"]["path"], "/calendar/[redacted].ics",
+        feed_line["span"]["path"], "/calendar/[redacted].ics?name=[redacted]",
         "{feed_line}"
     );
     for secret in [email, &verify_token, &session, &feed_token] {
