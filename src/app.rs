@@ -259,22 +259,6 @@ async fn note_route<E: Endpoint>(next: E, req: Request) -> poem::Result<Response
     result
 }
 
-/// A route's label: the spec's template for an API route (`/api/v1/events/{id}`), poem's with
-/// its parameters written the same way for the others (`/calendar/{file}`).
-fn route_label(pattern: &str, table: &crate::edge::PathTable) -> String {
-    if let Some(named) = table.named(pattern) {
-        return named;
-    }
-    pattern
-        .split('/')
-        .map(|segment| match segment.strip_prefix(':') {
-            Some(name) => format!("{{{name}}}"),
-            None => segment.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// A span per request with its id (from `X-Request-Id` or new), echoed in the response, and the
 /// signed-in account once known (`auth::caller_from_secret` records it); one log line and the
 /// HTTP metrics when it is answered. A 405 gets the `Allow` header the path's methods make.
@@ -328,11 +312,10 @@ async fn request_span<E: Endpoint>(
             resp.headers_mut().insert(poem::http::header::ALLOW, v);
         }
         let took = started.elapsed();
-        let route = route.0.get().map(|pattern| route_label(pattern, &table));
-        let route = route.as_deref();
-        crate::metrics::http_request(route, &method, resp.status(), took);
+        let route = route.0.get().map(|pattern| table.route_label(pattern));
+        crate::metrics::http_request(route.as_ref(), &method, resp.status(), took);
         tracing::info!(
-            route = route.unwrap_or(crate::metrics::UNMATCHED),
+            route = route.as_deref().unwrap_or(crate::metrics::UNMATCHED),
             status = resp.status().as_u16(),
             ms = took.as_millis() as u64,
             "request"

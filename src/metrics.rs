@@ -13,7 +13,9 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use metrics::{counter, gauge, histogram};
+use std::sync::Arc;
+
+use metrics::{Label, SharedString, counter, gauge, histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use poem::http::{Method, StatusCode};
 use poem::listener::Acceptor;
@@ -85,6 +87,12 @@ fn installed() -> anyhow::Result<&'static Installed> {
         })
         .as_ref()
         .map_err(|e| anyhow::anyhow!("installing the metrics recorder: {e}"))
+}
+
+/// Whether a recorder is installed (else recording is a no-op, and the hot paths skip even
+/// building their labels).
+fn enabled() -> bool {
+    INSTALLED.get().is_some_and(|i| i.is_ok())
 }
 
 /// Installs the recorder; from now on what the app records is kept for `/metrics`.
@@ -215,14 +223,22 @@ fn method_label(method: &Method) -> &'static str {
 }
 
 /// One answered request; `route` is the matched route's template (`/api/v1/events/:id`).
-pub fn http_request(route: Option<&str>, method: &Method, status: StatusCode, took: Duration) {
+pub fn http_request(route: Option<&Arc<str>>, method: &Method, status: StatusCode, took: Duration) {
+    // On every request's path: nothing is built while nothing is recorded.
+    if !enabled() {
+        return;
+    }
+    let route: SharedString = match route {
+        Some(r) => r.clone().into(),
+        None => UNMATCHED.into(),
+    };
     let labels = [
-        ("route", route.unwrap_or(UNMATCHED).to_owned()),
-        ("method", method_label(method).to_owned()),
-        ("status", status.as_str().to_owned()),
+        Label::new("route", route),
+        Label::new("method", method_label(method)),
+        Label::new("status", status.as_str().to_owned()),
     ];
-    counter!("http_requests_total", &labels).increment(1);
-    histogram!("http_request_duration_seconds", &labels).record(took.as_secs_f64());
+    counter!("http_requests_total", labels.iter()).increment(1);
+    histogram!("http_request_duration_seconds", labels.iter()).record(took.as_secs_f64());
 }
 
 /// An outbox delivery attempt: `outcome` is `sent`, `retried` or `failed`.
@@ -284,6 +300,9 @@ pub fn db_batch(jobs: usize, rolled_back: bool) {
 
 /// A lookup in one of the read-path caches.
 pub fn cache_lookup(cache: &'static str, hit: bool) {
+    if !enabled() {
+        return;
+    }
     let result = if hit { "hit" } else { "miss" };
     counter!("cache_lookups_total", "cache" => cache, "result" => result).increment(1);
 }
