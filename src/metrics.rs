@@ -290,6 +290,14 @@ pub fn db_error(e: &sqlx::Error) {
     counter!("db_query_errors_total", "kind" => kind).increment(1);
 }
 
+/// A background worker's failure: counted as a database error if that is what it was (a
+/// request's errors are counted as they become the app's errors, `error::Error`).
+pub fn db_error_in(e: &anyhow::Error) {
+    if let Some(db) = e.chain().find_map(|c| c.downcast_ref::<sqlx::Error>()) {
+        db_error(db);
+    }
+}
+
 /// A group commit of `jobs` jobs; `rolled_back` when it failed and its jobs ran one by one.
 pub fn db_batch(jobs: usize, rolled_back: bool) {
     histogram!("db_batch_jobs").record(jobs as f64);

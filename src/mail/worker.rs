@@ -122,7 +122,10 @@ impl Worker {
             match self.deliver_due(Some(&shutdown)).await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = format!("{e:#}"), "mail worker"),
+                Err(e) => {
+                    crate::metrics::db_error_in(&e);
+                    tracing::error!(error = format!("{e:#}"), "mail worker")
+                }
             }
             tokio::select! {
                 _ = wake.notified() => {}

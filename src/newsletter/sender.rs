@@ -267,7 +267,10 @@ impl Sender {
             match self.send_batch().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = format!("{e:#}"), "newsletter sender"),
+                Err(e) => {
+                    crate::metrics::db_error_in(&e);
+                    tracing::error!(error = format!("{e:#}"), "newsletter sender")
+                }
             }
             tokio::select! {
                 _ = wake.notified() => {}

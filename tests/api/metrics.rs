@@ -73,8 +73,8 @@ fn total(samples: &[Sample], name: &str, having: &[(&str, &str)]) -> f64 {
 }
 
 /// A metrics listener for `t` as `METRICS_LISTEN` starts one (on a free port); answers its
-/// address.
-async fn metrics_listener(t: &TestApp) -> String {
+/// address, and the switch that stops it (it serves while that is held).
+async fn metrics_listener(t: &TestApp) -> (String, tokio::sync::watch::Sender<bool>) {
     let acceptor = TcpListener::bind("127.0.0.1:0")
         .into_acceptor()
         .await
@@ -83,15 +83,13 @@ async fn metrics_listener(t: &TestApp) -> String {
         .as_socket_addr()
         .copied()
         .expect("a TCP listener has a socket address");
-    // Never stopped: it ends with the test's runtime.
-    let (stop, never) = tokio::sync::watch::channel(false);
-    std::mem::forget(stop);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     tokio::spawn(limburgers_worldwide::metrics::serve(
         t.app.clone(),
         acceptor,
-        never,
+        stopped,
     ));
-    format!("{address}")
+    (format!("{address}"), stop)
 }
 
 /// A plain HTTP/1.1 request over a socket; answers the status, the head and the body.
@@ -278,7 +276,7 @@ async fn do_the_work(t: &TestApp) -> Work {
 #[tokio::test]
 async fn metrics_move_with_the_work_and_their_labels_name_no_id_address_or_token() {
     let t = TestApp::spawn().await;
-    let address = metrics_listener(&t).await;
+    let (address, _serving) = metrics_listener(&t).await;
     // Never on the public port.
     t.get("/metrics", None).await.assert(404);
 
@@ -497,7 +495,7 @@ async fn the_example_alerts_parse_and_name_only_exported_metrics() {
     );
 
     let t = TestApp::spawn().await;
-    let address = metrics_listener(&t).await;
+    let (address, _serving) = metrics_listener(&t).await;
     do_the_work(&t).await;
     let (body, samples) = scrape(&address).await;
     let exported: BTreeSet<&str> = samples.iter().map(|s| s.name.as_str()).collect();
