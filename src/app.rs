@@ -237,7 +237,7 @@ async fn ready(app: poem::web::Data<&App>) -> Response {
     }
 }
 
-/// The template of the route that answered a request (`/api/v1/events/:id`), as poem's router
+/// The template of the route that answered a request (`/api/v1/events/:param0`), as poem's router
 /// leaves it on the answer (or the error), kept here before the layers outside turn errors into
 /// new answers. For metrics and the request's log line: never an id or a token.
 #[derive(Clone, Default)]

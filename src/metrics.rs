@@ -7,7 +7,8 @@
 //! number stays bounded whatever clients send.
 //!
 //! The recorder is the process's (the facade has one global recorder): several apps in one
-//! process (the tests) share its counters. Without `METRICS_LISTEN` nothing is installed and
+//! process (the tests) share its counters, and the gauges read at scrape time are the last
+//! scraping app's. Without `METRICS_LISTEN` nothing is installed and
 //! every recording is a no-op.
 
 use std::sync::OnceLock;

@@ -465,11 +465,17 @@ impl Sender {
                 "failed"
             }
             Outcome::Temporary(reason) => {
-                let give_up = c.attempts >= MAX_ATTEMPTS;
-                tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, attempts = c.attempts, reason = %crate::mail::loggable_reason(reason), "{}", if give_up { "newsletter delivery failed for good" } else { "newsletter delivery failed; will retry" });
-                if give_up { "failed" } else { "retried" }
+                let reason = crate::mail::loggable_reason(reason);
+                if c.attempts >= MAX_ATTEMPTS {
+                    tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, attempts = c.attempts, %reason, "newsletter delivery failed for good");
+                    "failed"
+                } else {
+                    tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, attempts = c.attempts, %reason, "newsletter delivery failed; will retry");
+                    "retried"
+                }
             }
         };
+        let mut paused_itself = false;
         let mut tx = self.app.db.begin().await?;
         let set = |status: &'static str| {
             sqlx::query(
@@ -547,7 +553,7 @@ impl Sender {
                     .await?
                     .rows_affected();
                     if paused > 0 {
-                        crate::metrics::newsletter_paused("failures");
+                        paused_itself = true;
                         tracing::warn!(newsletter = %c.newsletter_id, reason = %crate::mail::loggable_reason(&reason), "newsletter paused itself");
                         crate::audit::record(
                             &mut tx,
@@ -563,6 +569,9 @@ impl Sender {
         }
         tx.commit().await?;
         crate::metrics::newsletter_delivery(counted);
+        if paused_itself {
+            crate::metrics::newsletter_paused("failures");
+        }
         Ok(())
     }
 
