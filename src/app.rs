@@ -191,6 +191,7 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         .at("/ready", get(ready))
         .at("/calendar.ics", get(crate::calendar::public_calendar))
         .at("/calendar/:file", get(crate::calendar::personal_calendar))
+        .around(note_route)
         .data(app.clone())
         .around(move |next, req| {
             let (table, contract) = (input_table.clone(), input_contract.clone());
@@ -236,11 +237,34 @@ async fn ready(app: poem::web::Data<&App>) -> Response {
     }
 }
 
-/// A span per request with its id (from `X-Request-Id` or new), echoed in the response; a 405
-/// gets the `Allow` header the path's methods make.
+/// The template of the route that answered a request (`/api/v1/events/:param0`), as poem's router
+/// leaves it on the answer (or the error), kept here before the layers outside turn errors into
+/// new answers. For metrics and the request's log line: never an id or a token.
+#[derive(Clone, Default)]
+struct RouteSlot(Arc<std::sync::OnceLock<Arc<str>>>);
+
+async fn note_route<E: Endpoint>(next: E, req: Request) -> poem::Result<Response> {
+    let slot = req.data::<RouteSlot>().cloned();
+    let result = next.call(req).await.map(IntoResponse::into_response);
+    let pattern = match &result {
+        Ok(resp) => resp.data::<poem::PathPattern>(),
+        // No route: a nest (`/api/v1`) that matched the start of the path leaves its own
+        // pattern on the error.
+        Err(e) if e.is::<poem::error::NotFoundError>() => None,
+        Err(e) => e.data::<poem::PathPattern>(),
+    };
+    if let (Some(slot), Some(pattern)) = (slot, pattern) {
+        let _ = slot.0.set(pattern.0.clone());
+    }
+    result
+}
+
+/// A span per request with its id (from `X-Request-Id` or new), echoed in the response, and the
+/// signed-in account once known (`auth::caller_from_secret` records it); one log line and the
+/// HTTP metrics when it is answered. A 405 gets the `Allow` header the path's methods make.
 async fn request_span<E: Endpoint>(
     next: E,
-    req: Request,
+    mut req: Request,
     table: Arc<crate::edge::PathTable>,
 ) -> poem::Result<Response> {
     let id = req
@@ -251,11 +275,21 @@ async fn request_span<E: Endpoint>(
         .map(str::to_owned)
         .unwrap_or_else(crate::db::new_id);
     let path = req.uri().path().to_owned();
+    let method = req.method().clone();
     // A browser reading pages gets failures as a page in its language, never problem+json.
     let page_lang = crate::web::wants_html(&req).then(|| crate::web::language(&req));
-    // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token.
+    // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token;
+    // of the query only its keys (`?token=[redacted]`).
     let shown = crate::edge::loggable(req.uri());
-    let span = tracing::info_span!("request", id = %id, method = %req.method(), path = %shown);
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = %method,
+        path = %shown,
+        account = tracing::field::Empty,
+    );
+    let route = RouteSlot::default();
+    req.set_data(route.clone());
     async move {
         let started = std::time::Instant::now();
         let result = next.call(req).await;
@@ -277,9 +311,13 @@ async fn request_span<E: Endpoint>(
         {
             resp.headers_mut().insert(poem::http::header::ALLOW, v);
         }
+        let took = started.elapsed();
+        let route = route.0.get().map(|pattern| table.route_label(pattern));
+        crate::metrics::http_request(route.as_ref(), &method, resp.status(), took);
         tracing::info!(
+            route = route.as_deref().unwrap_or(crate::metrics::UNMATCHED),
             status = resp.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
+            ms = took.as_millis() as u64,
             "request"
         );
         Ok(resp)
@@ -328,6 +366,23 @@ pub async fn run(
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    // Bound first, so that a port already taken stops the start before anything runs.
+    let metrics = match app.config.metrics_listen {
+        Some(address) => {
+            crate::metrics::install()?;
+            let acceptor = TcpListener::bind(address)
+                .into_acceptor()
+                .await
+                .with_context(|| format!("listening on {address} (METRICS_LISTEN)"))?;
+            tracing::info!(%address, "serving /metrics");
+            Some(tokio::spawn(crate::metrics::serve(
+                app.clone(),
+                acceptor,
+                stop_rx.clone(),
+            )))
+        }
+        None => None,
+    };
     let worker = Worker::new(app.db.clone(), &app.config)?;
     let worker = tokio::spawn(worker.run(stop_rx.clone()));
     let sender = crate::newsletter::sender::Sender::new(app.clone())?;
@@ -347,6 +402,13 @@ pub async fn run(
         .await;
     let _ = stop_tx.send(true);
     crate::jobs::stop(scheduler).await;
+    if let Some(metrics) = metrics {
+        match metrics.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = format!("{e:#}"), "metrics listener"),
+            Err(e) => tracing::error!(error = %e, "metrics listener ended abnormally"),
+        }
+    }
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "mail worker ended abnormally");
     }

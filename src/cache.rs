@@ -34,23 +34,30 @@ use crate::error::Result;
 pub struct Keyed<S, V> {
     entries: Mutex<HashMap<String, (S, V)>>,
     limit: usize,
+    /// Its label in the hit and miss counts (`metrics`).
+    name: &'static str,
 }
 
 impl<S, V: Clone> Keyed<S, V> {
-    pub fn new(limit: usize) -> Self {
+    pub fn new(name: &'static str, limit: usize) -> Self {
         Keyed {
             entries: Mutex::new(HashMap::new()),
             limit,
+            name,
         }
     }
 
     /// The value for `key` if `fresh` accepts the stamp it was built under.
     pub fn get(&self, key: &str, fresh: impl FnOnce(&S) -> bool) -> Option<V> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(key)
-            .filter(|(stamp, _)| fresh(stamp))
-            .map(|(_, value)| value.clone())
+        let found = {
+            let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+            entries
+                .get(key)
+                .filter(|(stamp, _)| fresh(stamp))
+                .map(|(_, value)| value.clone())
+        };
+        crate::metrics::cache_lookup(self.name, found.is_some());
+        found
     }
 
     pub fn put(&self, key: String, stamp: S, value: V) {

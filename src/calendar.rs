@@ -487,13 +487,13 @@ impl Default for FeedCache {
     fn default() -> Self {
         FeedCache {
             // Distinct filters kept (filters are few in practice).
-            feeds: crate::cache::Keyed::new(256),
+            feeds: crate::cache::Keyed::new("public_feeds", 256),
             building: tokio::sync::Mutex::new(()),
             // A personal feed is a few kB plain and gzipped; this bounds them to a few MiB.
             // Calendar apps poll every few hours, so a cleared cache costs one build per app.
-            personal: crate::cache::Keyed::new(512),
+            personal: crate::cache::Keyed::new("personal_feeds", 512),
             // ~150 bytes each: a few hundred kB.
-            owners: crate::cache::Keyed::new(4096),
+            owners: crate::cache::Keyed::new("feed_addresses", 4096),
         }
     }
 }

@@ -48,6 +48,18 @@ pub struct Config {
     pub http_body_timeout: Duration,
     /// Connections one client address may hold open at once; 0: no cap.
     pub max_connections_per_client: usize,
+    /// Where `/metrics` (Prometheus) is served, on a listener of its own; None: nowhere.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How log lines are written to standard error.
+    pub log_format: LogFormat,
+}
+
+/// `LOG_FORMAT`: readable lines for a terminal, or one JSON object per line for a collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 /// A setting that stops the start, named so the operator knows what to fix.
@@ -225,6 +237,20 @@ impl Config {
                 100_000,
             )?)
             .unwrap_or(128),
+            metrics_listen: match get("METRICS_LISTEN").as_deref() {
+                None | Some("off") => None,
+                Some(raw) => Some(raw.parse().map_err(|e| {
+                    bad(
+                        "METRICS_LISTEN",
+                        format!("{e} (expected host:port, e.g. 127.0.0.1:9090, or off)"),
+                    )
+                })?),
+            },
+            log_format: match get("LOG_FORMAT").as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
+            },
         })
     }
 
@@ -262,6 +288,7 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from.as_str())
             .field("data_dir", &self.data_dir)
             .field("timezone", &self.timezone)
+            .field("metrics_listen", &self.metrics_listen)
             .finish_non_exhaustive()
     }
 }
@@ -290,6 +317,19 @@ mod tests {
         assert_eq!(c.http_header_timeout, Duration::from_secs(30));
         assert_eq!(c.http_body_timeout, Duration::from_secs(30));
         assert_eq!(c.max_connections_per_client, 128);
+        assert_eq!(c.metrics_listen, None);
+        assert_eq!(c.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn metrics_and_json_logs_are_opt_in() {
+        let c = config(&[("METRICS_LISTEN", "127.0.0.1:9090"), ("LOG_FORMAT", "json")]).unwrap();
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9090));
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(
+            config(&[("METRICS_LISTEN", "off")]).unwrap().metrics_listen,
+            None
+        );
     }
 
     #[test]
@@ -310,6 +350,8 @@ mod tests {
             ("HTTP_HEADER_TIMEOUT_SECS", "0"),
             ("HTTP_BODY_TIMEOUT_SECS", "soon"),
             ("MAX_CONNECTIONS_PER_CLIENT", "-1"),
+            ("METRICS_LISTEN", "9090"),
+            ("LOG_FORMAT", "yaml"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

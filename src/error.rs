@@ -68,6 +68,7 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
+        crate::metrics::db_error(&e);
         Error::Internal(anyhow::Error::new(e).context("database"))
     }
 }

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::db::now_ms;
 use serde_json::json;
 
-type JobFn = fn(App) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
+pub type JobFn = fn(App) -> Pin<Box<dyn Future<Output = anyhow::Result<String>> + Send>>;
 
 pub struct JobSpec {
     pub name: &'static str,
@@ -118,6 +118,30 @@ pub fn find(name: &str) -> Option<JobSpec> {
     all().into_iter().find(|j| j.name == name)
 }
 
+/// Runs a job as the scheduler does: its outcome logged (a failure at warn, with the reason)
+/// and counted in the metrics (runs, duration, last success). `scheduled_at` is the scheduled
+/// time a claimed run belongs to (None for a run outside the scheduler).
+pub async fn run_recorded(
+    app: App,
+    name: &'static str,
+    scheduled_at: Option<i64>,
+    run: JobFn,
+) -> anyhow::Result<String> {
+    let started = std::time::Instant::now();
+    let result = run(app).await;
+    crate::metrics::job_run(name, result.is_ok(), started.elapsed());
+    match &result {
+        Ok(summary) => tracing::info!(job = name, scheduled_at, %summary, "job done"),
+        Err(e) => tracing::warn!(
+            job = name,
+            scheduled_at,
+            error = format!("{e:#}"),
+            "job failed"
+        ),
+    }
+    result
+}
+
 pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
     let scheduler = JobScheduler::new()
         .await
@@ -135,6 +159,7 @@ pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
         let (name, run) = (spec.name, spec.run);
         let tz = app.config.timezone;
         let cron = parse_schedule(&schedule).with_context(|| format!("scheduling {name}"))?;
+        crate::metrics::job_scheduled(name);
         let job = Job::new_async_tz(schedule, tz, move |_id, _lock| {
             let app = app.clone();
             let cron = cron.clone();
@@ -162,18 +187,7 @@ pub async fn start(app: App) -> anyhow::Result<JobScheduler> {
                         return;
                     }
                 }
-                let outcome = run(app.clone()).await;
-                match &outcome {
-                    Ok(summary) => {
-                        tracing::info!(job = name, scheduled_at = at, %summary, "job done")
-                    }
-                    Err(e) => tracing::warn!(
-                        job = name,
-                        scheduled_at = at,
-                        error = format!("{e:#}"),
-                        "job failed"
-                    ),
-                }
+                let outcome = run_recorded(app.clone(), name, Some(at), run).await;
                 if let Err(e) = finish(&app, name, at, &outcome).await {
                     tracing::warn!(
                         job = name,

@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod mail;
 pub mod members;
 pub mod mentoring;
+pub mod metrics;
 pub mod newsletter;
 pub mod payload;
 pub mod privacy;

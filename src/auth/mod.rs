@@ -268,6 +268,8 @@ pub async fn caller_from_secret(app: &App, secret: &str) -> Result<Option<Caller
         tokens::touch_in_background(app, hash.clone(), now);
     }
     let m = row.member;
+    // The request's log line names who made it (an id, never the token or an address).
+    tracing::Span::current().record("account", m.id.as_str());
     let parse = |what: &str, e| Error::Internal(anyhow::anyhow!("stored {what} is invalid: {e}"));
     Ok(Some(Caller {
         account_id: m.id.clone(),

@@ -207,15 +207,19 @@ async fn run_batch(writer: &Writer, mut jobs: Vec<Box<dyn Queued>>) {
     if jobs.len() > 1 {
         match together(writer, &mut jobs).await {
             Ok(()) => {
+                crate::metrics::db_batch(jobs.len(), false);
                 for job in jobs {
                     job.answer(Ok(()));
                 }
                 return;
             }
             Err(e) => {
+                crate::metrics::db_batch(jobs.len(), true);
                 tracing::debug!(error = %e, jobs = jobs.len(), "batch rolled back; running its jobs one by one")
             }
         }
+    } else {
+        crate::metrics::db_batch(jobs.len(), false);
     }
     for mut job in jobs {
         let result = alone(writer, job.as_mut()).await;

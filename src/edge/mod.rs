@@ -20,6 +20,7 @@ pub mod conn;
 pub mod headers;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use poem::http::{StatusCode, header};
@@ -159,7 +160,11 @@ fn join(path: &str, key: &str) -> String {
 
 /// The routes' path patterns (`/api/v1/events/{id}`), to name the parameter a bad segment was
 /// given for, and the methods each API path answers (for the `Allow` header of a 405, RFC 9110).
-pub struct PathTable(Vec<(Vec<String>, Option<String>)>);
+pub struct PathTable {
+    rows: Vec<(Vec<String>, Option<String>)>,
+    /// Route labels by poem's route template, made once each (see [`PathTable::route_label`]).
+    labels: std::sync::RwLock<std::collections::HashMap<Arc<str>, Arc<str>>>,
+}
 
 impl PathTable {
     /// The paths of the OpenAPI spec (with their methods) and `more` patterns of other routes.
@@ -179,12 +184,15 @@ impl PathTable {
             }
         }
         rows.extend(more.iter().map(|p| (split(p), None)));
-        PathTable(rows)
+        PathTable {
+            rows,
+            labels: Default::default(),
+        }
     }
 
     fn matching(&self, path: &str) -> Option<&(Vec<String>, Option<String>)> {
         let parts: Vec<&str> = path.split('/').collect();
-        self.0.iter().find(|(pattern, _)| {
+        self.rows.iter().find(|(pattern, _)| {
             pattern.len() == parts.len()
                 && pattern
                     .iter()
@@ -196,6 +204,54 @@ impl PathTable {
     /// The methods an API path answers, e.g. `GET, PATCH`.
     pub fn allowed(&self, path: &str) -> Option<&str> {
         self.matching(path).and_then(|(_, m)| m.as_deref())
+    }
+
+    /// A route's label for metrics and logs, from the template poem's router matched: the
+    /// spec's template for an API route (`/api/v1/events/{id}`), poem's with its parameters
+    /// written the same way for the others (`/calendar/{file}`). Templates come from the routes,
+    /// so the memo stays as small as they are few.
+    pub fn route_label(&self, pattern: &Arc<str>) -> Arc<str> {
+        let known = self.labels.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(label) = known.get(pattern) {
+            return label.clone();
+        }
+        drop(known);
+        let label: Arc<str> = match self.named(pattern) {
+            Some(named) => named.into(),
+            None => pattern
+                .split('/')
+                .map(|segment| match segment.strip_prefix(':') {
+                    Some(name) => format!("{{{name}}}"),
+                    None => segment.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("/")
+                .into(),
+        };
+        self.labels
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(pattern.clone(), label.clone());
+        label
+    }
+
+    /// A route's template as the spec writes it (`/api/v1/events/{id}`) for the template poem's
+    /// router gives (`/api/v1/events/:param0`: poem-openapi numbers the parameters).
+    fn named(&self, pattern: &str) -> Option<String> {
+        let parts: Vec<&str> = pattern.split('/').collect();
+        self.rows
+            .iter()
+            .find(|(row, _)| {
+                row.len() == parts.len()
+                    && row.iter().zip(&parts).all(|(r, p)| {
+                        if p.starts_with(':') {
+                            r.starts_with('{')
+                        } else {
+                            r == p
+                        }
+                    })
+            })
+            .map(|(row, _)| row.join("/"))
     }
 
     /// The name of the parameter segment `index` of `path` stands for, if a route says.
@@ -508,5 +564,10 @@ mod tests {
         assert_eq!(t.parameter("/nowhere/x", 2), None);
         assert_eq!(t.allowed("/api/v1/events/x"), Some("GET, PATCH"));
         assert_eq!(t.allowed("/unsubscribe/x"), None);
+        let label = |p: &str| t.route_label(&Arc::from(p)).to_string();
+        assert_eq!(label("/api/v1/events/:param0"), "/api/v1/events/{id}");
+        assert_eq!(label("/api/v1/events/:param0"), "/api/v1/events/{id}");
+        assert_eq!(label("/language/:code"), "/language/{code}");
+        assert_eq!(label("/sign-up"), "/sign-up");
     }
 }

@@ -827,7 +827,7 @@ struct ListStamp {
 impl Default for ListCache {
     fn default() -> Self {
         // Distinct queries kept (most readers ask for the first page).
-        ListCache(crate::cache::Keyed::new(512))
+        ListCache(crate::cache::Keyed::new("event_lists", 512))
     }
 }
 

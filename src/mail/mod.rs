@@ -272,3 +272,48 @@ pub async fn outbox_summary(app: &crate::app::App) -> Result<OutboxSummary> {
         oldest_waiting_at: oldest,
     })
 }
+
+/// A delivery failure's reason as it may be logged: a mail server's reply often quotes the
+/// recipient (`550 5.1.1 <ana@example.org>: unknown user`), so every word with an `@` in it is
+/// replaced. The reason is kept whole in the outbox row, for support.
+pub fn loggable_reason(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.contains('@') {
+            out.push_str("[address]");
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in reason.chars() {
+        if c.is_whitespace() || "<>\"'(),;:[]".contains(c) {
+            flush(&mut word, &mut out);
+            out.push(c);
+        } else {
+            word.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod reason_tests {
+    #[test]
+    fn addresses_in_a_reason_are_not_logged() {
+        assert_eq!(
+            super::loggable_reason("550 5.1.1 <ana.silva@example.org>: user unknown"),
+            "550 5.1.1 <[address]>: user unknown"
+        );
+        assert_eq!(
+            super::loggable_reason("connection refused"),
+            "connection refused"
+        );
+        assert_eq!(
+            super::loggable_reason("to=bo@x.test, again"),
+            "[address], again"
+        );
+    }
+}

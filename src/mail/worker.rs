@@ -82,6 +82,8 @@ struct Due {
     message_id: String,
     attempts: i64,
     attachments: Option<String>,
+    /// The template it was written from (`verify`, `reminder`…): a label for metrics.
+    kind: String,
 }
 
 pub struct Worker {
@@ -120,7 +122,10 @@ impl Worker {
             match self.deliver_due(Some(&shutdown)).await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = format!("{e:#}"), "mail worker"),
+                Err(e) => {
+                    crate::metrics::db_error_in(&e);
+                    tracing::error!(error = format!("{e:#}"), "mail worker")
+                }
             }
             tokio::select! {
                 _ = wake.notified() => {}
@@ -170,7 +175,7 @@ impl Worker {
                    UNION ALL \
                    SELECT id FROM (SELECT id FROM outbox WHERE status = 'sending' AND lease_until < $1 \
                     LIMIT $3 FOR UPDATE SKIP LOCKED) expired) \
-                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts, attachments",
+                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts, attachments, kind",
             ),
             Backend::Sqlite => sqlx::query_as::<_, Due>(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2 \
@@ -180,7 +185,7 @@ impl Worker {
                    UNION ALL \
                    SELECT id FROM (SELECT id FROM outbox WHERE status = 'sending' AND lease_until < $1 \
                     LIMIT $3) expired) \
-                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts, attachments",
+                 RETURNING id, recipient, subject, body_text, body_html, message_id, attempts, attachments, kind",
             ),
         }
         .bind(now)
@@ -211,10 +216,12 @@ impl Worker {
                 .bind(now)
                 .execute(db)
                 .await?;
+                crate::metrics::mail_delivery(&due.kind, "sent");
             }
             Err(Failure::Temporary(reason)) if due.attempts < MAX_ATTEMPTS => {
                 let delay = backoff(self.retry_base, due.attempts);
-                tracing::warn!(mail = %due.id, attempts = due.attempts, %reason, "mail delivery failed; will retry");
+                crate::metrics::mail_delivery(&due.kind, "retried");
+                tracing::warn!(mail = %due.id, kind = %due.kind, attempts = due.attempts, reason = %super::loggable_reason(&reason), "mail delivery failed; will retry");
                 sqlx::query(
                     "UPDATE outbox SET status = 'pending', lease_until = NULL, last_error = $2, \
                      next_attempt_at = $3 WHERE id = $1",
@@ -226,7 +233,8 @@ impl Worker {
                 .await?;
             }
             Err(Failure::Temporary(reason) | Failure::Permanent(reason)) => {
-                tracing::warn!(mail = %due.id, attempts = due.attempts, %reason, "mail delivery failed for good");
+                crate::metrics::mail_delivery(&due.kind, "failed");
+                tracing::warn!(mail = %due.id, kind = %due.kind, attempts = due.attempts, reason = %super::loggable_reason(&reason), "mail delivery failed for good");
                 // Never to be sent: the content goes; the address and the reason stay for support.
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "UPDATE outbox SET status = 'failed', lease_until = NULL, last_error = $2, \

@@ -639,7 +639,7 @@ pub async fn schedule(app: &App, actor: &str, id: &str, at: i64) -> Result<Issue
 
 /// Stops handing out deliveries of an issue being sent.
 pub async fn pause(app: &App, actor: &str, id: &str) -> Result<IssueRow> {
-    transition(
+    let paused = transition(
         app,
         actor,
         id,
@@ -648,7 +648,9 @@ pub async fn pause(app: &App, actor: &str, id: &str) -> Result<IssueRow> {
         None,
         Some("paused by staff"),
     )
-    .await
+    .await?;
+    crate::metrics::newsletter_paused("staff");
+    Ok(paused)
 }
 
 /// Continues a paused issue where it stopped.

@@ -267,7 +267,10 @@ impl Sender {
             match self.send_batch().await {
                 Ok(n) if n > 0 => continue,
                 Ok(_) => {}
-                Err(e) => tracing::error!(error = format!("{e:#}"), "newsletter sender"),
+                Err(e) => {
+                    crate::metrics::db_error_in(&e);
+                    tracing::error!(error = format!("{e:#}"), "newsletter sender")
+                }
             }
             tokio::select! {
                 _ = wake.notified() => {}
@@ -451,8 +454,28 @@ impl Sender {
             .bind(now)
             .execute(self.app.db.writer())
             .await?;
+            crate::metrics::newsletter_delivery("sent");
             return Ok(());
         }
+        let counted = match &outcome {
+            Outcome::Sent => "sent",
+            Outcome::Skipped(_) => "skipped",
+            Outcome::Permanent(reason) => {
+                tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, reason = %crate::mail::loggable_reason(reason), "newsletter delivery refused; the address is marked bouncing");
+                "failed"
+            }
+            Outcome::Temporary(reason) => {
+                let reason = crate::mail::loggable_reason(reason);
+                if c.attempts >= MAX_ATTEMPTS {
+                    tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, attempts = c.attempts, %reason, "newsletter delivery failed for good");
+                    "failed"
+                } else {
+                    tracing::warn!(newsletter = %c.newsletter_id, account = %c.account_id, attempts = c.attempts, %reason, "newsletter delivery failed; will retry");
+                    "retried"
+                }
+            }
+        };
+        let mut paused_itself = false;
         let mut tx = self.app.db.begin().await?;
         let set = |status: &'static str| {
             sqlx::query(
@@ -530,7 +553,8 @@ impl Sender {
                     .await?
                     .rows_affected();
                     if paused > 0 {
-                        tracing::warn!(newsletter = %c.newsletter_id, %reason, "newsletter paused itself");
+                        paused_itself = true;
+                        tracing::warn!(newsletter = %c.newsletter_id, reason = %crate::mail::loggable_reason(&reason), "newsletter paused itself");
                         crate::audit::record(
                             &mut tx,
                             "system",
@@ -544,6 +568,10 @@ impl Sender {
             }
         }
         tx.commit().await?;
+        crate::metrics::newsletter_delivery(counted);
+        if paused_itself {
+            crate::metrics::newsletter_paused("failures");
+        }
         Ok(())
     }
 

@@ -331,7 +331,7 @@ pub struct PageStamp {
 
 impl Default for PageCache {
     fn default() -> Self {
-        PageCache(crate::cache::Keyed::new(1024))
+        PageCache(crate::cache::Keyed::new("site_pages", 1024))
     }
 }
 

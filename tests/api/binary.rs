@@ -29,7 +29,7 @@ pub(crate) fn http(port: u16, method: &str, path: &str, body: &str) -> Option<(u
     Some((status, out))
 }
 
-fn database_url(dir: &std::path::Path) -> (String, Option<(String, String)>) {
+pub(crate) fn database_url(dir: &std::path::Path) -> (String, Option<(String, String)>) {
     match std::env::var("TEST_DATABASE_URL")
         .ok()
         .filter(|u| u.starts_with("postgres"))

@@ -21,6 +21,7 @@ mod inventory;
 mod mail;
 mod members;
 mod mentoring;
+mod metrics;
 mod newsletter;
 mod operations;
 mod privacy;
