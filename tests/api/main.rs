@@ -4,6 +4,7 @@
 
 mod alumni;
 mod authz;
+mod backup;
 mod bad_input;
 mod batch;
 mod binary;
