@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use url::Url;
 
+use crate::edge::client::TrustedProxies;
 use crate::values::EmailAddress;
 
 #[derive(Clone)]
@@ -48,6 +49,8 @@ pub struct Config {
     pub http_body_timeout: Duration,
     /// Connections one client address may hold open at once; 0: no cap.
     pub max_connections_per_client: usize,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client (`edge::client`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A setting that stops the start, named so the operator knows what to fix.
@@ -225,6 +228,8 @@ impl Config {
                 100_000,
             )?)
             .unwrap_or(128),
+            trusted_proxies: TrustedProxies::parse(&get("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| bad("TRUSTED_PROXIES", e))?,
         })
     }
 
@@ -290,6 +295,7 @@ mod tests {
         assert_eq!(c.http_header_timeout, Duration::from_secs(30));
         assert_eq!(c.http_body_timeout, Duration::from_secs(30));
         assert_eq!(c.max_connections_per_client, 128);
+        assert!(c.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -310,6 +316,7 @@ mod tests {
             ("HTTP_HEADER_TIMEOUT_SECS", "0"),
             ("HTTP_BODY_TIMEOUT_SECS", "soon"),
             ("MAX_CONNECTIONS_PER_CLIENT", "-1"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, the proxy"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);

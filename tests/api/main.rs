@@ -24,6 +24,7 @@ mod mentoring;
 mod newsletter;
 mod operations;
 mod privacy;
+mod proxies;
 mod registrations;
 mod site;
 mod smtp;
