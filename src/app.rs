@@ -289,13 +289,19 @@ async fn request_span<E: Endpoint>(
 
 /// Runs the server, the mail worker and the scheduler until a shutdown signal.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // One line with every setting in force (Config's Debug hides passwords), then "serving".
+    tracing::info!(settings = ?config, "starting");
     let app = App::new(config).await?;
     let listener = TcpListener::bind(app.config.listen)
         .into_acceptor()
         .await
         .with_context(|| format!("listening on {}", app.config.listen))?;
-    let local = listener.local_addr();
-    tracing::info!(address = ?local, docs = %app.config.link("/docs"), "serving");
+    let address: Vec<String> = listener
+        .local_addr()
+        .iter()
+        .filter_map(|a| a.as_socket_addr().map(ToString::to_string))
+        .collect();
+    tracing::info!(address = %address.join(", "), docs = %app.config.link("/docs"), "serving");
     let draining = app.draining.clone();
     let stop = async move {
         shutdown_signal().await;

@@ -243,15 +243,37 @@ impl Config {
     }
 }
 
-/// Passwords in URLs never reach a log line.
+/// Passwords in URLs never reach a log line: neither `user:password@` nor a `password=` query
+/// parameter (which PostgreSQL URLs accept too).
 fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
+    let Ok(mut u) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let in_query = u
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("password"));
+    if u.password().is_none() && !in_query {
+        // Shown as given, not as the URL parser would normalise it.
+        return url.to_owned();
     }
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    if in_query {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") {
+                    "***".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 impl fmt::Debug for Config {
@@ -267,7 +289,24 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from.as_str())
             .field("data_dir", &self.data_dir)
             .field("timezone", &self.timezone)
-            .finish_non_exhaustive()
+            .field("mail_retry_base", &self.mail_retry_base)
+            .field("mail_poll_interval", &self.mail_poll_interval)
+            .field("mail_requests_per_client", &self.mail_requests_per_client)
+            .field("email_templates_dir", &self.email_templates_dir)
+            .field("newsletter_cron", &self.newsletter_cron)
+            .field("digest_days", &self.digest_days)
+            .field("mail_rate_per_second", &self.mail_rate_per_second)
+            .field("mail_concurrency", &self.mail_concurrency)
+            .field("mail_lease", &self.mail_lease)
+            .field("alumni_retention_years", &self.alumni_retention_years)
+            .field("http_header_timeout", &self.http_header_timeout)
+            .field("http_body_timeout", &self.http_body_timeout)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .field("trusted_proxies", &self.trusted_proxies.to_string())
+            .finish()
     }
 }
 
@@ -325,8 +364,22 @@ mod tests {
 
     #[test]
     fn debug_output_hides_passwords() {
-        let c = config(&[("SMTP_URL", "smtps://user:secret@mail.example.org")]).unwrap();
+        let c = config(&[
+            ("SMTP_URL", "smtps://user:secret@mail.example.org"),
+            ("DATABASE_URL", "postgres://app:hunter2@db.example.org/lw"),
+        ])
+        .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("app:***@db.example.org"), "{shown}");
+        assert_eq!(
+            redact("postgres://db/lw?user=app&password=hunter2&sslmode=require"),
+            "postgres://db/lw?user=app&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("sqlite://data/limburgers.db"),
+            "sqlite://data/limburgers.db"
+        );
     }
 }

@@ -16,7 +16,10 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+                // tokio-cron-scheduler and poem's server narrate their start at info.
+                .unwrap_or_else(|_| {
+                    "info,sqlx=warn,tokio_cron_scheduler=warn,poem::server=warn".into()
+                }),
         )
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))

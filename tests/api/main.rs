@@ -34,5 +34,6 @@ mod staff_figures;
 mod staff_members;
 mod staff_news;
 mod staff_pages;
+mod startup;
 mod stats;
 mod tokens;
