@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::Context as _;
 use poem::http::StatusCode;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use poem::web::RemoteAddr;
 use poem::{Endpoint, EndpointExt, IntoResponse, Request, Response, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 use tokio::sync::watch;
@@ -326,23 +325,21 @@ async fn request_span<E: Endpoint>(
     .await
 }
 
-/// The client's IP address as the budgets of `members::requests` know it.
-pub fn client_key(remote: &RemoteAddr) -> String {
-    remote
-        .as_socket_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 /// Runs the server, the mail worker and the scheduler until a shutdown signal.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // One line with every setting in force (Config's Debug hides passwords), then "serving".
+    tracing::info!(settings = ?config, "starting");
     let app = App::new(config).await?;
     let listener = TcpListener::bind(app.config.listen)
         .into_acceptor()
         .await
         .with_context(|| format!("listening on {}", app.config.listen))?;
-    let local = listener.local_addr();
-    tracing::info!(address = ?local, docs = %app.config.link("/docs"), "serving");
+    let address: Vec<String> = listener
+        .local_addr()
+        .iter()
+        .filter_map(|a| a.as_socket_addr().map(ToString::to_string))
+        .collect();
+    tracing::info!(address = %address.join(", "), docs = %app.config.link("/docs"), "serving");
     let draining = app.draining.clone();
     let stop = async move {
         shutdown_signal().await;
@@ -396,7 +393,8 @@ pub async fn run(
             header_timeout: app.config.http_header_timeout,
             max_per_client: app.config.max_connections_per_client,
         },
-    );
+    )
+    .uncapped_for(app.config.trusted_proxies.clone());
     let result = poem::Server::new_with_acceptor(acceptor)
         .run_with_graceful_shutdown(routes(&app), stop, Some(Duration::from_secs(30)))
         .await;

@@ -1,5 +1,5 @@
 //! The command line: `serve` (default), `migrate`, `admin create`, `admin tokens list|create|revoke`,
-//! `jobs list|run`.
+//! `jobs list|run`, `mail latest`, `backup PATH`, `restore PATH`.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -42,6 +42,21 @@ pub enum Command {
     Mail {
         #[command(subcommand)]
         command: MailCommand,
+    },
+    /// Copy the SQLite database and the mail folder into a new folder PATH while the server
+    /// keeps serving (PostgreSQL: use pg_dump)
+    Backup {
+        /// A folder that does not exist yet
+        path: std::path::PathBuf,
+    },
+    /// Put a backup made by `backup` in place of the configured database and mail folder; the
+    /// server must be stopped
+    Restore {
+        /// The backup's folder
+        path: std::path::PathBuf,
+        /// Replace an existing database
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -128,8 +143,45 @@ pub enum JobsCommand {
 }
 
 pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Whatever opens the database holds this until the process ends: no restore meanwhile.
+    let _lock = match command {
+        Command::Serve
+        | Command::Migrate
+        | Command::Admin { .. }
+        | Command::Jobs {
+            command: JobsCommand::Run { .. },
+        } => crate::backup::hold_shared(&config)?,
+        _ => None,
+    };
+    match command {
         Command::Serve => app::serve(config).await,
+        Command::Backup { path } => {
+            let m = crate::backup::backup(&config, &path).await?;
+            println!(
+                "backup written to {}: the database (schema version {}, {} bytes) and {} mail \
+                 files",
+                path.display(),
+                m.schema_version,
+                m.database_bytes,
+                m.mail_files
+            );
+            Ok(())
+        }
+        Command::Restore { path, force } => {
+            let r = crate::backup::restore(&config, &path, force).await?;
+            println!(
+                "restored {} (taken {}, schema version {}) into {} and {} mail files into {}; \
+                 start the server now",
+                path.display(),
+                r.manifest.created_at,
+                r.manifest.schema_version,
+                r.database.display(),
+                r.mail_files,
+                config.outbox_dir().display()
+            );
+            Ok(())
+        }
         Command::Migrate => {
             let db = Db::connect(&config.database_url).await?;
             db.migrate().await?;
@@ -512,5 +564,15 @@ mod tests {
             parse(&["admin", "tokens", "revoke"]).is_err(),
             "ID required"
         );
+        match parse(&["restore", "/backups/x", "--force"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Restore { path, force }) => {
+                assert_eq!((path.to_str(), force), (Some("/backups/x"), true))
+            }
+            _ => panic!("restore"),
+        }
+        assert!(parse(&["backup"]).is_err(), "PATH required");
     }
 }

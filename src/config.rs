@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono_tz::Tz;
 use url::Url;
 
+use crate::edge::client::TrustedProxies;
 use crate::values::EmailAddress;
 
 #[derive(Clone)]
@@ -52,6 +53,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// How log lines are written to standard error.
     pub log_format: LogFormat,
+    /// Reverse proxies whose `Forwarded`/`X-Forwarded-For` name the client (`edge::client`).
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// `LOG_FORMAT`: readable lines for a terminal, or one JSON object per line for a collector.
@@ -251,6 +254,8 @@ impl Config {
                 Some("json") => LogFormat::Json,
                 Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
             },
+            trusted_proxies: TrustedProxies::parse(&get("TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|e| bad("TRUSTED_PROXIES", e))?,
         })
     }
 
@@ -264,15 +269,37 @@ impl Config {
     }
 }
 
-/// Passwords in URLs never reach a log line.
+/// Passwords in URLs never reach a log line: neither `user:password@` nor a `password=` query
+/// parameter (which PostgreSQL URLs accept too).
 fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
+    let Ok(mut u) = Url::parse(url) else {
+        return url.to_owned();
+    };
+    let in_query = u
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("password"));
+    if u.password().is_none() && !in_query {
+        // Shown as given, not as the URL parser would normalise it.
+        return url.to_owned();
     }
+    if u.password().is_some() {
+        let _ = u.set_password(Some("***"));
+    }
+    if in_query {
+        let pairs: Vec<(String, String)> = u
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") {
+                    "***".to_owned()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        u.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    u.to_string()
 }
 
 impl fmt::Debug for Config {
@@ -288,8 +315,26 @@ impl fmt::Debug for Config {
             .field("mail_from", &self.mail_from.as_str())
             .field("data_dir", &self.data_dir)
             .field("timezone", &self.timezone)
+            .field("mail_retry_base", &self.mail_retry_base)
+            .field("mail_poll_interval", &self.mail_poll_interval)
+            .field("mail_requests_per_client", &self.mail_requests_per_client)
+            .field("email_templates_dir", &self.email_templates_dir)
+            .field("newsletter_cron", &self.newsletter_cron)
+            .field("digest_days", &self.digest_days)
+            .field("mail_rate_per_second", &self.mail_rate_per_second)
+            .field("mail_concurrency", &self.mail_concurrency)
+            .field("mail_lease", &self.mail_lease)
+            .field("alumni_retention_years", &self.alumni_retention_years)
+            .field("http_header_timeout", &self.http_header_timeout)
+            .field("http_body_timeout", &self.http_body_timeout)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .field("trusted_proxies", &self.trusted_proxies.to_string())
             .field("metrics_listen", &self.metrics_listen)
-            .finish_non_exhaustive()
+            .field("log_format", &self.log_format)
+            .finish()
     }
 }
 
@@ -319,6 +364,7 @@ mod tests {
         assert_eq!(c.max_connections_per_client, 128);
         assert_eq!(c.metrics_listen, None);
         assert_eq!(c.log_format, LogFormat::Text);
+        assert!(c.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -352,6 +398,7 @@ mod tests {
             ("MAX_CONNECTIONS_PER_CLIENT", "-1"),
             ("METRICS_LISTEN", "9090"),
             ("LOG_FORMAT", "yaml"),
+            ("TRUSTED_PROXIES", "10.0.0.0/8, the proxy"),
         ] {
             let err = config(&[(name, value)]).unwrap_err();
             assert_eq!(err.name, name);
@@ -360,8 +407,22 @@ mod tests {
 
     #[test]
     fn debug_output_hides_passwords() {
-        let c = config(&[("SMTP_URL", "smtps://user:secret@mail.example.org")]).unwrap();
+        let c = config(&[
+            ("SMTP_URL", "smtps://user:secret@mail.example.org"),
+            ("DATABASE_URL", "postgres://app:hunter2@db.example.org/lw"),
+        ])
+        .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains("secret"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("app:***@db.example.org"), "{shown}");
+        assert_eq!(
+            redact("postgres://db/lw?user=app&password=hunter2&sslmode=require"),
+            "postgres://db/lw?user=app&password=***&sslmode=require"
+        );
+        assert_eq!(
+            redact("sqlite://data/limburgers.db"),
+            "sqlite://data/limburgers.db"
+        );
     }
 }

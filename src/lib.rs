@@ -5,6 +5,7 @@ pub mod alumni;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod cache;
 pub mod calendar;
 pub mod cli;

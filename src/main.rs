@@ -14,7 +14,8 @@ async fn main() -> std::process::ExitCode {
     };
     let filter = || {
         tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| "info,sqlx=warn".into())
+            // tokio-cron-scheduler and poem's server narrate their start at info.
+            .unwrap_or_else(|_| "info,sqlx=warn,tokio_cron_scheduler=warn,poem::server=warn".into())
     };
     match config.log_format {
         LogFormat::Text => tracing_subscriber::fmt()

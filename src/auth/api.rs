@@ -53,7 +53,7 @@ impl AuthApi {
     #[oai(path = "/auth/magic-link", method = "post")]
     async fn magic_link(
         &self,
-        remote: &poem::web::RemoteAddr,
+        client: crate::edge::client::ClientAddr,
         body: Json<MagicLinkRequest>,
     ) -> ApiResult<AcceptedResponse> {
         let mut f = Fields::default();
@@ -62,7 +62,7 @@ impl AuthApi {
         let email = checked!(email);
         crate::members::requests::submit(
             &self.app,
-            &crate::app::client_key(remote),
+            &client.key(),
             crate::members::requests::Request::MagicLink(email),
         )
         .await?;

@@ -342,6 +342,20 @@ impl Db {
     }
 }
 
+/// The newest schema version (migration) this binary knows.
+pub fn schema_version() -> i64 {
+    MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
+/// The file of a SQLite `DATABASE_URL` (None for PostgreSQL or an in-memory database).
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split_once('?').map_or(rest, |(p, _)| p);
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.into())
+}
+
 /// Creates the folder of a SQLite file and asks for the file to be created if missing.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let rest = url
@@ -411,5 +425,19 @@ mod tests {
         assert!(prepared.ends_with("/sub/x.db?mode=rwc"), "{prepared}");
         assert!(dir.path().join("sub").is_dir());
         assert!(prepare_sqlite_url("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn the_file_of_a_sqlite_url() {
+        let file = |u: &str| sqlite_file(u).map(|p| p.display().to_string());
+        assert_eq!(file("sqlite://data/x.db").as_deref(), Some("data/x.db"));
+        assert_eq!(
+            file("sqlite:///srv/x.db?mode=rwc").as_deref(),
+            Some("/srv/x.db")
+        );
+        assert_eq!(file("sqlite:x.db").as_deref(), Some("x.db"));
+        assert_eq!(file("sqlite::memory:"), None);
+        assert_eq!(file("postgres://db/lw"), None);
+        assert!(schema_version() >= 15);
     }
 }

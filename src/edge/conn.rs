@@ -4,7 +4,8 @@
 //!
 //! Invariants:
 //! - At most `MAX_CONNECTIONS_PER_CLIENT` connections from one IP address are open at once; one
-//!   more is answered 429 and closed at once, without reaching the HTTP server (0: no cap).
+//!   more is answered 429 and closed at once, without reaching the HTTP server (0: no cap). A
+//!   trusted reverse proxy (`TRUSTED_PROXIES`) is not capped: it carries many clients.
 //! - A connection with no request in flight must deliver a whole request header within
 //!   `HTTP_HEADER_TIMEOUT_SECS` of being opened or of the last byte the server wrote to it, or it
 //!   is closed. Bytes that arrive do not extend that time, so a header trickled in a byte at a
@@ -152,6 +153,8 @@ pub struct Guarded<A> {
     inner: A,
     connections: Arc<Connections>,
     limits: Limits,
+    /// Peers not capped: reverse proxies, which carry many clients (see `edge::client`).
+    uncapped: super::client::TrustedProxies,
 }
 
 impl<A> Guarded<A> {
@@ -160,7 +163,14 @@ impl<A> Guarded<A> {
             inner,
             connections,
             limits,
+            uncapped: Default::default(),
         }
+    }
+
+    /// Connections from these peers are not capped (`TRUSTED_PROXIES`).
+    pub fn uncapped_for(mut self, proxies: super::client::TrustedProxies) -> Self {
+        self.uncapped = proxies;
+        self
     }
 }
 
@@ -208,7 +218,11 @@ impl<A: Acceptor> Acceptor for Guarded<A> {
         loop {
             let (io, local, remote, scheme) = self.inner.accept().await?;
             let peer = remote.as_socket_addr().copied();
-            let Some((id, state)) = self.connections.open(peer, self.limits.max_per_client) else {
+            let cap = match peer {
+                Some(p) if self.uncapped.contains(p.ip()) => 0,
+                _ => self.limits.max_per_client,
+            };
+            let Some((id, state)) = self.connections.open(peer, cap) else {
                 // Not logged above debug: a client that opens too many would fill the log.
                 tracing::debug!("connection refused: too many from one client");
                 refuse(io);

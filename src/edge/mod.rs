@@ -11,11 +11,13 @@
 //!   few we read are parsed with `to_str`, which refuses bytes that are not visible ASCII.
 //! - Every body is read in full here, at most [`MAX_BODY`] bytes (413 above) and within the body
 //!   read timeout (408, and the connection is closed); handlers read it from memory.
-//! - Connections: a cap per client address and the header read timeout, in [`conn`].
+//! - Connections: a cap per client address and the header read timeout, in [`conn`]; the
+//!   client's address behind a trusted reverse proxy in [`client`].
 //! - Security headers on every response, a script policy on every page, in [`headers`].
 //! - A path or URI reaches the log only as [`loggable`] writes it: no secret path segment, no
 //!   query value.
 
+pub mod client;
 pub mod conn;
 pub mod headers;
 

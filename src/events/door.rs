@@ -23,7 +23,7 @@ use sha2::Sha256;
 use crate::config::Config;
 use crate::error::Result;
 
-const KEY_FILE: &str = "door-link.key";
+pub const KEY_FILE: &str = "door-link.key";
 /// Bytes of the HMAC kept in the link: 128 bits are plenty against guessing and keep the QR
 /// code small enough to scan from a phone's screen.
 const SIG_BYTES: usize = 16;

@@ -271,7 +271,7 @@ impl MembersApi {
     #[oai(path = "/members", method = "post")]
     async fn sign_up(
         &self,
-        remote: &poem::web::RemoteAddr,
+        client: crate::edge::client::ClientAddr,
         body: Json<SignUpRequest>,
     ) -> ApiResult<AcceptedResponse> {
         let b = body.0;
@@ -289,7 +289,7 @@ impl MembersApi {
         .parse()?;
         super::requests::submit(
             &self.app,
-            &crate::app::client_key(remote),
+            &client.key(),
             super::requests::Request::SignUp(sign_up),
         )
         .await?;

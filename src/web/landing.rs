@@ -6,12 +6,13 @@
 //! Each POST calls the same domain function as the API route that does the same thing.
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, Query, RemoteAddr};
+use poem::web::{Data, Form, Query};
 use poem::{Request, Response, handler};
 use serde_json::json;
 
 use super::Visitor;
 use crate::app::App;
+use crate::edge::client::ClientAddr;
 use crate::error::Error;
 use crate::i18n::CATALOGS;
 use crate::values::EmailAddress;
@@ -174,7 +175,7 @@ pub async fn ask_for_link(
     req: &Request,
     v: Visitor,
     app: Data<&App>,
-    remote: &RemoteAddr,
+    client: ClientAddr,
     Form(form): Form<LandingForm>,
 ) -> Response {
     if !v.form_ok(req, &form.csrf) {
@@ -193,7 +194,7 @@ pub async fn ask_for_link(
         );
         return ask_page(&v, StatusCode::UNPROCESSABLE_ENTITY, &form.email, errors);
     };
-    let key = crate::app::client_key(remote);
+    let key = client.key();
     let request = crate::members::requests::Request::MagicLink(email);
     match crate::members::requests::submit(&app, &key, request).await {
         Ok(()) => v.redirect("/sign-in/sent"),

@@ -2,12 +2,13 @@
 //! domain path as `POST /api/v1/members` (`members::SignUpInput`, then `requests::submit`).
 
 use poem::http::StatusCode;
-use poem::web::{Data, Form, RemoteAddr};
+use poem::web::{Data, Form};
 use poem::{Request, Response, handler};
 use serde_json::json;
 
 use super::Visitor;
 use crate::app::App;
+use crate::edge::client::ClientAddr;
 use crate::error::Error;
 use crate::i18n::CATALOGS;
 use crate::members::{SignUpInput, requests};
@@ -88,7 +89,7 @@ pub async fn sign_up(
     req: &Request,
     v: Visitor,
     app: Data<&App>,
-    remote: &RemoteAddr,
+    client: ClientAddr,
     Form(form): Form<SignUpForm>,
 ) -> Response {
     let lang = v.lang;
@@ -111,7 +112,7 @@ pub async fn sign_up(
     };
     let refused = match input.parse() {
         Ok(sign_up) => {
-            let key = crate::app::client_key(remote);
+            let key = client.key();
             match requests::submit(&app, &key, requests::Request::SignUp(sign_up)).await {
                 Ok(()) => {
                     return v.redirect("/sign-up/sent");

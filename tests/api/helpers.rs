@@ -260,7 +260,8 @@ impl TestApp {
                 header_timeout: self.app.config.http_header_timeout,
                 max_per_client: self.app.config.max_connections_per_client,
             },
-        );
+        )
+        .uncapped_for(self.app.config.trusted_proxies.clone());
         tokio::spawn(poem::Server::new_with_acceptor(guarded).run(app::routes(&self.app)));
         format!("http://{address}")
     }

@@ -4,6 +4,7 @@
 
 mod alumni;
 mod authz;
+mod backup;
 mod bad_input;
 mod batch;
 mod binary;
@@ -25,6 +26,7 @@ mod metrics;
 mod newsletter;
 mod operations;
 mod privacy;
+mod proxies;
 mod registrations;
 mod site;
 mod smtp;
@@ -34,5 +36,6 @@ mod staff_figures;
 mod staff_members;
 mod staff_news;
 mod staff_pages;
+mod startup;
 mod stats;
 mod tokens;
