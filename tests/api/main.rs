@@ -12,6 +12,7 @@ mod browser;
 mod calendar;
 mod community_pages;
 mod contract;
+mod deployment;
 mod edges;
 mod email_change;
 mod events;
