@@ -5,7 +5,14 @@ staff-door-no-shows = { $count ->
     [one] 1 nicht erschienen
    *[other] { $count } nicht erschienen
 }
-staff-door-no-shows-hint = Die Veranstaltung ist vorbei. Bestätigte Personen, die nicht eingecheckt wurden, zählen in den Zahlen und im Export von selbst als nicht erschienen: Du musst nichts markieren. Ein späterer Check-in zählt trotzdem.
+staff-door-no-shows-hint = Die Veranstaltung ist vorbei. Bestätigte Personen, die nicht eingecheckt wurden, zählen in den Zahlen und im Export als nicht erschienen. Ein späterer Check-in zählt, bis du die Anwesenheit abschließt.
+staff-door-close = { $count ->
+    [0] Anwesenheit abschließen (niemand fehlt)
+    [one] Die 1 nicht eingecheckte Person als nicht erschienen markieren und abschließen
+   *[other] Die { $count } nicht eingecheckten Personen als nicht erschienen markieren und abschließen
+}
+staff-door-closed = Anwesenheit abgeschlossen am { $when }: Check-ins ändern sich nicht mehr, die Zahlen dieser Veranstaltung bleiben wie berichtet.
+staff-door-reopen = Anwesenheit wieder öffnen
 staff-door-not-open = Der Check-in beginnt { $opens }.
 staff-door-early = Trotzdem einchecken
 staff-door-search = Name

@@ -5,7 +5,14 @@ staff-door-no-shows = { $count ->
     [one] 1 no-show
    *[other] { $count } no-shows
 }
-staff-door-no-shows-hint = The event is over. Confirmed people who were not checked in count as no-shows in the figures and the export by themselves: there is nothing to mark. A late check-in still counts.
+staff-door-no-shows-hint = The event is over. Confirmed people who were not checked in count as no-shows in the figures and the export. A late check-in still counts until you close the attendance.
+staff-door-close = { $count ->
+    [0] Close the attendance (nobody missing)
+    [one] Mark the 1 person not checked in as a no-show and close
+   *[other] Mark the { $count } people not checked in as no-shows and close
+}
+staff-door-closed = Attendance closed on { $when }: check-ins can no longer change, so the figures for this event stay as reported.
+staff-door-reopen = Reopen the attendance
 staff-door-not-open = Check-in opens { $opens }.
 staff-door-early = Check in anyway
 staff-door-search = Name

@@ -5,7 +5,14 @@ staff-door-no-shows = { $count ->
     [one] 1 absent
    *[other] { $count } absents
 }
-staff-door-no-shows-hint = L'événement est terminé. Les personnes confirmées qui ne se sont pas enregistrées comptent d'elles-mêmes comme absentes dans les chiffres et l'export : il n'y a rien à marquer. Un enregistrement tardif compte quand même.
+staff-door-no-shows-hint = L'événement est terminé. Les personnes confirmées qui ne se sont pas enregistrées comptent comme absentes dans les chiffres et l'export. Un enregistrement tardif compte tant que vous ne clôturez pas les présences.
+staff-door-close = { $count ->
+    [0] Clôturer les présences (personne ne manque)
+    [one] Marquer la personne non enregistrée comme absente et clôturer
+   *[other] Marquer les { $count } personnes non enregistrées comme absentes et clôturer
+}
+staff-door-closed = Présences clôturées le { $when } : les enregistrements ne changent plus, les chiffres de cet événement restent tels que rapportés.
+staff-door-reopen = Rouvrir les présences
 staff-door-not-open = L'enregistrement ouvre { $opens }.
 staff-door-early = Enregistrer quand même
 staff-door-search = Nom

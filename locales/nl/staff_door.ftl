@@ -5,7 +5,14 @@ staff-door-no-shows = { $count ->
     [one] 1 niet gekomen
    *[other] { $count } niet gekomen
 }
-staff-door-no-shows-hint = De activiteit is voorbij. Bevestigde deelnemers die niet ingecheckt zijn, tellen vanzelf als niet gekomen in de cijfers en de export: je hoeft niets aan te duiden. Wie later nog incheckt, telt gewoon mee.
+staff-door-no-shows-hint = De activiteit is voorbij. Bevestigde deelnemers die niet ingecheckt zijn, tellen als niet gekomen in de cijfers en de export. Wie later nog incheckt, telt mee tot je de aanwezigheden afsluit.
+staff-door-close = { $count ->
+    [0] Aanwezigheden afsluiten (niemand ontbreekt)
+    [one] De 1 persoon die niet incheckte als niet gekomen markeren en afsluiten
+   *[other] De { $count } personen die niet incheckten als niet gekomen markeren en afsluiten
+}
+staff-door-closed = Aanwezigheden afgesloten op { $when }: check-ins veranderen niet meer, dus de cijfers van deze activiteit blijven zoals gerapporteerd.
+staff-door-reopen = Aanwezigheden heropenen
 staff-door-not-open = Inchecken kan vanaf { $opens }.
 staff-door-early = Toch inchecken
 staff-door-search = Naam

@@ -1612,6 +1612,8 @@ pub struct DoorSearch<'a> {
 /// One page of the door list, how many registrations the search found, and the event's counts.
 pub struct DoorPage {
     pub counts: DoorCounts,
+    /// When staff closed the attendance (no-shows marked, check-ins frozen).
+    pub closed_at: Option<i64>,
     pub found: usize,
     pub page: usize,
     pub pages: usize,
@@ -1642,11 +1644,12 @@ pub async fn door_search(app: &App, event: &EventRow, q: &DoorSearch<'_>) -> Res
     // (`values::Text` refuses them).
     const FIELD: char = '\u{1f}';
     const RECORD: char = '\u{1e}';
-    let (all, expected, arrived): (Option<String>, i64, i64) = sqlx::query_as(
+    let (all, expected, arrived, closed_at): (Option<String>, i64, i64, Option<i64>) = sqlx::query_as(
         "SELECT string_agg(r.id || $2 || r.status || $2 || COALESCE(p.first_name, '') || $2 || COALESCE(p.last_name, ''), $3 \
          ORDER BY r.queued_at, r.id), \
          COALESCE(SUM(CASE WHEN rp.live = 1 AND r.status = 'confirmed' THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN rp.live = 1 AND r.status = 'confirmed' AND rp.checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
+         COALESCE(SUM(CASE WHEN rp.live = 1 AND r.status = 'confirmed' AND rp.checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0), \
+         (SELECT closed_at FROM attendance_closed WHERE event_id = $1) \
          FROM registrations r JOIN registration_people rp ON rp.registration_id = r.id \
          JOIN people p ON p.id = rp.person_id WHERE r.event_id = $1",
     )
@@ -1742,6 +1745,7 @@ pub async fn door_search(app: &App, event: &EventRow, q: &DoorSearch<'_>) -> Res
             expected,
             no_shows: (now_ms() >= event.ends_at).then_some(expected - arrived),
         },
+        closed_at,
         found: hits.len(),
         page,
         pages,
@@ -1857,6 +1861,7 @@ pub async fn check_in(
     let event = find(tx.conn(), event_id)
         .await?
         .ok_or(Error::NotFound("event"))?;
+    refuse_if_closed(&mut tx, event_id).await?;
     let now = now_ms();
     let opens = event.starts_at - CHECK_IN_OPENS_BEFORE_MS;
     if now < opens && !staff_override {
@@ -1943,6 +1948,7 @@ pub async fn undo_check_in(
     find(tx.conn(), event_id)
         .await?
         .ok_or(Error::NotFound("event"))?;
+    refuse_if_closed(&mut tx, event_id).await?;
     let reg: Option<(String,)> = sqlx::query_as(
         "SELECT registration_id FROM registration_people WHERE event_id = $1 AND person_id = $2 \
          AND checked_in_at IS NOT NULL ORDER BY live DESC",
@@ -1973,10 +1979,100 @@ pub async fn undo_check_in(
     Ok(true)
 }
 
+/// Refuses a change of check-ins once staff closed the event's attendance.
+async fn refuse_if_closed(tx: &mut Tx, event_id: &str) -> Result<()> {
+    let closed: Option<(i64,)> =
+        sqlx::query_as("SELECT closed_at FROM attendance_closed WHERE event_id = $1")
+            .bind(event_id)
+            .fetch_optional(tx.conn())
+            .await?;
+    match closed {
+        Some(_) => Err(Error::Conflict(
+            "attendance of this event is closed; reopen it to change a check-in".into(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// After the event, staff mark whoever was not checked in as a no-show: the attendance is
+/// closed with its counts, and check-ins are frozen until [`reopen_attendance`]. Closing again
+/// changes nothing. Refused before the event has ended (people may still come).
+pub async fn close_attendance(app: &App, actor: &str, event_id: &str) -> Result<DoorCounts> {
+    let mut tx = app.db.begin().await?;
+    let event = find(tx.conn(), event_id)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    if now_ms() < event.ends_at {
+        return Err(Error::Conflict(
+            "the event has not ended yet: people may still arrive".into(),
+        ));
+    }
+    let (expected, arrived): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(rp.checked_in_at) FROM registration_people rp \
+         JOIN registrations r ON r.id = rp.registration_id \
+         WHERE rp.event_id = $1 AND rp.live = 1 AND r.status = 'confirmed'",
+    )
+    .bind(event_id)
+    .fetch_one(tx.conn())
+    .await?;
+    let closed = sqlx::query(
+        "INSERT INTO attendance_closed (event_id, closed_at, arrived, no_shows) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(now_ms())
+    .bind(arrived)
+    .bind(expected - arrived)
+    .execute(tx.conn())
+    .await?
+    .rows_affected();
+    if closed == 1 {
+        audit::record(
+            &mut tx,
+            actor,
+            "event.attendance_closed",
+            Some(event_id),
+            Some(json!({"arrived": arrived, "no_shows": expected - arrived})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(DoorCounts {
+        arrived,
+        expected,
+        no_shows: Some(expected - arrived),
+    })
+}
+
+/// Opens a closed attendance again (a check-in was forgotten or mistaken).
+pub async fn reopen_attendance(app: &App, actor: &str, event_id: &str) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    find(tx.conn(), event_id)
+        .await?
+        .ok_or(Error::NotFound("event"))?;
+    let opened = sqlx::query("DELETE FROM attendance_closed WHERE event_id = $1")
+        .bind(event_id)
+        .execute(tx.conn())
+        .await?
+        .rows_affected();
+    if opened == 1 {
+        audit::record(
+            &mut tx,
+            actor,
+            "event.attendance_reopened",
+            Some(event_id),
+            None,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A person's attendance: checked in, or, once the event has ended, a no-show when their seat
-/// was confirmed and they were not checked in. Nothing records no-shows: they follow from
-/// check-ins and the end of the event (a late check-in still counts), the same for the staff's
-/// export, the door page and the figures.
+/// was confirmed and they were not checked in. No-shows follow from check-ins and the end of the
+/// event, the same for the staff's export, the door page and the figures; staff closing the
+/// attendance ([`close_attendance`]) marks them final by freezing the check-ins.
 pub fn attendance(
     event_ended: bool,
     status: RegistrationStatus,

@@ -147,6 +147,16 @@ pub const TABLES: &[(&str, &[(&str, Class)])] = &[
         ],
     ),
     (
+        "attendance_closed",
+        &[
+            // An event's attendance closed after it: when, and the counts then; names nobody.
+            ("event_id", Id),
+            ("closed_at", No),
+            ("arrived", No),
+            ("no_shows", No),
+        ],
+    ),
+    (
         "job_runs",
         &[
             // Which scheduled job ran when and how it ended; its summary is counts only.

@@ -82,6 +82,18 @@ pub fn routes(d: &Door, signed: &str) -> Vec<Row> {
             Access::Staff,
             false,
         ),
+        (
+            "POST",
+            format!("/staff/events/{e}/door/close"),
+            Access::Staff,
+            false,
+        ),
+        (
+            "POST",
+            format!("/staff/events/{e}/door/reopen"),
+            Access::Staff,
+            false,
+        ),
         ("GET", signed.to_owned(), Access::Staff, false),
         (
             "GET",
@@ -344,7 +356,7 @@ async fn staff_find_a_household_check_it_in_with_one_tap_and_undo_one_person() {
 }
 
 #[tokio::test]
-async fn check_in_waits_for_the_day_before_unless_staff_choose_and_no_shows_show_after() {
+async fn check_in_waits_for_the_day_before_unless_staff_choose_and_no_shows_are_marked_after() {
     let t = TestApp::spawn().await;
     let staff = t.staff("staff@expatcentre.test", Role::Staff).await;
     let ana = t.member("ana@example.org", "Ana", "Silva").await;
@@ -377,7 +389,11 @@ async fn check_in_waits_for_the_day_before_unless_staff_choose_and_no_shows_show
     )
     .await
     .assert(303);
-    // After the event: the rest are no-shows, shown, with nothing to mark.
+    // Not before the event has ended: people may still come.
+    t.form(&format!("{door}/close"), Some(&staff), &[])
+        .await
+        .assert(409);
+    // After the event: the rest are no-shows; staff mark them and close the attendance.
     let bob = t.member("bob@example.org", "Bob", "Jacobs").await;
     let bob_id = t.me(&bob).await["id"].as_str().unwrap().to_owned();
     t.register(&bob, event, &[&bob_id]).await.assert(201);
@@ -389,6 +405,78 @@ async fn check_in_waits_for_the_day_before_unless_staff_choose_and_no_shows_show
     let r = t.page(&format!("{door}?lang=de"), Some(&staff)).await;
     assert!(r.body.contains("1 von 2 angekommen"), "{}", r.body);
     assert!(r.body.contains("1 nicht erschienen"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"action="/staff/events/"#) && r.body.contains("/door/close"),
+        "{}",
+        r.body
+    );
+    let r = t.page(&door, Some(&staff)).await;
+    assert!(
+        r.body
+            .contains("Mark the 1 person not checked in as a no-show and close"),
+        "{}",
+        r.body
+    );
+    t.form(&format!("{door}/close"), Some(&staff), &[])
+        .await
+        .assert(303);
+    let r = t.page(&door, Some(&staff)).await;
+    assert!(r.body.contains("Attendance closed on"), "{}", r.body);
+    assert!(!r.body.contains("Check in Bob"), "{}", r.body);
+    assert!(!r.body.contains("Undo (Ana"), "{}", r.body);
+    // Frozen: a late tap changes nothing, through the page or the API.
+    t.form(
+        &format!("{door}/check-in"),
+        Some(&staff),
+        &[("person", &bob_id)],
+    )
+    .await
+    .assert(409);
+    t.form(
+        &format!("{door}/undo"),
+        Some(&staff),
+        &[("person", me["id"].as_str().unwrap())],
+    )
+    .await
+    .assert(409);
+    t.post(
+        &format!("/api/v1/events/{event}/check-ins"),
+        json!({"person_ids": [bob_id]}),
+        Some(&staff),
+    )
+    .await
+    .assert(409);
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM registration_people WHERE checked_in_at IS NOT NULL")
+            .await,
+        1
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'event.attendance_closed'")
+            .await,
+        1
+    );
+    // Closing twice changes nothing; reopening lets a forgotten check-in in.
+    t.form(&format!("{door}/close"), Some(&staff), &[])
+        .await
+        .assert(303);
+    t.form(&format!("{door}/reopen"), Some(&staff), &[])
+        .await
+        .assert(303);
+    t.form(
+        &format!("{door}/check-in"),
+        Some(&staff),
+        &[("person", &bob_id)],
+    )
+    .await
+    .assert(303);
+    let r = t.page(&door, Some(&staff)).await;
+    assert!(r.body.contains("2 of 2 arrived"), "{}", r.body);
+    assert!(
+        r.body.contains("Close the attendance (nobody missing)"),
+        "{}",
+        r.body
+    );
 }
 
 #[tokio::test]

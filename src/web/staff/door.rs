@@ -28,6 +28,8 @@ pub fn routes(r: poem::Route) -> poem::Route {
         .at("/static/door.js", get(script))
         .at("/staff/events/:id/door/check-in", post(check_in))
         .at("/staff/events/:id/door/undo", post(undo))
+        .at("/staff/events/:id/door/close", post(close))
+        .at("/staff/events/:id/door/reopen", post(reopen))
         .at("/staff/door/r/:registration", get(scanned))
 }
 
@@ -184,6 +186,17 @@ async fn build(
     let opens = event.starts_at - regs::CHECK_IN_OPENS_BEFORE_MS;
     let early = q.early == "1";
     let (page, pages) = (found.page, found.pages);
+    let time_and_day = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|d| {
+                crate::mail::templates::local_when(
+                    v.lang,
+                    d.with_timezone(&zone).naive_local(),
+                    None,
+                )
+            })
+            .unwrap_or_default()
+    };
     let time = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .map(|d| d.with_timezone(&zone).format("%H:%M").to_string())
@@ -244,6 +257,8 @@ async fn build(
             // After the event the confirmed people not checked in are no-shows by themselves
             // (`regs::attendance`): shown, with nothing to mark.
             "no_shows": counts.no_shows,
+            // Closed: no-shows marked and check-ins frozen (`regs::close_attendance`).
+            "closed": found.closed_at.map(time_and_day),
             "not_open": (now < opens).then(|| {
                 chrono::DateTime::from_timestamp_millis(opens)
                     .map(|d| crate::mail::templates::local_when(v.lang, d.with_timezone(&zone).naive_local(), None))
@@ -314,6 +329,60 @@ pub async fn undo(
     let anchor = field("at");
     match regs::undo_check_in(&app, &me.account_id, &id, field("person")).await {
         Ok(_) => v.redirect(&back.href(&id, (!anchor.is_empty()).then_some(anchor))),
+        Err(e) => v.failed(e),
+    }
+}
+
+/// `POST /staff/events/{id}/door/close`: after the event, marks whoever was not checked in as a
+/// no-show and freezes the check-ins.
+#[handler]
+pub async fn close(
+    req: &Request,
+    v: Visitor,
+    app: Data<&App>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    attendance(req, v, app, id, form, true).await
+}
+
+/// `POST /staff/events/{id}/door/reopen`: a closed attendance open again, to correct it.
+#[handler]
+pub async fn reopen(
+    req: &Request,
+    v: Visitor,
+    app: Data<&App>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    attendance(req, v, app, id, form, false).await
+}
+
+async fn attendance(
+    req: &Request,
+    v: Visitor,
+    app: Data<&App>,
+    id: String,
+    form: Vec<(String, String)>,
+    closing: bool,
+) -> Response {
+    let me = crate::staff!(v);
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    if !v.form_ok(req, csrf) {
+        return v.form_refused();
+    }
+    let done = if closing {
+        regs::close_attendance(&app, &me.account_id, &id)
+            .await
+            .map(|_| ())
+    } else {
+        regs::reopen_attendance(&app, &me.account_id, &id).await
+    };
+    match done {
+        Ok(()) => v.redirect(&DoorQuery::default().href(&id, None)),
         Err(e) => v.failed(e),
     }
 }
