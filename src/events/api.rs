@@ -346,6 +346,19 @@ pub struct CheckedIn {
     pub registrations: Vec<Registration>,
 }
 
+/// An event's attendance: people of its confirmed registrations, how many were checked in, and
+/// after the event how many did not come.
+#[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct Attendance {
+    /// Whether staff closed the attendance (check-ins frozen).
+    pub closed: bool,
+    pub expected: i64,
+    pub arrived: i64,
+    /// Once the event has ended.
+    pub no_shows: Option<i64>,
+}
+
 #[derive(Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct CalendarAddress {
@@ -830,7 +843,8 @@ impl EventsApi {
     ///
     /// A whole registration (`registration_id`, found by a person's name with
     /// `GET /events/{id}/registrations?q=…`) or some people (`person_ids`). Checking in twice
-    /// is harmless. After the event, the confirmed people not checked in are no-shows.
+    /// is harmless. After the event, the confirmed people not checked in are no-shows; once staff
+    /// closed the attendance (`POST /events/{id}/attendance/close`) check-ins answer `409`.
     /// Check-in opens a day before the event starts: earlier answers `409` unless the request
     /// says `"override": true`.
     #[oai(path = "/events/:id/check-ins", method = "post")]
@@ -877,6 +891,52 @@ impl EventsApi {
             }
         }
         Ok(Json(CheckedIn { registrations: out }))
+    }
+
+    /// Mark the no-shows and close the attendance (staff)
+    ///
+    /// After the event: whoever of the confirmed registrations was not checked in is a no-show,
+    /// and check-ins are frozen (`409`) until the attendance is reopened, so the figures reported
+    /// for the event stay as they were. Closing again changes nothing. Before the event has
+    /// ended: `409`.
+    #[oai(path = "/events/:id/attendance/close", method = "post")]
+    async fn close_attendance(
+        &self,
+        auth: Auth,
+        /// The event's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Attendance>> {
+        auth.0.require_staff()?;
+        let c = registrations::close_attendance(&self.app, &auth.0.account_id, &id.0.to_string())
+            .await?;
+        Ok(Json(Attendance {
+            closed: true,
+            expected: c.expected,
+            arrived: c.arrived,
+            no_shows: c.no_shows,
+        }))
+    }
+
+    /// Reopen a closed attendance (staff)
+    ///
+    /// For a forgotten or mistaken check-in after the attendance was closed. Reopening an open
+    /// attendance changes nothing.
+    #[oai(path = "/events/:id/attendance/reopen", method = "post")]
+    async fn reopen_attendance(
+        &self,
+        auth: Auth,
+        /// The event's id.
+        id: Path<uuid::Uuid>,
+    ) -> ApiResult<Json<Attendance>> {
+        auth.0.require_staff()?;
+        let c = registrations::reopen_attendance(&self.app, &auth.0.account_id, &id.0.to_string())
+            .await?;
+        Ok(Json(Attendance {
+            closed: false,
+            expected: c.expected,
+            arrived: c.arrived,
+            no_shows: c.no_shows,
+        }))
     }
 
     /// My household's registrations

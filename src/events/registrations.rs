@@ -2007,14 +2007,7 @@ pub async fn close_attendance(app: &App, actor: &str, event_id: &str) -> Result<
             "the event has not ended yet: people may still arrive".into(),
         ));
     }
-    let (expected, arrived): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(rp.checked_in_at) FROM registration_people rp \
-         JOIN registrations r ON r.id = rp.registration_id \
-         WHERE rp.event_id = $1 AND rp.live = 1 AND r.status = 'confirmed'",
-    )
-    .bind(event_id)
-    .fetch_one(tx.conn())
-    .await?;
+    let (expected, arrived) = expected_and_arrived(&mut tx, event_id).await?;
     let closed = sqlx::query(
         "INSERT INTO attendance_closed (event_id, closed_at, arrived, no_shows) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (event_id) DO NOTHING",
@@ -2044,10 +2037,23 @@ pub async fn close_attendance(app: &App, actor: &str, event_id: &str) -> Result<
     })
 }
 
-/// Opens a closed attendance again (a check-in was forgotten or mistaken).
-pub async fn reopen_attendance(app: &App, actor: &str, event_id: &str) -> Result<()> {
+/// People of the event's confirmed registrations, and how many of them are checked in.
+async fn expected_and_arrived(tx: &mut Tx, event_id: &str) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT COUNT(*), COUNT(rp.checked_in_at) FROM registration_people rp \
+         JOIN registrations r ON r.id = rp.registration_id \
+         WHERE rp.event_id = $1 AND rp.live = 1 AND r.status = 'confirmed'",
+    )
+    .bind(event_id)
+    .fetch_one(tx.conn())
+    .await?)
+}
+
+/// Opens a closed attendance again (a check-in was forgotten or mistaken); answers the counts
+/// as they stand.
+pub async fn reopen_attendance(app: &App, actor: &str, event_id: &str) -> Result<DoorCounts> {
     let mut tx = app.db.begin().await?;
-    find(tx.conn(), event_id)
+    let event = find(tx.conn(), event_id)
         .await?
         .ok_or(Error::NotFound("event"))?;
     let opened = sqlx::query("DELETE FROM attendance_closed WHERE event_id = $1")
@@ -2065,8 +2071,13 @@ pub async fn reopen_attendance(app: &App, actor: &str, event_id: &str) -> Result
         )
         .await?;
     }
+    let (expected, arrived) = expected_and_arrived(&mut tx, event_id).await?;
     tx.commit().await?;
-    Ok(())
+    Ok(DoorCounts {
+        arrived,
+        expected,
+        no_shows: (now_ms() >= event.ends_at).then_some(expected - arrived),
+    })
 }
 
 /// A person's attendance: checked in, or, once the event has ended, a no-show when their seat

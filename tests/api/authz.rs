@@ -227,6 +227,21 @@ fn table() -> Vec<(&'static str, &'static str, Access, bool, Value)> {
             json!({"registration_id": "{registration}"}),
         ),
         (
+            "POST",
+            "/api/v1/events/{event}/attendance/close",
+            Staff,
+            false,
+            // The event has not ended: allowed callers get 409 and nothing changes.
+            json!(null),
+        ),
+        (
+            "POST",
+            "/api/v1/events/{event}/attendance/reopen",
+            Staff,
+            false,
+            json!(null),
+        ),
+        (
             "GET",
             "/api/v1/me/registrations",
             Signed,

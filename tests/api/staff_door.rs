@@ -472,6 +472,35 @@ async fn check_in_waits_for_the_day_before_unless_staff_choose_and_no_shows_are_
     .assert(303);
     let r = t.page(&door, Some(&staff)).await;
     assert!(r.body.contains("2 of 2 arrived"), "{}", r.body);
+    // The API is the same rule: close, frozen, reopen.
+    let closed = t
+        .post(
+            &format!("/api/v1/events/{event}/attendance/close"),
+            json!(null),
+            Some(&staff),
+        )
+        .await;
+    closed.assert(200);
+    assert_eq!(
+        closed.json(),
+        json!({"closed": true, "expected": 2, "arrived": 2, "no_shows": 0})
+    );
+    t.post(
+        &format!("/api/v1/events/{event}/check-ins"),
+        json!({"person_ids": [bob_id]}),
+        Some(&staff),
+    )
+    .await
+    .assert(409);
+    let opened = t
+        .post(
+            &format!("/api/v1/events/{event}/attendance/reopen"),
+            json!(null),
+            Some(&staff),
+        )
+        .await;
+    opened.assert(200);
+    assert_eq!(opened.json()["closed"], false);
     assert!(
         r.body.contains("Close the attendance (nobody missing)"),
         "{}",

@@ -375,14 +375,12 @@ async fn attendance(
         return v.form_refused();
     }
     let done = if closing {
-        regs::close_attendance(&app, &me.account_id, &id)
-            .await
-            .map(|_| ())
+        regs::close_attendance(&app, &me.account_id, &id).await
     } else {
         regs::reopen_attendance(&app, &me.account_id, &id).await
     };
     match done {
-        Ok(()) => v.redirect(&DoorQuery::default().href(&id, None)),
+        Ok(_) => v.redirect(&DoorQuery::default().href(&id, None)),
         Err(e) => v.failed(e),
     }
 }
