@@ -89,22 +89,7 @@ fn the_binary_serves_mails_to_files_and_stops_on_sigterm() {
     assert_eq!(status, 202);
 
     let outbox = dir.path().join("data").join("outbox");
-    let started = Instant::now();
-    let mail = loop {
-        let found = std::fs::read_dir(&outbox)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path());
-        if let Some(p) = found {
-            break std::fs::read_to_string(p).unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no mail in data/outbox"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mail = crate::binary::first_mail_file(&outbox);
     assert!(mail.contains("ana@example.org"));
     assert!(
         mail.contains(&format!("http://127.0.0.1:{port}/verify?token=")),
@@ -317,6 +302,27 @@ pub(crate) fn server_with(
         std::thread::sleep(Duration::from_millis(20));
     }
     (child, port)
+}
+
+/// The first mail written to `outbox` (a server without SMTP), waiting up to 10 s for it.
+pub(crate) fn first_mail_file(outbox: &std::path::Path) -> String {
+    let started = Instant::now();
+    loop {
+        let found = std::fs::read_dir(outbox)
+            .ok()
+            .and_then(|mut d| d.next())
+            .and_then(|e| e.ok())
+            .map(|e| e.path());
+        if let Some(p) = found {
+            return std::fs::read_to_string(p).unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no mail in {}",
+            outbox.display()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// POST with a bearer token; None when the connection failed (the server was killed).

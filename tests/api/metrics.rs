@@ -15,6 +15,7 @@ use limburgers_worldwide::values::Role;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use serde_json::{Value, json};
 
+use crate::binary::free_port;
 use crate::helpers::TestApp;
 
 /// One sample: metric name and labels, and its value.
@@ -185,6 +186,39 @@ struct Work {
     secrets: Vec<String>,
 }
 
+/// Writes a community issue, sends it now, and waits until it has the given status; its id.
+async fn send_issue_until(t: &TestApp, staff: &str, status: &str) -> String {
+    let n = t
+        .post(
+            "/api/v1/newsletters",
+            json!({"subject": {"en": "News"}, "body": {"en": "Hello"}, "segment": "community"}),
+            Some(staff),
+        )
+        .await;
+    n.assert(201);
+    let id = n.json()["id"].as_str().unwrap().to_owned();
+    t.post(
+        &format!("/api/v1/newsletters/{id}/send"),
+        json!({}),
+        Some(staff),
+    )
+    .await
+    .assert(200);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let n = t
+            .get(&format!("/api/v1/newsletters/{id}"), Some(staff))
+            .await
+            .json();
+        if n["status"] == status {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the issue is not {status}: {n}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    id
+}
+
 /// Registers a household for an event, sends a newsletter to two subscribers and runs a
 /// scheduled job, on `t`; answers every id, address and token involved.
 async fn do_the_work(t: &TestApp) -> Work {
@@ -213,37 +247,7 @@ async fn do_the_work(t: &TestApp) -> Work {
     t.get(&feed_path, None).await.assert(200);
 
     let reader = t.member("bo.metrics@example.org", "Bo", "Janssen").await;
-    let n = t
-        .post(
-            "/api/v1/newsletters",
-            json!({"subject": {"en": "News"}, "body": {"en": "Hello"}, "segment": "community"}),
-            Some(&staff),
-        )
-        .await;
-    n.assert(201);
-    let id = n.json()["id"].as_str().unwrap().to_owned();
-    t.post(
-        &format!("/api/v1/newsletters/{id}/send"),
-        json!({}),
-        Some(&staff),
-    )
-    .await
-    .assert(200);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let n = t
-            .get(&format!("/api/v1/newsletters/{id}"), Some(&staff))
-            .await
-            .json();
-        if n["status"] == "sent" {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the newsletter was not sent: {n}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let id = send_issue_until(t, &staff, "sent").await;
     // The reader's newsletter arrives after the verification mail.
     t.next_mail_to("bo.metrics@example.org").await;
 
@@ -529,14 +533,6 @@ fn metric_names_are_read_from_alert_expressions() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -589,22 +585,7 @@ fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
     .unwrap();
     assert_eq!(status, 202);
     let outbox = dir.path().join("data").join("outbox");
-    let started = Instant::now();
-    let mail = loop {
-        let found = std::fs::read_dir(&outbox)
-            .ok()
-            .and_then(|mut d| d.next())
-            .and_then(|e| e.ok())
-            .map(|e| e.path());
-        if let Some(p) = found {
-            break std::fs::read_to_string(p).unwrap();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "no mail in data/outbox"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let mail = crate::binary::first_mail_file(&outbox);
     let text = mail_parser::MessageParser::default()
         .parse(mail.as_bytes())
         .and_then(|m| m.body_text(0).map(|t| t.into_owned()))
@@ -759,34 +740,7 @@ async fn failed_deliveries_retries_and_a_pause_are_counted() {
     t.sign_up("late.signup@example.org", "Late", "Signup")
         .await
         .assert(202);
-    let n = t
-        .post(
-            "/api/v1/newsletters",
-            json!({"subject": {"en": "News"}, "body": {"en": "Hello"}, "segment": "community"}),
-            Some(&staff),
-        )
-        .await;
-    n.assert(201);
-    let id = n.json()["id"].as_str().unwrap().to_owned();
-    t.post(
-        &format!("/api/v1/newsletters/{id}/send"),
-        json!({}),
-        Some(&staff),
-    )
-    .await
-    .assert(200);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let n = t
-            .get(&format!("/api/v1/newsletters/{id}"), Some(&staff))
-            .await
-            .json();
-        if n["status"] == "paused" {
-            break;
-        }
-        assert!(Instant::now() < deadline, "the issue did not pause: {n}");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    send_issue_until(&t, &staff, "paused").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let after = loop {
         let (_, after) = scrape(&address).await;
