@@ -54,9 +54,8 @@ fn main() -> anyhow::Result<()> {
         &[("METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))],
     );
     println!(
-        "{} ({}), {connections} connections, {seconds} s a run; B = with metrics",
-        db.name(),
-        "A and B alternate"
+        "{} (A and B alternate), {connections} connections, {seconds} s a run; B = with metrics",
+        db.name()
     );
     let bearer = format!("Authorization: Bearer {member}");
     for (name, path, headers) in [
