@@ -1599,6 +1599,18 @@ pub async fn for_event(app: &App, event_id: &str, search: Option<&str>) -> Resul
     Ok(out)
 }
 
+/// A registration of the door's page with one of its people.
+#[derive(sqlx::FromRow)]
+struct DoorRow {
+    #[sqlx(flatten)]
+    registration: RegistrationRow,
+    person_id: String,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    relation: String,
+    checked_in_at: Option<i64>,
+}
+
 /// What the door list asks for: a name search, or one registration (its QR code), and a page.
 #[derive(Debug, Default, Clone)]
 pub struct DoorSearch<'a> {
@@ -1707,36 +1719,41 @@ pub async fn door_search(app: &App, event: &EventRow, q: &DoorSearch<'_>) -> Res
             .map(|i| format!("${i}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut rows = sqlx::query_as::<_, RegistrationRow>(sqlx::AssertSqlSafe(format!(
-            "SELECT {REGISTRATION_COLUMNS} FROM registrations WHERE event_id = $1 AND id IN ({marks}) ORDER BY queued_at, id"
+        // One query: the page's registrations joined to their people, in arrival order and,
+        // within one, the primary member, the partner, then the others.
+        let mut rows = sqlx::query_as::<_, DoorRow>(sqlx::AssertSqlSafe(format!(
+            "SELECT r.id, r.event_id, r.household_id, r.registered_by, r.status, r.seats, r.queued_at, \
+             r.created_at, r.cancelled_at, rp.person_id, p.first_name, p.last_name, p.relation, rp.checked_in_at \
+             FROM registrations r JOIN registration_people rp ON rp.registration_id = r.id \
+             JOIN people p ON p.id = rp.person_id \
+             WHERE r.event_id = $1 AND r.id IN ({marks}) \
+             ORDER BY r.queued_at, r.id, CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id"
         )))
         .bind(event_id);
         for id in &ids {
             rows = rows.bind(*id);
         }
-        let rows = rows.fetch_all(&app.db.read).await?;
-        let mut people = sqlx::query_as::<_, RegisteredPerson>(sqlx::AssertSqlSafe(format!(
-            "SELECT rp.registration_id, rp.person_id, p.first_name, p.last_name, p.relation, rp.checked_in_at \
-             FROM registration_people rp JOIN people p ON p.id = rp.person_id \
-             WHERE rp.event_id = $1 AND rp.registration_id IN ({marks}) \
-             ORDER BY CASE p.relation WHEN 'primary' THEN 0 WHEN 'partner' THEN 1 ELSE 2 END, p.created_at, p.id"
-        )))
-        .bind(event_id);
-        for id in &ids {
-            people = people.bind(*id);
-        }
-        let mut people = people.fetch_all(&app.db.read).await?;
-        for row in rows {
-            let (mine, rest): (Vec<_>, Vec<_>) = people
-                .into_iter()
-                .partition(|p| p.registration_id == row.id);
-            people = rest;
-            registrations.push(Registered {
-                row,
-                people: mine,
-                position: None,
-                waitlist_length: None,
-            });
+        for row in rows.fetch_all(&app.db.read).await? {
+            let person = RegisteredPerson {
+                registration_id: row.registration.id.clone(),
+                person_id: row.person_id,
+                first_name: row.first_name,
+                last_name: row.last_name,
+                relation: row.relation,
+                checked_in_at: row.checked_in_at,
+                email: None,
+            };
+            match registrations.last_mut() {
+                Some(Registered { row: r, people, .. }) if r.id == row.registration.id => {
+                    people.push(person);
+                }
+                _ => registrations.push(Registered {
+                    row: row.registration,
+                    people: vec![person],
+                    position: None,
+                    waitlist_length: None,
+                }),
+            }
         }
     }
     Ok(DoorPage {
