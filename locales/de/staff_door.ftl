@@ -12,6 +12,7 @@ staff-door-close = { $count ->
    *[other] Die { $count } nicht eingecheckten Personen als nicht erschienen markieren und abschließen
 }
 staff-door-closed = Anwesenheit abgeschlossen am { $when }: Check-ins ändern sich nicht mehr, die Zahlen dieser Veranstaltung bleiben wie berichtet.
+staff-door-no-show = nicht erschienen
 staff-door-reopen = Anwesenheit wieder öffnen
 staff-door-not-open = Der Check-in beginnt { $opens }.
 staff-door-early = Trotzdem einchecken

@@ -12,6 +12,7 @@ staff-door-close = { $count ->
    *[other] Mark the { $count } people not checked in as no-shows and close
 }
 staff-door-closed = Attendance closed on { $when }: check-ins can no longer change, so the figures for this event stay as reported.
+staff-door-no-show = no-show
 staff-door-reopen = Reopen the attendance
 staff-door-not-open = Check-in opens { $opens }.
 staff-door-early = Check in anyway

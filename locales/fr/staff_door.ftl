@@ -12,6 +12,7 @@ staff-door-close = { $count ->
    *[other] Marquer les { $count } personnes non enregistrées comme absentes et clôturer
 }
 staff-door-closed = Présences clôturées le { $when } : les enregistrements ne changent plus, les chiffres de cet événement restent tels que rapportés.
+staff-door-no-show = absent·e
 staff-door-reopen = Rouvrir les présences
 staff-door-not-open = L'enregistrement ouvre { $opens }.
 staff-door-early = Enregistrer quand même

@@ -12,6 +12,7 @@ staff-door-close = { $count ->
    *[other] De { $count } personen die niet incheckten als niet gekomen markeren en afsluiten
 }
 staff-door-closed = Aanwezigheden afgesloten op { $when }: check-ins veranderen niet meer, dus de cijfers van deze activiteit blijven zoals gerapporteerd.
+staff-door-no-show = niet gekomen
 staff-door-reopen = Aanwezigheden heropenen
 staff-door-not-open = Inchecken kan vanaf { $opens }.
 staff-door-early = Toch inchecken

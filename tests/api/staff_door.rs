@@ -422,6 +422,11 @@ async fn check_in_waits_for_the_day_before_unless_staff_choose_and_no_shows_are_
         .assert(303);
     let r = t.page(&door, Some(&staff)).await;
     assert!(r.body.contains("Attendance closed on"), "{}", r.body);
+    assert!(
+        r.body.contains(r#"<span class="tag">no-show</span>"#),
+        "Bob is marked: {}",
+        r.body
+    );
     assert!(!r.body.contains("Check in Bob"), "{}", r.body);
     assert!(!r.body.contains("Undo (Ana"), "{}", r.body);
     // Frozen: a late tap changes nothing, through the page or the API.
