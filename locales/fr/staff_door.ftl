@@ -1,6 +1,10 @@
 # À l'entrée : l'enregistrement sur un téléphone, et le code QR d'une inscription.
 staff-door-title = À l'entrée : { $event }
-staff-door-arrived = { $arrived } arrivés sur { $expected }
+staff-door-arrived = { $arrived ->
+    [0] 0 arrivé sur { $expected }
+    [one] 1 arrivé sur { $expected }
+   *[other] { $arrived } arrivés sur { $expected }
+}
 staff-door-no-shows = { $count ->
     [one] 1 absent
    *[other] { $count } absents
