@@ -205,7 +205,9 @@ mod tests {
     /// says "du" everywhere, pages and mail alike, as the Dutch side says "je". Case matters:
     /// lower-case "sie"/"ihr" are "she/they/her" and fine; a sentence-initial "Sie" meaning
     /// "they" is rephrased rather than allowed, so this list needs no exceptions.
-    const FORMAL: [&str; 8] = ["Sie", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihrer", "Ihres", "Ihnen"];
+    const FORMAL: [&str; 8] = [
+        "Sie", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihrer", "Ihres", "Ihnen",
+    ];
 
     /// Each formal word in a catalog's text (message values, attributes and every variant of
     /// every select), as "message-id: word".
