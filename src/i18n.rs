@@ -201,6 +201,91 @@ mod tests {
         assert_eq!(c.t(Language::Fr, "no-such-message", &[]), "no-such-message");
     }
 
+    /// The words of the formal German address ("Sie" and its "Ihr…" forms). The community
+    /// says "du" everywhere, pages and mail alike, as the Dutch side says "je". Case matters:
+    /// lower-case "sie"/"ihr" are "she/they/her" and fine; a sentence-initial "Sie" meaning
+    /// "they" is rephrased rather than allowed, so this list needs no exceptions.
+    const FORMAL: [&str; 8] = [
+        "Sie", "Ihr", "Ihre", "Ihren", "Ihrem", "Ihrer", "Ihres", "Ihnen",
+    ];
+
+    /// Each formal word in a catalog's text (message values, attributes and every variant of
+    /// every select), as "message-id: word".
+    fn formal_address(ftl: &str) -> Vec<String> {
+        use fluent_syntax::ast::{Entry, Expression, InlineExpression, Pattern, PatternElement};
+        fn texts<'s>(pattern: &Pattern<&'s str>, into: &mut Vec<&'s str>) {
+            for element in &pattern.elements {
+                match element {
+                    PatternElement::TextElement { value } => into.push(value),
+                    PatternElement::Placeable { expression } => expression_texts(expression, into),
+                }
+            }
+        }
+        fn expression_texts<'s>(expression: &Expression<&'s str>, into: &mut Vec<&'s str>) {
+            match expression {
+                Expression::Select { variants, .. } => {
+                    for v in variants {
+                        texts(&v.value, into);
+                    }
+                }
+                Expression::Inline(InlineExpression::StringLiteral { value }) => into.push(value),
+                Expression::Inline(InlineExpression::Placeable { expression }) => {
+                    expression_texts(expression, into)
+                }
+                Expression::Inline(_) => {}
+            }
+        }
+        let resource = match FluentResource::try_new(ftl.to_owned()) {
+            Ok(r) => r,
+            Err((_, errors)) => return vec![format!("does not parse: {errors:?}")],
+        };
+        let mut found = Vec::new();
+        for entry in resource.entries() {
+            let (id, value, attributes) = match entry {
+                Entry::Message(m) => (m.id.name, m.value.as_ref(), &m.attributes),
+                Entry::Term(t) => (t.id.name, Some(&t.value), &t.attributes),
+                _ => continue,
+            };
+            let mut text = Vec::new();
+            for pattern in value.into_iter().chain(attributes.iter().map(|a| &a.value)) {
+                texts(pattern, &mut text);
+            }
+            for word in text
+                .iter()
+                .flat_map(|t| t.split(|c: char| !c.is_alphanumeric()))
+            {
+                if FORMAL.contains(&word) {
+                    found.push(format!("{id}: {word}"));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_formal_address_check_finds_it_anywhere_in_a_message() {
+        let ftl = "a = Hier kannst du sie sehen, ihr alle.\n\
+                   b = { $n ->\n    [one] Ihre Anmeldung\n   *[other] Du\n}\n\
+                   c = Text\n    .title = Melden Sie sich an\n\
+                   d = Danke,{ \"Ihnen\" }!\n";
+        assert_eq!(formal_address(ftl), ["b: Ihre", "c: Sie", "d: Ihnen"]);
+    }
+
+    #[test]
+    fn german_says_du_everywhere() {
+        let de = LOCALES.get_dir("de").map(|d| d.files().collect::<Vec<_>>());
+        let files = de.unwrap_or_default();
+        assert!(files.len() > 1, "the German catalogs are there");
+        for file in files {
+            let found = formal_address(file.contents_utf8().unwrap_or_default());
+            assert!(
+                found.is_empty(),
+                "{}: formal address {found:?}",
+                file.path().display()
+            );
+        }
+    }
+
     #[test]
     fn the_visitor_language_comes_from_accept_language() {
         assert_eq!(
