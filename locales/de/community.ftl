@@ -61,6 +61,7 @@ mentoring-rating-2 = 2 – mäßig
 mentoring-rating-1 = 1 – schlecht
 mentoring-comment = Eine Anmerkung für das Zentrum
 mentoring-feedback-submit = Mein Feedback senden
+mentoring-feedback-note = Dein Feedback ist für das Zentrum. Die andere Person sieht es hier nicht; sie kann es nur in der Kopie ihrer eigenen Daten lesen, die sie anfordern kann.
 mentoring-withdraw-reason = Warum hörst du auf?
 mentoring-withdraw-hint = Die andere Person liest das in der Mail, die ihr Bescheid gibt.
 mentoring-withdraw = Diesen Match beenden

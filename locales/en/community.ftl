@@ -61,6 +61,7 @@ mentoring-rating-2 = 2 – poor
 mentoring-rating-1 = 1 – bad
 mentoring-comment = A comment for the centre
 mentoring-feedback-submit = Send my feedback
+mentoring-feedback-note = Your feedback is for the centre. The other person does not see it here; they can read it only in the copy of their own data they may ask for.
 mentoring-withdraw-reason = Why do you stop?
 mentoring-withdraw-hint = The other person reads this in the mail that tells them.
 mentoring-withdraw = End this match

@@ -61,6 +61,7 @@ mentoring-rating-2 = 2 – moyen
 mentoring-rating-1 = 1 – mauvais
 mentoring-comment = Un commentaire pour le centre
 mentoring-feedback-submit = Envoyer mon avis
+mentoring-feedback-note = Votre avis est destiné au centre. L'autre personne ne le voit pas ici ; elle ne peut le lire que dans la copie de ses propres données qu'elle peut demander.
 mentoring-withdraw-reason = Pourquoi arrêtez-vous ?
 mentoring-withdraw-hint = L'autre personne le lira dans l'e-mail qui la prévient.
 mentoring-withdraw = Mettre fin à ce binôme

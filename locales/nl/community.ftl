@@ -61,6 +61,7 @@ mentoring-rating-2 = 2 – matig
 mentoring-rating-1 = 1 – slecht
 mentoring-comment = Een opmerking voor het centrum
 mentoring-feedback-submit = Verstuur mijn feedback
+mentoring-feedback-note = Je feedback is voor het centrum. De andere persoon ziet ze hier niet; die kan ze alleen lezen in de kopie van de eigen gegevens die die kan opvragen.
 mentoring-withdraw-reason = Waarom stop je?
 mentoring-withdraw-hint = De andere persoon leest dit in de mail die het hem of haar laat weten.
 mentoring-withdraw = Deze match beëindigen
