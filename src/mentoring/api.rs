@@ -575,7 +575,8 @@ impl MentoringApi {
     /// Leave feedback on a completed match (its mentor or mentee)
     ///
     /// A rating from 1 to 5 and an optional comment, for the centre. Each party sees only their
-    /// own feedback, here and in `GET /api/v1/me/mentoring`; staff see both.
+    /// own feedback, here and in `GET /api/v1/me/mentoring`; staff see both. The other party
+    /// finds it in their data export (`GET /api/v1/me/export`), as from their mentor or mentee.
     #[oai(path = "/programmes/:id/matches/:match_id/feedback", method = "post")]
     async fn feedback(
         &self,

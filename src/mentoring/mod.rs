@@ -1224,8 +1224,10 @@ pub async fn forget(tx: &mut Tx, account_id: &str) -> Result<()> {
 }
 
 /// A member's mentoring, for their export: their applications as written, and each match with
-/// the feedback they gave (the other person's feedback is theirs to share with the centre, as
-/// in every other view) and, if it was withdrawn, by whom and why.
+/// the feedback they gave, the feedback the other person gave about it (an opinion about the
+/// member is their personal data, so their right of access covers it; other views keep it
+/// from them so that both can be frank with the centre), said to come from the "mentor" or the
+/// "mentee" and nothing more of that person, and, if it was withdrawn, by whom and why.
 pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
     let mut out = Vec::new();
     for (a, matches) in applications_with_matches(app, account_id).await? {
@@ -1246,10 +1248,12 @@ pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
             "capacity": (as_mentor).then_some(a.capacity),
             "applied_at": ts(a.created_at),
             "matches": matches.iter().map(|m| {
-                let given = if as_mentor {
-                    (m.mentor_rating, &m.mentor_comment)
+                let mentor = (m.mentor_rating, &m.mentor_comment);
+                let mentee = (m.mentee_rating, &m.mentee_comment);
+                let (given, received, from) = if as_mentor {
+                    (mentor, mentee, Party::Mentee)
                 } else {
-                    (m.mentee_rating, &m.mentee_comment)
+                    (mentee, mentor, Party::Mentor)
                 };
                 json!({
                     "match": m.id,
@@ -1258,6 +1262,9 @@ pub async fn export(app: &App, account_id: &str) -> Result<serde_json::Value> {
                     "started_at": m.started_at.map(ts),
                     "ended_at": m.ended_at.map(ts),
                     "feedback_given": {"rating": given.0, "comment": given.1},
+                    "feedback_received": {
+                        "from": from.as_str(), "rating": received.0, "comment": received.1,
+                    },
                     "withdrawn_by": m.withdrawn_by,
                     "withdrawal_reason": m.withdrawal_reason,
                 })

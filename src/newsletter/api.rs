@@ -50,7 +50,9 @@ pub struct Subscription {
 #[derive(Object)]
 #[oai(deny_unknown_fields)]
 pub struct SubscriptionsRequest {
+    /// The community newsletter: for every member.
     pub community: Option<bool>,
+    /// The alumni newsletter: `true` only for alumni and members who are leaving.
     pub alumni: Option<bool>,
 }
 
@@ -270,18 +272,21 @@ impl NewsletterApi {
     /// Change my subscriptions
     ///
     /// Subscribing sends a confirmation mail (double opt-in); unsubscribing is immediate. Every
-    /// change is recorded as consent.
+    /// change is recorded as consent. The `alumni` list is for alumni and members in the
+    /// `leaving` phase: anybody else asking for it gets 422 naming the field `alumni`, and
+    /// nothing changes (a subscription they already have stays, and can be ended).
     #[oai(path = "/me/subscriptions", method = "put")]
     async fn set_subscriptions(
         &self,
         auth: Auth,
         body: Json<SubscriptionsRequest>,
     ) -> ApiResult<Json<Vec<Subscription>>> {
-        for (list, wanted) in [("community", body.community), ("alumni", body.alumni)] {
-            if let Some(wanted) = wanted {
-                super::set(&self.app, &auth.0.account_id, list, wanted, "profile").await?;
-            }
-        }
+        let changes: Vec<(&'static str, bool)> =
+            [("community", body.community), ("alumni", body.alumni)]
+                .into_iter()
+                .filter_map(|(list, wanted)| wanted.map(|w| (list, w)))
+                .collect();
+        super::set_many(&self.app, &auth.0.account_id, &changes, "profile").await?;
         let rows = super::subscriptions(&self.app, &auth.0.account_id).await?;
         Ok(Json(
             rows.into_iter()

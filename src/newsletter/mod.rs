@@ -4,7 +4,8 @@
 //!
 //! Invariants: a member is mailed an issue only while their subscription to its list is active,
 //! their account is active or alumni and their address is not bouncing; every change of a
-//! subscription is recorded as consent with its time and source.
+//! subscription is recorded as consent with its time and source; a member subscribes only to a
+//! list they may take ([`may_take`]).
 
 pub mod api;
 pub mod issues;
@@ -19,7 +20,7 @@ use crate::db::{Tx, now_ms};
 use crate::error::{Error, Result};
 use crate::mail::{self, Mail};
 use crate::members;
-use crate::values::EmailAddress;
+use crate::values::{AccountStatus, EmailAddress, Phase};
 
 /// The lists, as words.
 pub const LISTS: [&str; 2] = ["community", "alumni"];
@@ -30,6 +31,34 @@ pub fn check_list(list: &str) -> Result<&'static str> {
         .find(|l| **l == list)
         .copied()
         .ok_or_else(|| Error::field("list", "must be community or alumni"))
+}
+
+/// Who may subscribe to a list: the community list is for every member; the alumni list for
+/// alumni and for members who are leaving (the network they are about to join). A subscription
+/// someone already has stays when this stops holding (an alumnus who came back and chose to
+/// stay on the alumni list keeps it, and can leave it): this rule is about subscribing.
+pub fn may_take(member: &members::MemberRow, list: &str) -> bool {
+    match list {
+        "alumni" => {
+            member.status == AccountStatus::Alumni.as_str()
+                || member.phase.as_deref() == Some(Phase::Leaving.as_str())
+        }
+        _ => true,
+    }
+}
+
+/// [`may_take`] as an answer: the refusal names the list as the field (the API's body has one
+/// field per list; the website's page shows it beside that list).
+pub fn check_may_take(member: &members::MemberRow, list: &str) -> Result<()> {
+    if may_take(member, list) {
+        Ok(())
+    } else {
+        Err(Error::field(
+            list,
+            "the alumni newsletter is for alumni and for members who are leaving: record your \
+             departure first",
+        ))
+    }
 }
 
 fn consent_kind(list: &str) -> String {
@@ -106,6 +135,22 @@ pub async fn set(
     Ok(())
 }
 
+/// Several lists at once (`PUT /api/v1/me/subscriptions`), all or none: a refused list
+/// changes nothing of the others.
+pub async fn set_many(
+    app: &App,
+    account_id: &str,
+    changes: &[(&'static str, bool)],
+    source: &str,
+) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    for (list, wanted) in changes {
+        set_in(app, &mut tx, account_id, list, *wanted, source).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// As [`set`], inside the caller's transaction (the change that asks for it, e.g. a return to
 /// the region, and its confirmation mail commit together).
 pub async fn set_in(
@@ -130,6 +175,7 @@ pub async fn set_in(
             let member = members::find(tx.conn(), account_id)
                 .await?
                 .ok_or(Error::NotFound("member"))?;
+            check_may_take(&member, list)?;
             let email = member.email_address().ok_or(Error::NotFound("member"))?;
             let (secret, hash) = auth::new_secret();
             sqlx::query(

@@ -358,7 +358,10 @@ pub const TABLES: &[(&str, &[(&str, Class)])] = &[
             ("created_at", No),
             ("started_at", No),
             ("ended_at", No),
-            // Ratings are kept for the programme's evaluation: a number from an anonymous id.
+            // Feedback one person of a match gives is about the other too: rating and comment
+            // are in both people's exports (given, and received from "mentor"/"mentee"). At
+            // erasure of either, the comments go; ratings are kept for the programme's
+            // evaluation: a number from an anonymous id.
             ("mentor_rating", No),
             ("mentor_comment", NULL),
             ("mentee_rating", No),

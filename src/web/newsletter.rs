@@ -1,7 +1,9 @@
 //! `/newsletter`: the signed-in member's subscriptions to the `community` and `alumni` lists,
 //! with a button to subscribe (double opt-in: the confirmation mail's link opens
 //! `/newsletter/confirm`) or unsubscribe, through `newsletter::set` as
-//! `PUT /api/v1/me/subscriptions` does.
+//! `PUT /api/v1/me/subscriptions` does. A list the member may not take
+//! (`newsletter::may_take`) gets no subscribe button but a word on who it is for; a forged post
+//! for it gets the page back with the error beside that list.
 //!
 //! `/unsubscribe/{key}`: the page the link in every newsletter opens, in the site's look and the
 //! subscriber's language, without sign-in (the key is the permission). `GET` only shows the
@@ -11,11 +13,12 @@
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Path, Query};
 use poem::{Request, Response, handler};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 use super::Visitor;
 use crate::app::App;
-use crate::error::problem_response;
+use crate::auth::Caller;
+use crate::error::{Error, problem_response};
 use crate::newsletter::{self, LISTS};
 use crate::values::Language;
 
@@ -38,7 +41,25 @@ pub async fn page(v: Visitor, app: Data<&App>, Query(q): Query<Done>) -> Respons
         Ok(me) => me,
         Err(r) => return r,
     };
-    let subscriptions = match newsletter::subscriptions(&app, &me.account_id).await {
+    // Only the words this page knows: anything else in the address shows nothing.
+    let done = match q.done.as_str() {
+        d @ ("subscribed" | "unsubscribed") => d,
+        _ => "",
+    };
+    show(&v, &app, me, StatusCode::OK, done, Map::new()).await
+}
+
+/// The page: each list with the member's state on it, whether they may take it, and `errors`
+/// keyed by list.
+async fn show(
+    v: &Visitor,
+    app: &App,
+    me: &Caller,
+    status: StatusCode,
+    done: &str,
+    errors: Map<String, Value>,
+) -> Response {
+    let subscriptions = match newsletter::subscriptions(app, &me.account_id).await {
         Ok(s) => s,
         Err(e) => return v.failed(e),
     };
@@ -50,18 +71,13 @@ pub async fn page(v: Visitor, app: Data<&App>, Query(q): Query<Done>) -> Respons
                 .find(|s| s.list == *list)
                 .map(|s| s.status.as_str())
                 .unwrap_or("none");
-            json!({"list": list, "status": status})
+            json!({"list": list, "status": status, "offered": newsletter::may_take(&me.member, list)})
         })
         .collect();
-    // Only the words this page knows: anything else in the address shows nothing.
-    let done = match q.done.as_str() {
-        d @ ("subscribed" | "unsubscribed") => d,
-        _ => "",
-    };
     v.page(
-        StatusCode::OK,
+        status,
         "newsletter.html",
-        json!({"section": "me", "lists": lists, "done": done}),
+        json!({"section": "me", "lists": lists, "done": done, "errors": errors}),
     )
 }
 
@@ -101,6 +117,11 @@ pub async fn change(
     match newsletter::set(&app, &me.account_id, list, wanted, "website").await {
         Ok(()) if wanted => v.redirect("/newsletter?done=subscribed"),
         Ok(()) => v.redirect("/newsletter?done=unsubscribed"),
+        // A list this member may not take (the page offers no button for it): said beside it.
+        Err(Error::Invalid(fields)) => {
+            let errors = super::mentoring::worded(v.lang, "newsletter", &fields, str::to_owned);
+            show(&v, &app, me, StatusCode::UNPROCESSABLE_ENTITY, "", errors).await
+        }
         Err(e) => v.failed(e),
     }
 }

@@ -8,12 +8,12 @@ use serde_json::{Value, json};
 use crate::helpers::{Resp, TestApp};
 
 /// A signed-in browser: the session cookie, the CSRF cookie and the token its forms carry.
-struct Browser {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Browser {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-async fn browser(t: &TestApp, session: &str, page: &str) -> Browser {
+pub(crate) async fn browser(t: &TestApp, session: &str, page: &str) -> Browser {
     let r = t
         .get_with(page, None, ("cookie", &format!("session={session}")))
         .await;
@@ -37,7 +37,12 @@ async fn browser(t: &TestApp, session: &str, page: &str) -> Browser {
     }
 }
 
-async fn post_form(t: &TestApp, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Resp {
+pub(crate) async fn post_form(
+    t: &TestApp,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> Resp {
     let body: String = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(fields)
         .finish();

@@ -3,6 +3,7 @@
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres`.
 
 mod alumni;
+mod alumni_list;
 mod authz;
 mod backup;
 mod bad_input;

@@ -374,7 +374,8 @@ async fn each_person_of_a_match_sees_only_their_own_feedback_and_staff_see_both(
         "the mentor does not see the mentee's feedback: {bo_sees}"
     );
 
-    // The same in their own view and export, from both sides.
+    // The same in their own view, from both sides; their export (their right of access) holds
+    // also what the other wrote about them, said to come from the "mentor" or "mentee".
     for (token, own, other, own_comment, other_comment) in [
         (&bo, "mentor", "mentee", bo_says, cy_says),
         (&cy, "mentee", "mentor", cy_says, bo_says),
@@ -387,11 +388,17 @@ async fn each_person_of_a_match_sees_only_their_own_feedback_and_staff_see_both(
                 && seen.get(format!("{other}_rating")).is_none(),
             "the {own} sees the {other}'s feedback: {seen}"
         );
-        let export = t.get("/api/v1/me/export", Some(token)).await.body;
-        assert!(export.contains(own_comment), "{export}");
-        assert!(
-            !export.contains(other_comment),
-            "the {own}'s export holds the {other}'s comment: {export}"
+        let export = t.get("/api/v1/me/export", Some(token)).await.json();
+        let exported = &export["mentoring"][0]["matches"][0];
+        assert_eq!(
+            exported["feedback_given"]["comment"], own_comment,
+            "{exported}"
+        );
+        assert_eq!(
+            exported["feedback_received"],
+            json!({"from": other, "rating": if other == "mentor" { 3 } else { 5 },
+                   "comment": other_comment}),
+            "the {own}'s export holds what the {other} wrote about them"
         );
     }
 

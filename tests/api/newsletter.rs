@@ -67,6 +67,10 @@ async fn sign_up_consent_confirmed_subscribe_with_double_opt_in_and_unsubscribe(
     let subs = t.get("/api/v1/me/subscriptions", Some(&s)).await.json();
     assert_eq!(subs, json!([{"list": "community", "status": "active"}]));
 
+    // Leaving: the alumni list is hers to take (`alumni_list_*` tests hold who may not).
+    t.patch("/api/v1/me", json!({"phase": "leaving"}), Some(&s))
+        .await
+        .assert(200);
     let r = t
         .put_json(
             "/api/v1/me/subscriptions",
