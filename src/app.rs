@@ -156,6 +156,7 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
     let input_table = table.clone();
     let input_contract = contract.clone();
     let body_timeout = app.config.http_body_timeout;
+    let trusted = Arc::new(app.config.trusted_proxies.clone());
     let connections = app.connections.clone();
     let served = contract.json.clone();
     let spec = poem::endpoint::make_sync(move |_| {
@@ -200,8 +201,8 @@ pub fn routes(app: &App) -> impl Endpoint + 'static {
         })
         .catch_all_error(|e| async move { problem_from_poem(e) })
         .around(move |next, req| {
-            let table = table.clone();
-            async move { request_span(next, req, table).await }
+            let (table, trusted) = (table.clone(), trusted.clone());
+            async move { request_span(next, req, table, trusted).await }
         })
         .around(crate::edge::headers::secure)
         .around(move |next, req| {
@@ -265,6 +266,7 @@ async fn request_span<E: Endpoint>(
     next: E,
     mut req: Request,
     table: Arc<crate::edge::PathTable>,
+    trusted: Arc<crate::edge::client::TrustedProxies>,
 ) -> poem::Result<Response> {
     let id = req
         .headers()
@@ -280,11 +282,15 @@ async fn request_span<E: Endpoint>(
     // Never the raw address: it may hold a calendar's secret, an unsubscribe key or a token;
     // of the query only its keys (`?token=[redacted]`).
     let shown = crate::edge::loggable(req.uri());
+    // The client's address (behind a trusted proxy, the one it forwards): what an operator
+    // needs to trace abuse; purged with the logs, never stored in the database.
+    let client = crate::edge::client::ClientAddr::of(&req, &trusted).key();
     let span = tracing::info_span!(
         "request",
         id = %id,
         method = %method,
         path = %shown,
+        client = %client,
         account = tracing::field::Empty,
     );
     let route = RouteSlot::default();

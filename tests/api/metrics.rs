@@ -549,6 +549,8 @@ fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
         .env("LOG_FORMAT", "json")
         .env("DATABASE_URL", &url)
         .env("MAIL_POLL_MS", "50")
+        // The test is the proxy: its X-Forwarded-For names the client in the log.
+        .env("TRUSTED_PROXIES", "127.0.0.1/32")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -643,7 +645,10 @@ fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
         &public,
         "GET",
         &format!("{feed_path}?name={email}"),
-        &[("X-Request-Id", "feed-check-1")],
+        &[
+            ("X-Request-Id", "feed-check-1"),
+            ("X-Forwarded-For", "203.0.113.9"),
+        ],
         "",
     )
     .unwrap();
@@ -684,7 +689,7 @@ fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
     let requests: Vec<&Value> = lines.iter().filter(|l| l["message"] == "request").collect();
     assert!(requests.len() >= 6, "{log}");
     for r in &requests {
-        for field in ["id", "method", "path"] {
+        for field in ["id", "method", "path", "client"] {
             assert!(r["span"][field].is_string(), "no {field}: {r}");
         }
         assert!(r["route"].is_string(), "{r}");
@@ -706,6 +711,8 @@ fn json_logs_have_one_line_per_request_with_its_fields_and_no_secret() {
         .find(|r| r["span"]["id"] == "feed-check-1")
         .expect("the feed's line, by the request id it came with");
     assert_eq!(feed_line["route"], "/calendar/{token}.ics", "{feed_line}");
+    assert_eq!(feed_line["span"]["client"], "203.0.113.9", "{feed_line}");
+    assert_eq!(signed_in["span"]["client"], "127.0.0.1", "{signed_in}");
     assert_eq!(
         feed_line["span"]["path"], "/calendar/[redacted].ics?name=[redacted]",
         "{feed_line}"
