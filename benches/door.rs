@@ -10,8 +10,6 @@
 
 mod common;
 
-use std::process::Command;
-
 use chrono::{Duration as Hours, Utc};
 use common::{BenchDb, env_or, free_port, load, start_server};
 use limburgers_worldwide::app::App;
@@ -63,44 +61,24 @@ async fn seed(app: &App, n: usize) -> anyhow::Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-fn wrk(port: u16, path: &str, cookie: Option<&str>, seconds: usize, connections: usize) -> String {
-    let mut cmd = Command::new("wrk");
-    cmd.args([
-        "-t2",
-        &format!("-c{connections}"),
-        &format!("-d{seconds}s"),
-        "--latency",
-    ]);
-    if let Some(c) = cookie {
-        cmd.args(["-H", &format!("Cookie: {c}")]);
-    }
-    let out = cmd
-        .arg(format!("http://127.0.0.1:{port}{path}"))
-        .output()
-        .unwrap_or_else(|e| {
-            eprintln!("wrk not found ({e}): install Debian's wrk package (apt-get install wrk)");
-            std::process::exit(2);
-        });
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let field = |prefix: &str| {
-        text.lines()
-            .map(str::trim)
-            .find(|l| l.starts_with(prefix))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .unwrap_or("?")
-            .to_owned()
-    };
-    let errors: Vec<&str> = text
-        .lines()
-        .filter(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
-        .map(str::trim)
-        .collect();
+/// One `wrk` run as a line of the table, with the session cookie when given.
+fn run(port: u16, path: &str, cookie: Option<&str>, seconds: usize, connections: usize) -> String {
+    let header = cookie.map(|c| format!("Cookie: {c}"));
+    let w = common::wrk(
+        port,
+        path,
+        header
+            .as_slice()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .as_slice(),
+        seconds,
+        connections,
+    );
     format!(
-        "{:>10} req/s  p50 {:>8}  p99 {:>8}  {}",
-        field("Requests/sec:"),
-        field("50%"),
-        field("99%"),
-        errors.join("; ")
+        "{:>10.2} req/s  p50 {:>8}  p99 {:>8}  {}",
+        w.per_second, w.p50, w.p99, w.errors
     )
 }
 
@@ -163,7 +141,7 @@ fn main() -> anyhow::Result<()> {
     let cookie = format!("session={staff}");
     println!(
         "GET /health                        {}",
-        wrk(port, "/health", None, seconds, connections)
+        run(port, "/health", None, seconds, connections)
     );
     for (name, q) in [
         ("a first name", "anna"),
@@ -173,12 +151,12 @@ fn main() -> anyhow::Result<()> {
         let path = format!("/staff/events/{event}/door?q={}", q.replace(' ', "+"));
         println!(
             "door, {name:<16} ({q:<6})  {}",
-            wrk(port, &path, Some(&cookie), seconds, connections)
+            run(port, &path, Some(&cookie), seconds, connections)
         );
     }
     println!(
         "door, everyone (page 1)           {}",
-        wrk(
+        run(
             port,
             &format!("/staff/events/{event}/door"),
             Some(&cookie),
