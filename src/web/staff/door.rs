@@ -79,18 +79,20 @@ impl DoorQuery {
     }
 
     fn from_form(form: &[(String, String)]) -> DoorQuery {
-        let value = |name: &str| {
-            form.iter()
-                .find(|(k, _)| k == name)
-                .map_or(String::new(), |(_, v)| v.clone())
-        };
         DoorQuery {
-            q: value("q"),
-            only: value("only"),
-            page: value("page").parse().unwrap_or(0),
-            early: value("early"),
+            q: value(form, "q").to_owned(),
+            only: value(form, "only").to_owned(),
+            page: value(form, "page").parse().unwrap_or(0),
+            early: value(form, "early").to_owned(),
         }
     }
+}
+
+/// A posted form's field, empty when absent.
+fn value<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
 }
 
 fn lenient_page<'de, D: serde::Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
@@ -286,11 +288,7 @@ pub async fn check_in(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let me = crate::staff!(v);
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let field = |name: &str| value(&form, name);
     if !v.form_ok(req, field("csrf")) {
         return v.form_refused();
     }
@@ -317,11 +315,7 @@ pub async fn undo(
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
     let me = crate::staff!(v);
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
+    let field = |name: &str| value(&form, name);
     if !v.form_ok(req, field("csrf")) {
         return v.form_refused();
     }
@@ -367,11 +361,7 @@ async fn attendance(
     closing: bool,
 ) -> Response {
     let me = crate::staff!(v);
-    let csrf = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    if !v.form_ok(req, csrf) {
+    if !v.form_ok(req, value(&form, "csrf")) {
         return v.form_refused();
     }
     let done = if closing {
